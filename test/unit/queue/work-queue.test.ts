@@ -1,0 +1,304 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { WorkQueue, type WorkQueueOptions } from '../../../src/queue/work-queue.ts';
+import { FakeClock, settle } from '../../support/fake-clock.ts';
+
+class Retryable extends Error {
+  readonly retryable = true;
+}
+class Permanent extends Error {
+  readonly retryable = false;
+}
+
+interface Harness {
+  clock: FakeClock;
+  queue: WorkQueue;
+  /** Every handler start, in order, with the fake time it started at. */
+  runs: Array<{ key: string; at: number }>;
+}
+
+function harness(
+  handler: (key: string, signal: AbortSignal) => Promise<void>,
+  overrides: Partial<WorkQueueOptions> = {},
+): Harness {
+  const clock = new FakeClock(0);
+  const runs: Harness['runs'] = [];
+  const queue = new WorkQueue(
+    async (key, signal) => {
+      runs.push({ key, at: clock.now() });
+      await handler(key, signal);
+    },
+    {
+      debounceMs: 1000,
+      concurrency: 4,
+      backoff: { initialMs: 100, maxMs: 400 },
+      clock,
+      random: () => 0.5, // no jitter: retry times are exact
+      ...overrides,
+    },
+  );
+  return { clock, queue, runs };
+}
+
+const noop = async (): Promise<void> => {};
+
+describe('WorkQueue', () => {
+  it('runs a key once for 20 adds within the debounce window', async () => {
+    const { clock, queue, runs } = harness(noop);
+    queue.start();
+    for (let i = 0; i < 20; i++) {
+      queue.add('default/web');
+      await clock.advance(40);
+    }
+    assert.equal(runs.length, 0, 'nothing runs before the window closes');
+    await clock.advance(300);
+    await queue.idle();
+    assert.deepEqual(runs, [{ key: 'default/web', at: 1000 }]);
+  });
+
+  it('runs exactly once more when a key is added while it is being processed', async () => {
+    const release = Promise.withResolvers<void>();
+    let concurrentRunsOfKey = 0;
+    let maxConcurrentRunsOfKey = 0;
+    const { clock, queue, runs } = harness(async () => {
+      concurrentRunsOfKey++;
+      maxConcurrentRunsOfKey = Math.max(maxConcurrentRunsOfKey, concurrentRunsOfKey);
+      if (runs.length === 1) await release.promise;
+      concurrentRunsOfKey--;
+    });
+    queue.start();
+    queue.add('a');
+    await clock.advance(1000);
+    assert.equal(runs.length, 1);
+
+    for (let i = 0; i < 5; i++) queue.add('a');
+    assert.equal(queue.depth, 1, 'the dirty key counts as waiting');
+    await clock.advance(5000);
+    assert.equal(runs.length, 1, 'no second run while the first is in flight');
+
+    release.resolve();
+    await settle();
+    await clock.advance(1000);
+    await queue.idle();
+    await clock.advance(10_000);
+    assert.equal(runs.length, 2);
+    assert.equal(runs[1]?.at, 7000, 'the extra run waits for the debounce after the first ends');
+    assert.equal(maxConcurrentRunsOfKey, 1);
+  });
+
+  it('processes with debounce 0 on the next tick without the clock moving', async () => {
+    const { queue, runs } = harness(noop, { debounceMs: 0 });
+    queue.start();
+    queue.add('a');
+    queue.add('a');
+    assert.equal(runs.length, 0, 'add never runs the handler synchronously');
+    await queue.idle();
+    assert.deepEqual(runs, [{ key: 'a', at: 0 }]);
+  });
+
+  it('never runs more handlers at once than the concurrency bound', async () => {
+    const gates = new Map<string, PromiseWithResolvers<void>>();
+    let active = 0;
+    let maxActive = 0;
+    const { queue, runs } = harness(
+      async (key) => {
+        active++;
+        maxActive = Math.max(maxActive, active);
+        const gate = Promise.withResolvers<void>();
+        gates.set(key, gate);
+        await gate.promise;
+        active--;
+      },
+      { debounceMs: 0, concurrency: 2 },
+    );
+    queue.start();
+    for (const key of ['k1', 'k2', 'k3', 'k4', 'k5']) queue.add(key);
+    await settle();
+    assert.equal(active, 2);
+    assert.equal(queue.depth, 3);
+
+    while (runs.length < 5 || active > 0) {
+      const key = runs.find((run) => gates.has(run.key))?.key;
+      assert.ok(key, 'a run is waiting to be released');
+      gates.get(key)?.resolve();
+      gates.delete(key);
+      await settle();
+    }
+    await queue.idle();
+    assert.equal(maxActive, 2);
+    assert.deepEqual(
+      runs.map((run) => run.key),
+      ['k1', 'k2', 'k3', 'k4', 'k5'],
+      'keys are served in the order they became due',
+    );
+  });
+
+  it('retries a retryable error with doubling backoff capped at maxMs, and resets after a success', async () => {
+    let failuresLeft = 4;
+    const retries: number[] = [];
+    const { clock, queue, runs } = harness(
+      async () => {
+        if (failuresLeft-- > 0) throw new Retryable('apiserver unavailable');
+      },
+      { onRetry: (_key, _error, delayMs) => retries.push(delayMs) },
+    );
+    queue.start();
+    queue.add('a');
+    await clock.advance(10_000);
+    await queue.idle();
+    assert.deepEqual(
+      runs.map((run) => run.at),
+      [1000, 1100, 1300, 1700, 2100],
+    );
+    assert.deepEqual(retries, [100, 200, 400, 400]);
+
+    failuresLeft = 1;
+    queue.add('a');
+    await clock.advance(10_000);
+    assert.deepEqual(
+      runs.slice(5).map((run) => run.at - runs[5]!.at),
+      [0, 100],
+      'the first retry after a success waits initialMs again',
+    );
+  });
+
+  it('reports a non-retryable error once and does not retry it', async () => {
+    const errors: Array<[string, unknown]> = [];
+    const failure = new Permanent('AppConfig is invalid');
+    const { clock, queue, runs } = harness(
+      async () => {
+        throw failure;
+      },
+      { onError: (key, error) => errors.push([key, error]) },
+    );
+    queue.start();
+    queue.add('a');
+    await clock.advance(60_000);
+    assert.equal(runs.length, 1);
+    assert.deepEqual(errors, [['a', failure]]);
+    assert.equal(queue.depth, 0);
+  });
+
+  it('treats an error without retryable === true as not retryable', async () => {
+    const errors: unknown[] = [];
+    const { clock, queue, runs } = harness(
+      async () => {
+        throw new TypeError('bug');
+      },
+      { onError: (_key, error) => errors.push(error) },
+    );
+    queue.start();
+    queue.add('a');
+    await clock.advance(60_000);
+    assert.equal(runs.length, 1);
+    assert.equal(errors.length, 1);
+  });
+
+  it('lets an add pull a key in backoff forward to the debounce', async () => {
+    let fail = true;
+    const { clock, queue, runs } = harness(
+      async () => {
+        if (fail) throw new Retryable('conflict');
+      },
+      { debounceMs: 10, backoff: { initialMs: 5000, maxMs: 5000 } },
+    );
+    queue.start();
+    queue.add('a');
+    await clock.advance(10);
+    fail = false;
+    queue.add('a');
+    await clock.advance(20);
+    assert.deepEqual(
+      runs.map((run) => run.at),
+      [10, 20],
+    );
+    await clock.advance(10_000);
+    assert.equal(runs.length, 2, 'the old backoff timer does not cause a third run');
+  });
+
+  it('holds keys until start and then runs them', async () => {
+    const { clock, queue, runs } = harness(noop);
+    queue.add('a');
+    queue.add('b');
+    await clock.advance(5000);
+    assert.equal(runs.length, 0);
+    assert.equal(queue.depth, 2);
+    queue.start();
+    await queue.idle();
+    assert.deepEqual(
+      runs.map((run) => run.key),
+      ['a', 'b'],
+    );
+  });
+
+  it('reports every change of depth', async () => {
+    const depths: number[] = [];
+    const { clock, queue } = harness(noop, { onDepthChange: (depth) => depths.push(depth) });
+    queue.start();
+    queue.add('a');
+    queue.add('b');
+    queue.add('a');
+    await clock.advance(1000);
+    await queue.idle();
+    assert.deepEqual(depths, [1, 2, 1, 0]);
+  });
+
+  it('drain waits for handlers in flight and drops waiting keys', async () => {
+    const release = Promise.withResolvers<void>();
+    const { clock, queue, runs } = harness(async (key) => {
+      if (key === 'slow') await release.promise;
+    });
+    queue.start();
+    queue.add('slow');
+    await clock.advance(1000);
+    queue.add('later');
+    queue.add('slow');
+
+    let drained = false;
+    const draining = queue.drain(30_000).then(() => {
+      drained = true;
+    });
+    await clock.advance(5000);
+    assert.equal(drained, false, 'drain waits for the handler in flight');
+    assert.equal(queue.depth, 0, 'waiting and dirty keys are dropped');
+
+    queue.add('after-drain');
+    release.resolve();
+    await draining;
+    await clock.advance(60_000);
+    assert.deepEqual(
+      runs.map((run) => run.key),
+      ['slow'],
+    );
+  });
+
+  it('drain aborts handlers still running at the timeout and resolves', async () => {
+    const seen: { abortReason?: unknown } = {};
+    const { clock, queue } = harness(
+      (_key, signal) =>
+        new Promise<void>((resolve) => {
+          signal.addEventListener('abort', () => {
+            seen.abortReason = signal.reason;
+            resolve();
+          });
+        }),
+      { debounceMs: 0 },
+    );
+    queue.start();
+    queue.add('stuck');
+    await settle();
+    const draining = queue.drain(2000);
+    await clock.advance(1999);
+    assert.equal(seen.abortReason === undefined, true, 'not aborted before the timeout');
+    await clock.advance(1);
+    await draining;
+    assert.ok(seen.abortReason instanceof Error);
+  });
+
+  it('rejects options that cannot work', () => {
+    const base = { debounceMs: 0, concurrency: 1, backoff: { initialMs: 1, maxMs: 1 } };
+    assert.throws(() => new WorkQueue(noop, { ...base, concurrency: 0 }), RangeError);
+    assert.throws(() => new WorkQueue(noop, { ...base, debounceMs: -1 }), RangeError);
+    assert.throws(() => new WorkQueue(noop, { ...base, backoff: { initialMs: 10, maxMs: 5 } }), RangeError);
+  });
+});
