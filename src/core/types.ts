@@ -23,6 +23,13 @@ export interface WorkloadFacts {
   readonly name: string;
   readonly uid: string;
   readonly generation: number;
+  /**
+   * metadata.resourceVersion, as read. Optional; when known, a patch that must create
+   * metadata.annotations tests it, because annotation edits do not bump the generation and
+   * an `add` of the whole map would otherwise erase annotations written since the read
+   * (the Deployment controller writes one as soon as a Deployment is created).
+   */
+  readonly resourceVersion?: string;
   readonly labels: Readonly<Record<string, string>>;
   /** Sources the pod template consumes, with the keys it can see. */
   readonly references: ReadonlyMap<SourceId, KeyScope>;
