@@ -1,0 +1,118 @@
+import type { AppConfigStatus, Condition, SourceStatus, TargetStatus } from '../api/appconfig.ts';
+import { compareCodePoints } from './order.ts';
+
+export const READY_CONDITION = 'Ready';
+
+export interface StatusInput {
+  /** metadata.generation of the AppConfig these facts were computed for. */
+  readonly generation: number;
+  readonly previous: AppConfigStatus | undefined;
+  /** RFC 3339 time, passed in because core has no clock. */
+  readonly now: string;
+  readonly specProblems: readonly string[];
+  /** Every listed source; `checksum` absent while the object does not exist. */
+  readonly sources: readonly SourceStatus[];
+  readonly targets: readonly TargetStatus[];
+}
+
+/** The AppConfig status for these facts: the same facts always give an equal status. */
+export function buildStatus(input: StatusInput): AppConfigStatus {
+  const sources = [...input.sources].map(copySource).sort(byKindThenName);
+  const targets = [...input.targets].map(copyTarget).sort(byKindThenName);
+  const ready = readyCondition(input, sources);
+  return {
+    observedGeneration: input.generation,
+    conditions: [ready],
+    sources,
+    targets,
+    sourceCount: sources.length,
+    targetCount: targets.length,
+  };
+}
+
+/**
+ * Whether `next` differs from what is stored, so a steady state writes nothing. Fields that
+ * are `undefined` count as absent: the API server drops them, so they never come back.
+ */
+export function statusChanged(previous: AppConfigStatus | undefined, next: AppConfigStatus): boolean {
+  return !sameJson(previous ?? {}, next);
+}
+
+function readyCondition(input: StatusInput, sources: readonly SourceStatus[]): Condition {
+  const missing = sources.filter((source) => source.checksum === undefined);
+  let status: Condition['status'];
+  let reason: string;
+  let message: string;
+  if (input.specProblems.length > 0) {
+    status = 'False';
+    reason = 'InvalidSpec';
+    message = `The spec is invalid: ${input.specProblems.join('; ')}`;
+  } else if (missing.length > 0) {
+    status = 'False';
+    reason = 'MissingReference';
+    const names = missing.map((source) => `${source.kind} "${source.name}"`).join(', ');
+    const them = missing.length === 1 ? 'it' : 'them';
+    message = `Not found in this namespace: ${names}; create ${them} or remove ${them} from the spec`;
+  } else {
+    status = 'True';
+    reason = 'Ready';
+    message = `Tracking ${count(sources.length, 'source')} for ${count(input.targets.length, 'workload')}`;
+  }
+  const before = input.previous?.conditions?.find((condition) => condition.type === READY_CONDITION);
+  const unchanged = before !== undefined && before.status === status && before.reason === reason;
+  return {
+    type: READY_CONDITION,
+    status,
+    reason,
+    message,
+    lastTransitionTime: unchanged ? before.lastTransitionTime : input.now,
+    observedGeneration: input.generation,
+  };
+}
+
+function count(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
+}
+
+function byKindThenName(a: { kind: string; name: string }, b: { kind: string; name: string }): number {
+  return compareCodePoints(a.kind, b.kind) || compareCodePoints(a.name, b.name);
+}
+
+/** Copies only the known fields, leaving out undefined ones, so statuses compare and serialise cleanly. */
+function copySource(source: SourceStatus): SourceStatus {
+  return withoutUndefined({ kind: source.kind, name: source.name, checksum: source.checksum });
+}
+
+function copyTarget(target: TargetStatus): TargetStatus {
+  return withoutUndefined({
+    kind: target.kind,
+    name: target.name,
+    checksum: target.checksum,
+    lastRolloutTime: target.lastRolloutTime,
+    reason: target.reason,
+  });
+}
+
+function withoutUndefined<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, field]) => field !== undefined)) as T;
+}
+
+function sameJson(a: unknown, b: unknown): boolean {
+  if (Array.isArray(a) || Array.isArray(b)) {
+    return Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((item, i) => sameJson(item, b[i]));
+  }
+  if (isRecord(a) && isRecord(b)) {
+    const keysA = definedKeys(a);
+    const keysB = definedKeys(b);
+    return keysA.length === keysB.length && keysA.every((key) => Object.hasOwn(b, key) && sameJson(a[key], b[key]));
+  }
+  return Object.is(a, b);
+}
+
+function definedKeys(record: Record<string, unknown>): string[] {
+  return Object.keys(record).filter((key) => record[key] !== undefined);
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null;
+}
