@@ -1,0 +1,227 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import { parseArgs } from 'node:util';
+import { CONTROLLER_NAME } from './api/constants.ts';
+import { formatDuration, parseDuration } from './config/duration.ts';
+import { ConfigError } from './config/config-error.ts';
+import { resolveScope } from './config/scope.ts';
+import { fromEnv, invalid, lookup, nonEmpty, type Setting } from './config/setting.ts';
+import { isNamespaceName, parseBindAddress, parseBoolean, parseWholeNumber } from './config/values.ts';
+
+export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export interface Config {
+  namespaces: string[];
+  allNamespaces: boolean;
+  debounceMs: number;
+  concurrency: number;
+  rollOnAdoption: boolean;
+  leaderElect: boolean;
+  leaseName: string;
+  leaseNamespace: string;
+  leaseDurationMs: number;
+  renewDeadlineMs: number;
+  retryPeriodMs: number;
+  hmacSecretNamespace: string;
+  metricsAddress: string;
+  metricsPort: number;
+  logLevel: LogLevel;
+  /** Leader-election identity: unique per running process. */
+  identity: string;
+}
+
+export { ConfigError };
+
+export const DEFAULTS = {
+  debounceMs: 1000,
+  concurrency: 4,
+  minConcurrency: 1,
+  maxConcurrency: 64,
+  systemNamespace: 'confighash-system',
+  leaseDurationMs: 15_000,
+  renewDeadlineMs: 10_000,
+  retryPeriodMs: 2000,
+  metricsBindAddress: '0.0.0.0:8080',
+  logLevel: 'info' as LogLevel,
+} as const;
+
+const OPTIONS = {
+  namespace: { type: 'string', multiple: true, short: 'n' },
+  'all-namespaces': { type: 'boolean', short: 'A' },
+  debounce: { type: 'string' },
+  concurrency: { type: 'string' },
+  'roll-on-adoption': { type: 'boolean' },
+  'leader-elect': { type: 'boolean' },
+  'leader-election-namespace': { type: 'string' },
+  'leader-election-lease-duration': { type: 'string' },
+  'leader-election-renew-deadline': { type: 'string' },
+  'leader-election-retry-period': { type: 'string' },
+  'hmac-secret-namespace': { type: 'string' },
+  'metrics-bind-address': { type: 'string' },
+  'log-level': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+/** Every long flag parseConfig accepts (the usage test checks each is documented). */
+export const FLAG_NAMES: readonly string[] = Object.keys(OPTIONS);
+
+export const usage = `Usage: confighash [flags]
+
+Rolls Deployments, StatefulSets and DaemonSets when the content of the
+ConfigMaps and Secrets they use changes. Every flag can also be set through
+the environment as CONFIGHASH_<FLAG> (e.g. CONFIGHASH_DEBOUNCE=2s); flags win.
+
+Scope (exactly one; defaults to $POD_NAMESPACE when neither is given):
+  -n, --namespace NAME           watch NAME; repeatable or comma separated
+                                 (env CONFIGHASH_NAMESPACES=a,b)
+  -A, --all-namespaces           watch every namespace
+
+Behaviour:
+      --debounce DURATION        quiet period before acting on a change, e.g. 0, 500ms, 2s
+                                 (default ${formatDuration(DEFAULTS.debounceMs)})
+      --concurrency N            workloads reconciled at once, ${DEFAULTS.minConcurrency}..${DEFAULTS.maxConcurrency} (default ${DEFAULTS.concurrency})
+      --roll-on-adoption         roll a workload the first time confighash sees it
+                                 (default: record a baseline without rolling)
+      --hmac-secret-namespace NS namespace of the HMAC key Secret
+                                 (default $POD_NAMESPACE or ${DEFAULTS.systemNamespace})
+
+Leader election:
+      --leader-elect                         run as one active replica behind a Lease
+      --leader-election-namespace NS         namespace of the Lease (default $POD_NAMESPACE or ${DEFAULTS.systemNamespace})
+      --leader-election-lease-duration D     (default ${formatDuration(DEFAULTS.leaseDurationMs)})
+      --leader-election-renew-deadline D     (default ${formatDuration(DEFAULTS.renewDeadlineMs)})
+      --leader-election-retry-period D       (default ${formatDuration(DEFAULTS.retryPeriodMs)})
+
+Observability:
+      --metrics-bind-address HOST:PORT   /metrics, /healthz and /readyz (default ${DEFAULTS.metricsBindAddress})
+      --log-level LEVEL                  ${LOG_LEVELS.join(', ')} (default ${DEFAULTS.logLevel}; env LOG_LEVEL too)
+  -h, --help                             show this help
+
+Boolean flags accept a --no- prefix (e.g. --no-leader-elect) to override the environment.
+`;
+
+/** True when argv asks for help; checked before parseConfig so --help works next to bad flags. */
+export function wantsHelp(argv: string[]): boolean {
+  const { values } = parseArgs({ args: argv, options: { help: OPTIONS.help }, strict: false, allowPositionals: true });
+  return values.help === true;
+}
+
+export interface HostInfo {
+  hostname(): string;
+  randomSuffix(): string;
+}
+
+const realHost: HostInfo = {
+  hostname: () => hostname(),
+  randomSuffix: () => randomBytes(4).toString('hex'),
+};
+
+/** Builds the Config from argv (without node and script) and the environment; throws ConfigError. */
+export function parseConfig(argv: string[], env: NodeJS.ProcessEnv, host: HostInfo = realHost): Config {
+  const values = parseFlags(argv);
+  const setting = (flag: keyof typeof OPTIONS): Setting | undefined => lookup(flag, values[flag], env);
+  const podNamespace = nonEmpty(env.POD_NAMESPACE);
+  const systemNamespace = podNamespace ?? DEFAULTS.systemNamespace;
+
+  const scope = resolveScope(values.namespace, values['all-namespaces'], env, podNamespace);
+  const leaseDurationMs = duration(setting('leader-election-lease-duration')) ?? DEFAULTS.leaseDurationMs;
+  const renewDeadlineMs = duration(setting('leader-election-renew-deadline')) ?? DEFAULTS.renewDeadlineMs;
+  const retryPeriodMs = duration(setting('leader-election-retry-period')) ?? DEFAULTS.retryPeriodMs;
+  checkLeaderElectionTiming(leaseDurationMs, renewDeadlineMs, retryPeriodMs);
+  const metrics = bindAddress(setting('metrics-bind-address'));
+
+  return {
+    ...scope,
+    debounceMs: duration(setting('debounce')) ?? DEFAULTS.debounceMs,
+    concurrency: concurrency(setting('concurrency')) ?? DEFAULTS.concurrency,
+    rollOnAdoption: boolean(setting('roll-on-adoption')) ?? false,
+    leaderElect: boolean(setting('leader-elect')) ?? false,
+    leaseName: CONTROLLER_NAME,
+    leaseNamespace: namespace(setting('leader-election-namespace')) ?? systemNamespace,
+    leaseDurationMs,
+    renewDeadlineMs,
+    retryPeriodMs,
+    hmacSecretNamespace: namespace(setting('hmac-secret-namespace')) ?? systemNamespace,
+    metricsAddress: metrics.host,
+    metricsPort: metrics.port,
+    logLevel: logLevel(setting('log-level') ?? fromEnv('LOG_LEVEL', env)) ?? DEFAULTS.logLevel,
+    identity: nonEmpty(env.POD_NAME) ?? `${host.hostname()}-${host.randomSuffix()}`,
+  };
+}
+
+function parseFlags(argv: string[]) {
+  try {
+    return parseArgs({ args: argv, options: OPTIONS, strict: true, allowPositionals: false, allowNegative: true })
+      .values;
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    if (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS_')) {
+      throw new ConfigError(`${(error as Error).message} (see --help)`, { cause: error });
+    }
+    throw error;
+  }
+}
+
+function duration(setting: Setting | undefined): number | undefined {
+  if (!setting) return undefined;
+  const ms = parseDuration(setting.text);
+  if (ms === undefined) throw invalid(setting, 'use a duration such as 0, 500ms or 2s');
+  return ms;
+}
+
+function concurrency(setting: Setting | undefined): number | undefined {
+  if (!setting) return undefined;
+  const n = parseWholeNumber(setting.text);
+  if (n === undefined || n < DEFAULTS.minConcurrency || n > DEFAULTS.maxConcurrency) {
+    throw invalid(setting, `use a whole number from ${DEFAULTS.minConcurrency} to ${DEFAULTS.maxConcurrency}`);
+  }
+  return n;
+}
+
+function boolean(setting: Setting | undefined): boolean | undefined {
+  if (!setting) return undefined;
+  const value = parseBoolean(setting.text);
+  if (value === undefined) throw invalid(setting, 'use true or false');
+  return value;
+}
+
+function namespace(setting: Setting | undefined): string | undefined {
+  if (!setting) return undefined;
+  if (!isNamespaceName(setting.text)) throw invalid(setting, 'use a namespace name such as confighash-system');
+  return setting.text;
+}
+
+function logLevel(setting: Setting | undefined): LogLevel | undefined {
+  if (!setting) return undefined;
+  const level = LOG_LEVELS.find((candidate) => candidate === setting.text.toLowerCase());
+  if (!level) throw invalid(setting, `use one of ${LOG_LEVELS.join(', ')}`);
+  return level;
+}
+
+function bindAddress(setting: Setting | undefined): { host: string; port: number } {
+  if (!setting) return parseBindAddress(DEFAULTS.metricsBindAddress) ?? { host: '0.0.0.0', port: 8080 };
+  const address = parseBindAddress(setting.text);
+  if (!address) throw invalid(setting, 'use host:port such as 0.0.0.0:8080, :8080 or [::]:8080');
+  return address;
+}
+
+/** The same rules client-go applies, so a replica cannot lose its lease between two renewals. */
+function checkLeaderElectionTiming(leaseMs: number, renewMs: number, retryMs: number): void {
+  if (leaseMs < 1000 || leaseMs % 1000 !== 0) {
+    throw new ConfigError(
+      `invalid --leader-election-lease-duration ${formatDuration(leaseMs)}: use whole seconds, at least 1s (a Lease stores seconds)`,
+    );
+  }
+  if (retryMs <= 0) throw new ConfigError('invalid --leader-election-retry-period 0: use a duration above 0');
+  if (renewMs >= leaseMs) {
+    throw new ConfigError(
+      `--leader-election-renew-deadline (${formatDuration(renewMs)}) must be shorter than --leader-election-lease-duration (${formatDuration(leaseMs)})`,
+    );
+  }
+  if (renewMs <= retryMs * 1.2) {
+    throw new ConfigError(
+      `--leader-election-renew-deadline (${formatDuration(renewMs)}) must be longer than 1.2 × --leader-election-retry-period (${formatDuration(retryMs)})`,
+    );
+  }
+}

@@ -1,0 +1,217 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { ConfigError, FLAG_NAMES, parseConfig, usage, wantsHelp, type Config } from '../../../src/config.ts';
+
+const host = { hostname: () => 'node-1', randomSuffix: () => 'abcd1234' };
+const inCluster = { POD_NAMESPACE: 'platform', POD_NAME: 'confighash-7d9f-x2' };
+
+function parse(argv: string[], env: NodeJS.ProcessEnv = inCluster): Config {
+  return parseConfig(argv, env, host);
+}
+
+function rejects(argv: string[], env: NodeJS.ProcessEnv, message: string | RegExp): void {
+  assert.throws(
+    () => parse(argv, env),
+    (error: unknown) => {
+      assert.ok(error instanceof ConfigError, `expected ConfigError, got ${String(error)}`);
+      if (typeof message === 'string') assert.equal(error.message, message);
+      else assert.match(error.message, message);
+      return true;
+    },
+  );
+}
+
+describe('parseConfig defaults', () => {
+  it('runs in its own namespace with documented defaults when given nothing in a pod', () => {
+    assert.deepEqual(parse([]), {
+      namespaces: ['platform'],
+      allNamespaces: false,
+      debounceMs: 1000,
+      concurrency: 4,
+      rollOnAdoption: false,
+      leaderElect: false,
+      leaseName: 'confighash-controller',
+      leaseNamespace: 'platform',
+      leaseDurationMs: 15_000,
+      renewDeadlineMs: 10_000,
+      retryPeriodMs: 2000,
+      hmacSecretNamespace: 'platform',
+      metricsAddress: '0.0.0.0',
+      metricsPort: 8080,
+      logLevel: 'info',
+      identity: 'confighash-7d9f-x2',
+    } satisfies Config);
+  });
+
+  it('falls back to confighash-system and a hostname-based identity outside a pod', () => {
+    const config = parse(['--namespace', 'shop'], {});
+    assert.equal(config.leaseNamespace, 'confighash-system');
+    assert.equal(config.hmacSecretNamespace, 'confighash-system');
+    assert.equal(config.identity, 'node-1-abcd1234');
+  });
+});
+
+describe('parseConfig scope', () => {
+  it('collects repeated and comma-separated --namespace values without duplicates', () => {
+    const config = parse(['--namespace', 'shop', '-n', 'billing,shop', '--namespace=ops']);
+    assert.deepEqual(config.namespaces, ['shop', 'billing', 'ops']);
+    assert.equal(config.allNamespaces, false);
+  });
+
+  it('watches every namespace with --all-namespaces', () => {
+    const config = parse(['-A']);
+    assert.deepEqual(config.namespaces, []);
+    assert.equal(config.allNamespaces, true);
+  });
+
+  it('rejects --namespace together with --all-namespaces', () => {
+    rejects(['-n', 'shop', '--all-namespaces'], inCluster, /--namespace and --all-namespaces cannot be used together/);
+  });
+
+  it('rejects a missing scope when POD_NAMESPACE is not set either', () => {
+    rejects([], {}, /no namespace scope: pass --namespace NAME .* or --all-namespaces/);
+  });
+
+  it('reads CONFIGHASH_NAMESPACES as a comma list when no scope flag is given', () => {
+    assert.deepEqual(parse([], { ...inCluster, CONFIGHASH_NAMESPACES: 'a, b' }).namespaces, ['a', 'b']);
+  });
+
+  it('lets scope flags win over scope environment variables', () => {
+    const env = { ...inCluster, CONFIGHASH_ALL_NAMESPACES: 'true', CONFIGHASH_NAMESPACES: 'x' };
+    assert.deepEqual(parse(['-n', 'shop'], env).namespaces, ['shop']);
+    const noAll = parse(['--no-all-namespaces'], { ...inCluster, CONFIGHASH_ALL_NAMESPACES: 'true' });
+    assert.equal(noAll.allNamespaces, false);
+    assert.deepEqual(noAll.namespaces, ['platform']);
+  });
+
+  it('rejects both scopes set in the environment', () => {
+    rejects([], { CONFIGHASH_ALL_NAMESPACES: 'true', CONFIGHASH_NAMESPACES: 'x' }, /cannot be used together/);
+  });
+
+  it('rejects a namespace that is not a valid name', () => {
+    rejects(['-n', 'Shop_1'], inCluster, /^invalid --namespace "Shop_1": /);
+  });
+});
+
+describe('parseConfig values', () => {
+  it('reads --debounce as a duration', () => {
+    assert.equal(parse(['--debounce', '0']).debounceMs, 0);
+    assert.equal(parse(['--debounce', '500ms']).debounceMs, 500);
+    assert.equal(parse(['--debounce=2s']).debounceMs, 2000);
+    assert.equal(parse(['--debounce', '1m']).debounceMs, 60_000);
+  });
+
+  it('rejects a --debounce that is not a duration, naming the flag', () => {
+    rejects(['--debounce', 'abc'], inCluster, 'invalid --debounce "abc": use a duration such as 0, 500ms or 2s');
+  });
+
+  it('names the environment variable when a bad value came from there', () => {
+    rejects([], { ...inCluster, CONFIGHASH_DEBOUNCE: '5' }, 'invalid CONFIGHASH_DEBOUNCE "5": use a duration such as 0, 500ms or 2s');
+  });
+
+  it('accepts --concurrency from 1 to 64 only', () => {
+    assert.equal(parse(['--concurrency', '1']).concurrency, 1);
+    assert.equal(parse(['--concurrency', '64']).concurrency, 64);
+    for (const bad of ['0', '65', '2.5', 'many']) {
+      rejects(['--concurrency', bad], inCluster, `invalid --concurrency "${bad}": use a whole number from 1 to 64`);
+    }
+  });
+
+  it('turns boolean flags on, and --no- turns them off against the environment', () => {
+    const config = parse(['--roll-on-adoption', '--leader-elect']);
+    assert.equal(config.rollOnAdoption, true);
+    assert.equal(config.leaderElect, true);
+    assert.equal(parse([], { ...inCluster, CONFIGHASH_LEADER_ELECT: 'true' }).leaderElect, true);
+    assert.equal(parse(['--no-leader-elect'], { ...inCluster, CONFIGHASH_LEADER_ELECT: 'true' }).leaderElect, false);
+  });
+
+  it('rejects a boolean environment value that is not true or false', () => {
+    rejects([], { ...inCluster, CONFIGHASH_ROLL_ON_ADOPTION: 'maybe' }, 'invalid CONFIGHASH_ROLL_ON_ADOPTION "maybe": use true or false');
+  });
+
+  it('reads the lease and HMAC namespaces from their flags', () => {
+    const config = parse(['--leader-election-namespace', 'le', '--hmac-secret-namespace', 'keys']);
+    assert.equal(config.leaseNamespace, 'le');
+    assert.equal(config.hmacSecretNamespace, 'keys');
+  });
+
+  it('reads the metrics bind address as host:port, :port or [ipv6]:port', () => {
+    assert.deepEqual(pick(parse(['--metrics-bind-address', '127.0.0.1:9090'])), ['127.0.0.1', 9090]);
+    assert.deepEqual(pick(parse(['--metrics-bind-address', ':8443'])), ['0.0.0.0', 8443]);
+    assert.deepEqual(pick(parse(['--metrics-bind-address', '[::]:8080'])), ['::', 8080]);
+    for (const bad of ['8080', 'localhost:99999', 'a b:80']) {
+      rejects(['--metrics-bind-address', bad], inCluster, /^invalid --metrics-bind-address ".*": use host:port/);
+    }
+  });
+
+  it('takes the log level from --log-level, then CONFIGHASH_LOG_LEVEL, then LOG_LEVEL', () => {
+    const env = { ...inCluster, LOG_LEVEL: 'warn' };
+    assert.equal(parse([], env).logLevel, 'warn');
+    assert.equal(parse([], { ...env, CONFIGHASH_LOG_LEVEL: 'error' }).logLevel, 'error');
+    assert.equal(parse(['--log-level', 'DEBUG'], { ...env, CONFIGHASH_LOG_LEVEL: 'error' }).logLevel, 'debug');
+    rejects(['--log-level', 'trace'], inCluster, 'invalid --log-level "trace": use one of debug, info, warn, error');
+  });
+
+  it('lets flags win over CONFIGHASH_* environment variables', () => {
+    const env = { ...inCluster, CONFIGHASH_DEBOUNCE: '5s', CONFIGHASH_CONCURRENCY: '8' };
+    assert.equal(parse([], env).debounceMs, 5000);
+    assert.equal(parse([], env).concurrency, 8);
+    assert.equal(parse(['--debounce', '0', '--concurrency', '2'], env).debounceMs, 0);
+    assert.equal(parse(['--debounce', '0', '--concurrency', '2'], env).concurrency, 2);
+  });
+
+  it('ignores blank environment variables', () => {
+    assert.equal(parse([], { ...inCluster, CONFIGHASH_DEBOUNCE: '', LOG_LEVEL: ' ' }).debounceMs, 1000);
+  });
+});
+
+describe('parseConfig leader-election timing', () => {
+  it('accepts shorter timings that keep renewals inside the lease', () => {
+    const config = parse([
+      '--leader-election-lease-duration', '4s',
+      '--leader-election-renew-deadline', '3s',
+      '--leader-election-retry-period', '500ms',
+    ]);
+    assert.deepEqual([config.leaseDurationMs, config.renewDeadlineMs, config.retryPeriodMs], [4000, 3000, 500]);
+  });
+
+  it('rejects a renew deadline that is not shorter than the lease', () => {
+    rejects(['--leader-election-renew-deadline', '15s'], inCluster, /renew-deadline \(15s\) must be shorter than --leader-election-lease-duration \(15s\)/);
+  });
+
+  it('rejects a renew deadline that leaves no room for a retry', () => {
+    rejects(['--leader-election-retry-period', '9s'], inCluster, /must be longer than 1.2 × --leader-election-retry-period/);
+  });
+
+  it('rejects a lease duration that is not whole seconds', () => {
+    rejects(['--leader-election-lease-duration', '15500ms'], inCluster, /use whole seconds/);
+  });
+});
+
+describe('parseConfig command line', () => {
+  it('rejects an unknown flag', () => {
+    rejects(['--namespaces', 'shop'], inCluster, /Unknown option '--namespaces'.*\(see --help\)$/s);
+  });
+
+  it('rejects positional arguments', () => {
+    rejects(['shop'], inCluster, /shop/);
+  });
+
+  it('rejects a flag that is missing its value', () => {
+    rejects(['--debounce'], inCluster, /--debounce/);
+  });
+
+  it('recognises --help and -h even next to flags it cannot parse', () => {
+    assert.equal(wantsHelp(['--help']), true);
+    assert.equal(wantsHelp(['--bogus', '-h']), true);
+    assert.equal(wantsHelp(['-n', 'shop']), false);
+  });
+
+  it('documents every flag in the usage text', () => {
+    for (const flag of FLAG_NAMES) assert.ok(usage.includes(`--${flag}`), `usage misses --${flag}`);
+  });
+});
+
+function pick(config: Config): [string, number] {
+  return [config.metricsAddress, config.metricsPort];
+}
