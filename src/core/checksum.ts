@@ -19,10 +19,8 @@ export function digestConfigMapContent(cm: {
   data?: Record<string, string>;
   binaryData?: Record<string, string>;
 }): ContentDigest {
-  return {
-    data: digestValues(cm.data, (value) => createHash('sha256').update(value, 'utf8').digest('base64')),
-    binaryData: digestValues(cm.binaryData, (value) => createHash('sha256').update(value, 'utf8').digest('base64')),
-  };
+  const sha256 = (value: string): string => createHash('sha256').update(value, 'utf8').digest('base64');
+  return { data: digestValues(cm.data, sha256), binaryData: digestValues(cm.binaryData, sha256) };
 }
 
 /**
