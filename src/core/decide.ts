@@ -1,5 +1,5 @@
 import type { Operation } from 'fast-json-patch';
-import { isComparable } from './checksum.ts';
+import { CHECKSUM_FORMAT_VERSION, isComparable, parseChecksum } from './checksum.ts';
 import { baselineOps, removeBaselineOps, templateChecksumOps } from './patch.ts';
 import type { WorkloadFacts } from './types.ts';
 
@@ -58,6 +58,7 @@ export function decide(input: DecideInput): Decision {
       };
     }
     const stale = workload.templateChecksum ?? workload.baseline;
+    const staleField = workload.templateChecksum === undefined ? 'baseline' : 'pod-template checksum';
     return {
       kind: 'baseline',
       reason: neverSeen ? 'Adopted' : 'Rebaselined',
@@ -65,7 +66,7 @@ export function decide(input: DecideInput): Decision {
       ops: baselineOps(workload, desired),
       message: neverSeen
         ? `Adopted ${who} without a rollout; recorded baseline ${desired}`
-        : `${who} carries ${stale}, made with another checksum format or HMAC key; ` +
+        : `${who} has a ${staleField} ${whyIncomparable(stale, currentKeyId)}; ` +
           `recorded baseline ${desired} instead of rolling`,
     };
   }
@@ -87,4 +88,14 @@ export function decide(input: DecideInput): Decision {
     ops: [...templateChecksumOps(workload, desired), ...removeBaselineOps(workload)],
     message: `Rolling ${who}: content changed from ${recorded} to ${desired}`,
   };
+}
+
+/** Says why without quoting an unparseable value: annotations are user-writable, messages become Events. */
+function whyIncomparable(value: string | undefined, currentKeyId: string): string {
+  const parsed = parseChecksum(value);
+  if (parsed === null) return 'that is not a confighash checksum';
+  if (parsed.version !== CHECKSUM_FORMAT_VERSION) {
+    return `in format ${parsed.version}, not ${CHECKSUM_FORMAT_VERSION}`;
+  }
+  return `made under HMAC key ${parsed.keyId ?? 'none'}, not the current key ${currentKeyId}`;
 }

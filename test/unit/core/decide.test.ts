@@ -120,6 +120,16 @@ describe('decide', () => {
     assert.match(decideFor(deployment(), A).message, /Deployment shop\/web/);
   });
 
+  it('explains a re-baseline without quoting a value it cannot parse', () => {
+    const lost = decideFor(deployment({ templateAnnotations: { [CHECKSUM_ANNOTATION]: A_UNDER_LOST_KEY } }), A);
+    assert.match(lost.message, new RegExp(`made under HMAC key ${LOST_KEY_ID}, not the current key ${KEY_ID}`));
+    const format = decideFor(deployment({ annotations: { [BASELINE_ANNOTATION]: 'v9.abc' } }), A);
+    assert.match(format.message, /baseline in format v9, not v1/);
+    const junk = decideFor(deployment({ templateAnnotations: { [CHECKSUM_ANNOTATION]: 'password=hunter2' } }), A);
+    assert.match(junk.message, /not a confighash checksum/);
+    assert.doesNotMatch(junk.message, /hunter2/);
+  });
+
   it('rolls exactly once per content change over a workload lifetime, and never for a key change', () => {
     let object = deployment();
     const steps: [desired: string, currentKeyId: string, expected: string][] = [
