@@ -95,7 +95,7 @@ const STATUS_REASON = /^[A-Za-z]{1,64}$/;
 export function classifyApiError(error: unknown, action = 'Kubernetes API request'): ControllerError {
   if (error instanceof ControllerError) return error;
 
-  const statusCode = httpStatusOf(error);
+  const statusCode = apiStatusCodeOf(error);
   if (statusCode !== undefined) return fromHttpStatus(statusCode, statusReasonOf(error), action);
 
   const networkCode = networkErrorCodeOf(error);
@@ -131,8 +131,12 @@ function fromHttpStatus(statusCode: number, reason: string | undefined, action: 
   return new ControllerError(`${action}: rejected by the apiserver (${http})`, { ...options, retryable: false });
 }
 
-/** The numeric HTTP status of an ApiException-shaped error (duck-typed: one bundled copy of client-node need not be the other). */
-function httpStatusOf(error: unknown): number | undefined {
+/**
+ * The HTTP status of an ApiException-shaped error (numeric `code` plus `body`),
+ * else undefined. Duck-typed so that a second bundled copy of client-node is
+ * recognised too.
+ */
+export function apiStatusCodeOf(error: unknown): number | undefined {
   if (typeof error !== 'object' || error === null || !('body' in error)) return undefined;
   const code = (error as { code?: unknown }).code;
   return typeof code === 'number' && Number.isInteger(code) && code >= 100 && code <= 599 ? code : undefined;
