@@ -1,0 +1,186 @@
+import { readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import type { ApiAccess } from './api-access.ts';
+import { ensureBinaries } from './binaries.ts';
+import { createSimulatedNode, defaultServiceAccountExists, simulatedNodeIsReady } from './bootstrap.ts';
+import { writeClusterState } from './cluster-state.ts';
+import {
+  etcd,
+  KUBERNETES_SERVICE_IP,
+  kubeApiserver,
+  kubeControllerManager,
+  kubeScheduler,
+  kwok,
+  PORT_NAMES,
+  type ComponentContext,
+} from './components.ts';
+import { prepareDataDir, removeDataDir } from './data-dir.ts';
+import { httpCall } from './http.ts';
+import { writeKubeconfig } from './kubeconfig.ts';
+import { launchComponent, type ComponentSpec, type LaunchedComponent } from './launch.ts';
+import { processesToStop, readPidsFile, writePidsFile, type PidsFile } from './pids-file.ts';
+import { createPki } from './pki.ts';
+import { allocatePorts } from './ports.ts';
+import { terminateProcesses } from './processes.ts';
+import { waitUntilReady, type Probe } from './readiness.ts';
+import { launchWatchdog } from './watchdog-launch.ts';
+
+export interface ControlPlane {
+  dataDir: string;
+  binDir: string;
+  /** https://127.0.0.1:PORT */
+  server: string;
+  /** Admin kubeconfig path, with the CA embedded. */
+  kubeconfig: string;
+  caFile: string;
+  pids: Record<string, number>;
+  withNodes: boolean;
+  /** Kills the components (and the watchdog) by PID and removes dataDir. Safe to call twice. */
+  stop(): Promise<void>;
+}
+
+export interface StartControlPlaneOptions {
+  dataDir: string;
+  /** kube-scheduler, kwok and one kwok Node, so pods get scheduled and become Running. Default true. */
+  simulatedNodes?: boolean;
+  log?: (line: string) => void;
+  /** etcd syncs to disk. Default false (`--unsafe-no-fsync`), which is right for tests. */
+  fsync?: boolean;
+  /**
+   * When this PID is gone, a watchdog stops everything and removes dataDir. Default
+   * process.pid; 0 means no watchdog: the control plane lives until stopped (`cluster down`).
+   */
+  owner?: number;
+  /** Use these binaries instead of asking build.sh for them. */
+  binDir?: string;
+  /** Leave dataDir (with the component logs) behind when starting fails. Default false. */
+  keepOnFailure?: boolean;
+}
+
+const TIMEOUTS = { etcd: 30_000, apiserver: 120_000, component: 60_000, bootstrap: 60_000 };
+
+/**
+ * Stops the processes a previous control plane recorded in dataDir (only those whose
+ * command line proves they are ours) and removes dataDir. Returns what was stopped.
+ */
+export async function stopControlPlaneIn(dataDir: string): Promise<string[]> {
+  const dir = resolve(dataDir);
+  const pids = readPidsFile(dir);
+  const stopped = pids ? await terminateProcesses(processesToStop(pids), dir) : [];
+  removeDataDir(dir);
+  return stopped;
+}
+
+function healthy(url: string, opts: { ca?: string; token?: string; insecure?: boolean }): Probe {
+  return async () => {
+    const res = await httpCall(url, { ...opts, timeoutMs: 3000 });
+    if (res.status !== 200) throw new Error(`${url} answered ${res.status}: ${res.body.slice(0, 300)}`);
+    return true;
+  };
+}
+
+export async function startControlPlane(opts: StartControlPlaneOptions): Promise<ControlPlane> {
+  const dataDir = resolve(opts.dataDir);
+  const log = opts.log ?? (() => {});
+  const owner = opts.owner ?? process.pid;
+  const withNodes = opts.simulatedNodes ?? true;
+  const began = Date.now();
+  const since = () => `${((Date.now() - began) / 1000).toFixed(1)}s`;
+
+  const leftovers = readPidsFile(dataDir);
+  if (leftovers) {
+    const stopped = await terminateProcesses(processesToStop(leftovers), dataDir);
+    if (stopped.length > 0) log(`stopped leftover processes from a previous run in ${dataDir}: ${stopped.join(', ')}`);
+  }
+  const binDir = opts.binDir ?? (await ensureBinaries({ log }));
+  await prepareDataDir(dataDir);
+
+  const ports = await allocatePorts(PORT_NAMES);
+  const pki = await createPki(join(dataDir, 'pki'), { serviceIp: KUBERNETES_SERVICE_IP });
+  const server = `https://127.0.0.1:${ports.apiserver}`;
+  const caPem = await readFile(pki.caCert, 'utf8');
+  const kubeconfig = await writeKubeconfig(join(dataDir, 'admin.kubeconfig'), {
+    server,
+    caPem,
+    userName: pki.adminUser,
+    token: pki.adminToken,
+  });
+  const api: ApiAccess = { server, caPem, token: pki.adminToken };
+  const ctx: ComponentContext = { binDir, dataDir, ports, pki, adminKubeconfig: kubeconfig, fsync: opts.fsync ?? false };
+
+  const record: PidsFile = { dataDir, owner, components: [] };
+  if (owner !== 0) record.watchdog = launchWatchdog(owner, dataDir);
+  writePidsFile(record);
+  const launch = (spec: ComponentSpec): LaunchedComponent => {
+    const component = launchComponent(spec, dataDir);
+    record.components.push({ name: component.name, pid: component.pid, executable: component.executable });
+    writePidsFile(record);
+    return component;
+  };
+  const stop = async () => {
+    await terminateProcesses(processesToStop(record), dataDir);
+    removeDataDir(dataDir);
+  };
+
+  try {
+    const etcdProcess = launch(etcd(ctx));
+    await waitUntilReady(etcdProcess, healthy(`http://127.0.0.1:${ports.etcdClient}/health`, {}), { timeoutMs: TIMEOUTS.etcd });
+    log(`etcd ready (${since()})`);
+
+    const apiserver = launch(kubeApiserver(ctx));
+    await waitUntilReady(apiserver, healthy(`${server}/readyz`, { ca: caPem, token: pki.adminToken }), {
+      timeoutMs: TIMEOUTS.apiserver,
+    });
+    log(`kube-apiserver ready at ${server} (${since()})`);
+
+    const controllerManager = launch(kubeControllerManager(ctx));
+    const others: Promise<void>[] = [
+      waitUntilReady(controllerManager, healthy(`https://127.0.0.1:${ports.controllerManager}/healthz`, { insecure: true }), {
+        timeoutMs: TIMEOUTS.component,
+      }),
+    ];
+    let kwokProcess: LaunchedComponent | undefined;
+    if (withNodes) {
+      const scheduler = launch(kubeScheduler(ctx));
+      kwokProcess = launch(kwok(ctx));
+      others.push(
+        waitUntilReady(scheduler, healthy(`https://127.0.0.1:${ports.scheduler}/healthz`, { insecure: true }), {
+          timeoutMs: TIMEOUTS.component,
+        }),
+        waitUntilReady(kwokProcess, healthy(`http://127.0.0.1:${ports.kwok}/healthz`, {}), { timeoutMs: TIMEOUTS.component }),
+        createSimulatedNode(api),
+      );
+    }
+    await Promise.all(others);
+    log(`${withNodes ? 'kube-controller-manager, kube-scheduler and kwok' : 'kube-controller-manager'} healthy (${since()})`);
+
+    await waitUntilReady(controllerManager, () => defaultServiceAccountExists(api), {
+      timeoutMs: TIMEOUTS.bootstrap,
+      what: 'done creating the default ServiceAccount',
+    });
+    if (kwokProcess) {
+      await waitUntilReady(kwokProcess, () => simulatedNodeIsReady(api), {
+        timeoutMs: TIMEOUTS.bootstrap,
+        what: 'done making the simulated Node Ready',
+      });
+    }
+    log(`control plane ready (${since()})`);
+  } catch (error) {
+    await terminateProcesses(processesToStop(record), dataDir).catch(() => undefined);
+    if (!opts.keepOnFailure) removeDataDir(dataDir);
+    throw error;
+  }
+
+  writeClusterState(dataDir, { server, kubeconfig, caFile: pki.caCert, binDir, withNodes, startedAt: new Date().toISOString() });
+  let stopping: Promise<void> | undefined;
+  return {
+    dataDir,
+    binDir,
+    server,
+    kubeconfig,
+    caFile: pki.caCert,
+    pids: Object.fromEntries(record.components.map((c) => [c.name, c.pid])),
+    withNodes,
+    stop: () => (stopping ??= stop()),
+  };
+}

@@ -1,0 +1,11 @@
+// The local control plane: real etcd, kube-apiserver, kube-controller-manager and, with
+// simulated nodes, kube-scheduler and kwok, built from upstream Go modules.
+export { startControlPlane, stopControlPlaneIn, type ControlPlane, type StartControlPlaneOptions } from './cluster.ts';
+export { writeServiceAccountKubeconfig, type ServiceAccountKubeconfigOptions } from './service-account-kubeconfig.ts';
+export { ensureBinaries, ControlPlaneBuildError, MissingBinariesError, CONTROL_PLANE_BINARIES } from './binaries.ts';
+export { readClusterState, type ClusterState } from './cluster-state.ts';
+export { readPidsFile, type PidsFile } from './pids-file.ts';
+export { isOurProcess, isAlive } from './processes.ts';
+export { PortInUseError } from './ports.ts';
+export { ComponentStartError } from './readiness.ts';
+export { SIMULATED_NODE_NAME } from './bootstrap.ts';

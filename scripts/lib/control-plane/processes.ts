@@ -1,0 +1,96 @@
+import { readFileSync } from 'node:fs';
+import { basename } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+/** A process we started, and what its command line must look like for us to touch it again. */
+export interface RecordedProcess {
+  name: string;
+  pid: number;
+  /** Basename of argv[0], e.g. `kube-apiserver` or `node`. */
+  executable: string;
+}
+
+/** Alive means it exists and is not a zombie waiting for its parent to reap it. */
+export function isAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The state follows the parenthesised command name, which may itself contain spaces.
+    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+    return state !== 'Z' && state !== 'X';
+  } catch {
+    return false;
+  }
+}
+
+/** Clock ticks since boot at which the process started: with the PID, it names a process uniquely. */
+export function startTimeOf(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+  } catch {
+    return undefined;
+  }
+}
+
+export function commandLineOf(pid: number): string[] | undefined {
+  try {
+    const raw = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+    return raw.split('\0').filter((part) => part !== '');
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A PID from a file may have been reused by an unrelated process since it was written.
+ * We only signal a process whose argv[0] is the binary we started and whose arguments
+ * mention our data directory, which every component we start receives.
+ */
+export function isOurProcess(recorded: RecordedProcess, dataDir: string): boolean {
+  if (!isAlive(recorded.pid)) return false;
+  const argv = commandLineOf(recorded.pid);
+  if (argv === undefined || argv.length === 0) return false;
+  return basename(argv[0] ?? '') === recorded.executable && argv.some((arg) => arg.includes(dataDir));
+}
+
+async function waitUntilGone(pids: number[], timeoutMs: number): Promise<number[]> {
+  const deadline = Date.now() + timeoutMs;
+  let alive = pids.filter(isAlive);
+  while (alive.length > 0 && Date.now() < deadline) {
+    await sleep(50);
+    alive = alive.filter(isAlive);
+  }
+  return alive;
+}
+
+function signal(pid: number, sig: NodeJS.Signals): void {
+  try {
+    process.kill(pid, sig);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
+  }
+}
+
+/**
+ * SIGTERM every verified process, give them `graceMs` to exit, then SIGKILL the rest.
+ * Returns the names of the processes that were signalled.
+ */
+export async function terminateProcesses(
+  processes: RecordedProcess[],
+  dataDir: string,
+  { graceMs = 5000 }: { graceMs?: number } = {},
+): Promise<string[]> {
+  const ours = processes.filter((p) => isOurProcess(p, dataDir));
+  for (const p of ours) signal(p.pid, 'SIGTERM');
+  const stubborn = await waitUntilGone(
+    ours.map((p) => p.pid),
+    graceMs,
+  );
+  for (const pid of stubborn) signal(pid, 'SIGKILL');
+  const survivors = await waitUntilGone(stubborn, 5000);
+  if (survivors.length > 0) {
+    throw new Error(`processes ${survivors.join(', ')} survived SIGKILL; check them with: ps -o pid,stat,cmd -p ${survivors.join(',')}`);
+  }
+  return ours.map((p) => p.name);
+}
