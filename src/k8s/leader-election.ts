@@ -1,0 +1,174 @@
+import type { ConfigurationOptions, CoordinationV1Api, V1Lease } from '@kubernetes/client-node';
+import type { Logger } from 'pino';
+import { apiStatusCodeOf, classifyApiError } from '../errors.ts';
+import { createSystemClock, sleep, type Clock } from '../queue/clock.ts';
+import { decideLease } from './lease-decision.ts';
+import { heldLeaseSpec, releasedLeaseSpec } from './lease-spec.ts';
+import { abortableRequest } from './request-options.ts';
+
+export interface LeaderElectionOptions {
+  api: CoordinationV1Api;
+  namespace: string;
+  name: string;
+  identity: string;
+  leaseDurationMs: number;
+  renewDeadlineMs: number;
+  retryPeriodMs: number;
+  logger: Logger;
+  clock?: Clock;
+  /** Abort to stop: a leader releases the Lease before the promise resolves. */
+  signal: AbortSignal;
+  onStartedLeading: () => void;
+  /** Leadership was lost (not renewed within renewDeadline, or taken): the caller should exit. */
+  onStoppedLeading: () => void;
+}
+
+/** Longest time spent giving the Lease back on shutdown; after that it simply expires. */
+const RELEASE_TIMEOUT_MS = 5000;
+
+type Attempt = 'held' | 'held-by-other' | 'failed';
+
+/**
+ * Lease-based leader election on coordination.k8s.io/v1, following client-go:
+ * try to acquire every retryPeriod; once leading, renew every retryPeriod;
+ * when no renewal succeeds for renewDeadline (or another holder shows up),
+ * call onStoppedLeading and return. Every write is a create or a replace
+ * guarded by resourceVersion, so of two candidates exactly one wins.
+ *
+ * Aborting `signal` while leading releases the Lease (empty holder, 1s
+ * duration) so a successor takes over at once; onStoppedLeading is not
+ * called then, because the caller asked for the stop.
+ */
+export async function runLeaderElection(options: LeaderElectionOptions): Promise<void> {
+  const { signal, retryPeriodMs, renewDeadlineMs } = options;
+  const clock = options.clock ?? createSystemClock();
+  const logger = options.logger.child({ lease: `${options.namespace}/${options.name}`, identity: options.identity });
+
+  logger.info('waiting to become leader');
+  for (;;) {
+    if (signal.aborted) return;
+    if ((await tryAcquireOrRenew(options, clock, logger, renewDeadlineMs)) === 'held') break;
+    await sleep(clock, retryPeriodMs, signal);
+  }
+  if (signal.aborted) {
+    await release(options, clock, logger);
+    return;
+  }
+  logger.info('became leader');
+  options.onStartedLeading();
+
+  let renewedAt = clock.now();
+  for (;;) {
+    await sleep(clock, retryPeriodMs, signal);
+    if (signal.aborted) break;
+    const budgetMs = Math.max(1, renewedAt + renewDeadlineMs - clock.now());
+    const attempt = await tryAcquireOrRenew(options, clock, logger, budgetMs);
+    if (signal.aborted) break;
+    if (attempt === 'held') {
+      renewedAt = clock.now();
+      continue;
+    }
+    const sinceRenewMs = clock.now() - renewedAt;
+    if (attempt === 'held-by-other' || sinceRenewMs >= renewDeadlineMs) {
+      logger.error({ sinceRenewMs, reason: attempt }, 'lost leadership: the Lease was not renewed in time');
+      options.onStoppedLeading();
+      return;
+    }
+  }
+  await release(options, clock, logger);
+}
+
+/** One read-decide-write round. Never throws: failures are logged and retried by the caller. */
+async function tryAcquireOrRenew(
+  options: LeaderElectionOptions,
+  clock: Clock,
+  logger: Logger,
+  timeoutMs: number,
+): Promise<Attempt> {
+  const { api, namespace, name, identity, leaseDurationMs } = options;
+  return withTimeout(clock, timeoutMs, options.signal, async (requestSignal) => {
+    const request = abortableRequest(requestSignal);
+    try {
+      const current = await readLease(api, namespace, name, request);
+      const decision = decideLease(current?.spec, identity, clock.now(), leaseDurationMs);
+      if (decision.action === 'wait') {
+        const expiresAt = new Date(decision.expiresAtMs).toISOString();
+        logger.debug({ holder: decision.holder, expiresAt }, 'Lease held by another replica');
+        return 'held-by-other';
+      }
+      const spec = heldLeaseSpec(current?.spec, identity, clock.now(), leaseDurationMs);
+      if (decision.action === 'create') {
+        const metadata = { name, namespace };
+        const body: V1Lease = { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata, spec };
+        await api.createNamespacedLease({ namespace, body }, request);
+      } else {
+        // metadata carries the resourceVersion read above: a concurrent writer makes this a 409.
+        await api.replaceNamespacedLease({ name, namespace, body: { ...current, spec } }, request);
+      }
+      if (decision.action === 'take-over') {
+        logger.info({ previousHolder: decision.previousHolder, reason: decision.reason }, 'acquired the Lease');
+      }
+      return 'held';
+    } catch (error) {
+      const status = apiStatusCodeOf(error);
+      if (status === 409) {
+        logger.debug('another replica wrote the Lease first; will retry');
+      } else {
+        logger.warn({ err: classifyApiError(error, `update Lease ${namespace}/${name}`) }, 'Lease update failed');
+      }
+      return 'failed';
+    }
+  });
+}
+
+async function readLease(
+  api: CoordinationV1Api,
+  namespace: string,
+  name: string,
+  request: ConfigurationOptions,
+): Promise<V1Lease | undefined> {
+  try {
+    return await api.readNamespacedLease({ name, namespace }, request);
+  } catch (error) {
+    if (apiStatusCodeOf(error) === 404) return undefined;
+    throw error;
+  }
+}
+
+/** Gives the Lease up if this replica still holds it; best effort, bounded by RELEASE_TIMEOUT_MS. */
+async function release(options: LeaderElectionOptions, clock: Clock, logger: Logger): Promise<void> {
+  const { api, namespace, name, identity } = options;
+  // The caller's signal is already aborted; the release runs on its own deadline.
+  const timeoutMs = Math.min(RELEASE_TIMEOUT_MS, options.renewDeadlineMs);
+  await withTimeout(clock, timeoutMs, undefined, async (requestSignal) => {
+    const request = abortableRequest(requestSignal);
+    try {
+      const current = await readLease(api, namespace, name, request);
+      if (!current || current.spec?.holderIdentity !== identity) return;
+      const body = { ...current, spec: releasedLeaseSpec(current.spec, clock.now()) };
+      await api.replaceNamespacedLease({ name, namespace, body }, request);
+      logger.info('released the Lease');
+    } catch (error) {
+      const err = classifyApiError(error, `release Lease ${namespace}/${name}`);
+      logger.warn({ err }, 'could not release the Lease; it will expire');
+    }
+  });
+}
+
+/** Runs `work` with a signal that aborts after `timeoutMs` on `clock`, or when `parent` aborts. */
+async function withTimeout<T>(
+  clock: Clock,
+  timeoutMs: number,
+  parent: AbortSignal | undefined,
+  work: (signal: AbortSignal) => Promise<T>,
+): Promise<T> {
+  const deadline = new AbortController();
+  const timer = clock.setTimeout(() => {
+    deadline.abort(new Error(`Lease request timed out after ${timeoutMs}ms`));
+  }, timeoutMs);
+  try {
+    return await work(parent ? AbortSignal.any([parent, deadline.signal]) : deadline.signal);
+  } finally {
+    clock.clearTimeout(timer);
+  }
+}
