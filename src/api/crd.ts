@@ -1,0 +1,79 @@
+import { appConfigSpecSchema, appConfigStatusSchema } from './appconfig-schema.ts';
+import {
+  API_GROUP,
+  API_VERSION,
+  APPCONFIG_KIND,
+  APPCONFIG_PLURAL,
+  APPCONFIG_SHORT_NAMES,
+  APPCONFIG_SINGULAR,
+} from './constants.ts';
+
+/** The AppConfig CustomResourceDefinition, built from the one schema source. */
+export function appConfigCrd(): Record<string, unknown> {
+  return {
+    apiVersion: 'apiextensions.k8s.io/v1',
+    kind: 'CustomResourceDefinition',
+    metadata: { name: `${APPCONFIG_PLURAL}.${API_GROUP}` },
+    spec: {
+      group: API_GROUP,
+      scope: 'Namespaced',
+      names: {
+        kind: APPCONFIG_KIND,
+        listKind: `${APPCONFIG_KIND}List`,
+        plural: APPCONFIG_PLURAL,
+        singular: APPCONFIG_SINGULAR,
+        shortNames: APPCONFIG_SHORT_NAMES,
+        categories: ['all'],
+      },
+      versions: [
+        {
+          name: API_VERSION,
+          served: true,
+          storage: true,
+          subresources: { status: {} },
+          additionalPrinterColumns: [
+            { name: 'Sources', type: 'integer', jsonPath: '.status.sourceCount' },
+            { name: 'Targets', type: 'integer', jsonPath: '.status.targetCount' },
+            { name: 'Ready', type: 'string', jsonPath: '.status.conditions[?(@.type=="Ready")].status' },
+            { name: 'Reason', type: 'string', jsonPath: '.status.conditions[?(@.type=="Ready")].reason', priority: 1 },
+            { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
+          ],
+          schema: {
+            openAPIV3Schema: {
+              type: 'object',
+              description: 'AppConfig names ConfigMaps and Secrets and the workloads that consume them.',
+              required: ['spec'],
+              properties: {
+                apiVersion: { type: 'string' },
+                kind: { type: 'string' },
+                metadata: { type: 'object' },
+                spec: toStructural(appConfigSpecSchema),
+                status: toStructural(appConfigStatusSchema),
+              },
+            },
+          },
+        },
+      ],
+    },
+  };
+}
+
+/**
+ * ajv needs `nullable: true` on optional fields to type them; in a CRD it would let
+ * clients store `null`, which the controller does not expect. Optional is already
+ * expressed by `required`, so the CRD drops it, and the other ajv-only keywords.
+ */
+function toStructural(schema: unknown): unknown {
+  if (Array.isArray(schema)) return schema.map(toStructural);
+  if (schema === null || typeof schema !== 'object') return schema;
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(schema)) {
+    if (key === 'nullable') continue;
+    // Structural schemas forbid additionalProperties beside properties; the apiserver
+    // rejects unknown fields itself (kubectl's default strict field validation).
+    if (key === 'additionalProperties' && value === false) continue;
+    if (key === 'required' && Array.isArray(value) && value.length === 0) continue;
+    out[key] = toStructural(value);
+  }
+  return out;
+}

@@ -1,0 +1,164 @@
+import type { KubeConfig } from '@kubernetes/client-node';
+import type { Logger } from 'pino';
+import { API_GROUP, API_VERSION, APPCONFIG_PLURAL, WORKLOAD_KINDS, type SourceKind, type WorkloadKind } from '../api/constants.ts';
+import { digestConfigMapContent, digestSecretContent } from '../core/checksum.ts';
+import { sourceId } from '../core/references.ts';
+import type { ContentDigest, SourceId, WorkloadFacts } from '../core/types.ts';
+import { workloadId, type FactStore, type ObservedAppConfig } from './fact-store.ts';
+import { listWatch, type KubeObject, type ListWatchHandlers } from './list-watch.ts';
+import { observedAppConfig, sameDigest, sameWorkloadFacts, workloadFacts } from './projections.ts';
+
+/** What the watchers report after updating the store; the controller turns it into work. */
+export interface ChangeListener {
+  /** The content of a source changed, appeared or disappeared (never for metadata-only edits). */
+  sourceChanged(namespace: string, id: SourceId): void;
+  workloadChanged(previous: WorkloadFacts | undefined, current: WorkloadFacts | undefined): void;
+  appConfigChanged(previous: ObservedAppConfig | undefined, current: ObservedAppConfig | undefined): void;
+}
+
+export interface ClusterWatcherOptions {
+  kubeConfig: KubeConfig;
+  store: FactStore;
+  listener: ChangeListener;
+  /** Namespaces to watch; empty means all namespaces. */
+  namespaces: readonly string[];
+  hmacKey: Buffer;
+  logger: Logger;
+  signal: AbortSignal;
+  onWatchRestart?: (resource: string, reason: string) => void;
+  onEvent?: (resource: string, type: string) => void;
+}
+
+const WORKLOAD_PLURALS: Record<WorkloadKind, string> = {
+  Deployment: 'deployments',
+  StatefulSet: 'statefulsets',
+  DaemonSet: 'daemonsets',
+};
+
+/**
+ * Lists and watches ConfigMaps, Secrets, Deployments, StatefulSets, DaemonSets and
+ * AppConfigs in scope, keeping only digests and facts in the store. Resolves `synced`
+ * once every collection has been listed: from then on the store is a full picture.
+ */
+export function watchCluster(options: ClusterWatcherOptions): { synced: Promise<void>; done: Promise<void> } {
+  const { store, listener, hmacKey } = options;
+  const scopes = options.namespaces.length > 0 ? options.namespaces : [null];
+  const streams: { synced: Promise<void>; done: Promise<void> }[] = [];
+
+  for (const namespace of scopes) {
+    const collection = (prefix: string, plural: string): string =>
+      namespace === null ? `${prefix}/${plural}` : `${prefix}/namespaces/${namespace}/${plural}`;
+    const start = (resource: string, path: string, handlers: ListWatchHandlers): void => {
+      streams.push(
+        listWatch({
+          kubeConfig: options.kubeConfig,
+          path,
+          resource,
+          handlers,
+          logger: options.logger,
+          signal: options.signal,
+          onWatchRestart: (reason) => options.onWatchRestart?.(resource, reason),
+          onEvent: (type) => options.onEvent?.(resource, type),
+        }),
+      );
+    };
+    start('configmaps', collection('/api/v1', 'configmaps'), sourceHandlers('ConfigMap', namespace, store, listener, (o) => digestConfigMapContent(o)));
+    start('secrets', collection('/api/v1', 'secrets'), sourceHandlers('Secret', namespace, store, listener, (o) => digestSecretContent(o, hmacKey)));
+    for (const kind of WORKLOAD_KINDS) {
+      start(WORKLOAD_PLURALS[kind], collection('/apis/apps/v1', WORKLOAD_PLURALS[kind]), workloadHandlers(kind, namespace, store, listener));
+    }
+    start(APPCONFIG_PLURAL, collection(`/apis/${API_GROUP}/${API_VERSION}`, APPCONFIG_PLURAL), appConfigHandlers(namespace, store, listener));
+  }
+
+  return {
+    synced: Promise.all(streams.map((s) => s.synced)).then(() => undefined),
+    done: Promise.all(streams.map((s) => s.done)).then(() => undefined),
+  };
+}
+
+type SourceObject = KubeObject & { data?: Record<string, string>; binaryData?: Record<string, string> };
+
+function sourceHandlers(
+  kind: SourceKind,
+  scope: string | null,
+  store: FactStore,
+  listener: ChangeListener,
+  digest: (object: SourceObject) => ContentDigest,
+): ListWatchHandlers {
+  const remove = (namespace: string, id: SourceId): void => {
+    if (store.deleteSource(namespace, id)) listener.sourceChanged(namespace, id);
+  };
+  return {
+    upsert(object: SourceObject) {
+      const namespace = object.metadata?.namespace ?? '';
+      const id = sourceId(kind, object.metadata?.name ?? '');
+      const next = digest(object);
+      const previous = store.setSource(namespace, id, next);
+      if (!sameDigest(previous, next)) listener.sourceChanged(namespace, id);
+    },
+    delete(object) {
+      remove(object.metadata?.namespace ?? '', sourceId(kind, object.metadata?.name ?? ''));
+    },
+    replaced(seen) {
+      for (const namespace of namespacesOf(scope, store)) {
+        for (const id of store.sourceIds(namespace, kind)) {
+          if (!seen.has(`${namespace}/${id.slice(kind.length + 1)}`)) remove(namespace, id);
+        }
+      }
+    },
+  };
+}
+
+function workloadHandlers(kind: WorkloadKind, scope: string | null, store: FactStore, listener: ChangeListener): ListWatchHandlers {
+  return {
+    upsert(object) {
+      const next = workloadFacts(kind, object);
+      const previous = store.setWorkload(next);
+      if (!previous || !sameWorkloadFacts(previous, next)) listener.workloadChanged(previous, next);
+    },
+    delete(object) {
+      const previous = store.deleteWorkload(object.metadata?.namespace ?? '', workloadId(kind, object.metadata?.name ?? ''));
+      if (previous) listener.workloadChanged(previous, undefined);
+    },
+    replaced(seen) {
+      for (const namespace of namespacesOf(scope, store)) {
+        for (const id of store.workloadIds(namespace, kind)) {
+          if (seen.has(`${namespace}/${id.slice(kind.length + 1)}`)) continue;
+          const previous = store.deleteWorkload(namespace, id);
+          if (previous) listener.workloadChanged(previous, undefined);
+        }
+      }
+    },
+  };
+}
+
+function appConfigHandlers(scope: string | null, store: FactStore, listener: ChangeListener): ListWatchHandlers {
+  return {
+    upsert(object) {
+      const next = observedAppConfig(object);
+      const previous = store.setAppConfig(next);
+      // A status write of ours comes back as an event too: only spec changes are news.
+      if (!previous || previous.generation !== next.generation || previous.uid !== next.uid) {
+        listener.appConfigChanged(previous, next);
+      }
+    },
+    delete(object) {
+      const previous = store.deleteAppConfig(object.metadata?.namespace ?? '', object.metadata?.name ?? '');
+      if (previous) listener.appConfigChanged(previous, undefined);
+    },
+    replaced(seen) {
+      for (const namespace of namespacesOf(scope, store)) {
+        for (const name of store.appConfigNames(namespace)) {
+          if (seen.has(`${namespace}/${name}`)) continue;
+          const previous = store.deleteAppConfig(namespace, name);
+          if (previous) listener.appConfigChanged(previous, undefined);
+        }
+      }
+    },
+  };
+}
+
+/** The namespaces a relist speaks for: its own, or every namespace the store knows. */
+function namespacesOf(scope: string | null, store: FactStore): string[] {
+  return scope !== null ? [scope] : store.namespaces();
+}

@@ -1,0 +1,70 @@
+import { randomBytes } from 'node:crypto';
+import { ApiException, type CoreV1Api } from '@kubernetes/client-node';
+import type { Logger } from 'pino';
+import { HMAC_SECRET_KEY, HMAC_SECRET_NAME } from '../api/constants.ts';
+
+const KEY_BYTES = 32;
+
+export interface HmacKey {
+  key: Buffer;
+  /** True when this start generated the key (first install, or the Secret was deleted). */
+  created: boolean;
+}
+
+/**
+ * The per-install key that makes Secret checksums unguessable, read from (or created in)
+ * a Secret. When it has to be created while workloads already carry checksums made under
+ * a lost key, those checksums no longer compare: the decision logic re-baselines such
+ * workloads instead of rolling them (see core/decide.ts).
+ */
+export async function loadOrCreateHmacKey(core: CoreV1Api, namespace: string, logger: Logger): Promise<HmacKey> {
+  const existing = await readKey(core, namespace);
+  if (existing) return { key: existing, created: false };
+  const key = randomBytes(KEY_BYTES);
+  try {
+    await core.createNamespacedSecret({
+      namespace,
+      body: {
+        metadata: {
+          name: HMAC_SECRET_NAME,
+          namespace,
+          labels: { 'app.kubernetes.io/managed-by': 'confighash', 'app.kubernetes.io/name': 'confighash' },
+          annotations: { 'confighash.dev/purpose': 'HMAC key for Secret checksums. Deleting it re-baselines workloads; it does not roll them.' },
+        },
+        type: 'Opaque',
+        immutable: true,
+        data: { [HMAC_SECRET_KEY]: key.toString('base64') },
+      },
+    });
+  } catch (err) {
+    // Another replica created it first: use theirs.
+    if (err instanceof ApiException && err.code === 409) {
+      const theirs = await readKey(core, namespace);
+      if (theirs) return { key: theirs, created: false };
+    }
+    throw err;
+  }
+  logger.warn(
+    { secret: `${namespace}/${HMAC_SECRET_NAME}` },
+    'created a new HMAC key: workloads whose checksums were made under an earlier key are re-baselined, not rolled',
+  );
+  return { key, created: true };
+}
+
+async function readKey(core: CoreV1Api, namespace: string): Promise<Buffer | undefined> {
+  try {
+    const secret = await core.readNamespacedSecret({ name: HMAC_SECRET_NAME, namespace });
+    const encoded = secret.data?.[HMAC_SECRET_KEY];
+    const key = encoded ? Buffer.from(encoded, 'base64') : undefined;
+    if (!key || key.length < KEY_BYTES) {
+      throw new Error(
+        `Secret ${namespace}/${HMAC_SECRET_NAME} has no usable "${HMAC_SECRET_KEY}" (need ${KEY_BYTES} bytes); ` +
+          'delete it to let confighash create a new one (workloads are re-baselined, not rolled)',
+      );
+    }
+    return key;
+  } catch (err) {
+    if (err instanceof ApiException && err.code === 404) return undefined;
+    throw err;
+  }
+}

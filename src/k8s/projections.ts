@@ -1,0 +1,91 @@
+import type { V1PodTemplateSpec } from '@kubernetes/client-node';
+import type { AppConfigSpec, AppConfigStatus } from '../api/appconfig.ts';
+import { BASELINE_ANNOTATION, CHECKSUM_ANNOTATION, type WorkloadKind } from '../api/constants.ts';
+import { referencedSources } from '../core/references.ts';
+import type { ContentDigest, KeyScope, WorkloadFacts } from '../core/types.ts';
+import type { ObservedAppConfig } from './fact-store.ts';
+import type { KubeObject } from './list-watch.ts';
+
+/*
+ * Reduce API objects to the facts the controller keeps. Each object from a list or
+ * watch passes through here once and is then dropped.
+ */
+
+interface WorkloadObject extends KubeObject {
+  spec?: { template?: V1PodTemplateSpec };
+}
+
+export function workloadFacts(kind: WorkloadKind, object: WorkloadObject): WorkloadFacts {
+  const metadata = object.metadata ?? {};
+  const template = object.spec?.template;
+  const templateChecksum = template?.metadata?.annotations?.[CHECKSUM_ANNOTATION];
+  const baseline = metadata.annotations?.[BASELINE_ANNOTATION];
+  return {
+    kind,
+    namespace: metadata.namespace ?? '',
+    name: metadata.name ?? '',
+    uid: metadata.uid ?? '',
+    generation: metadata.generation ?? 0,
+    ...(metadata.resourceVersion !== undefined ? { resourceVersion: metadata.resourceVersion } : {}),
+    labels: metadata.labels ?? {},
+    references: referencedSources(template?.spec),
+    ...(templateChecksum !== undefined ? { templateChecksum } : {}),
+    ...(baseline !== undefined ? { baseline } : {}),
+    templateHasMetadata: template?.metadata !== undefined,
+    templateHasAnnotations: template?.metadata?.annotations !== undefined,
+    hasAnnotations: metadata.annotations !== undefined,
+  };
+}
+
+/** Whether two fact records would reconcile the same way (status-only updates change nothing). */
+export function sameWorkloadFacts(a: WorkloadFacts, b: WorkloadFacts): boolean {
+  return (
+    a.uid === b.uid &&
+    a.generation === b.generation &&
+    a.templateChecksum === b.templateChecksum &&
+    a.baseline === b.baseline &&
+    a.templateHasMetadata === b.templateHasMetadata &&
+    a.templateHasAnnotations === b.templateHasAnnotations &&
+    a.hasAnnotations === b.hasAnnotations &&
+    sameRecord(a.labels, b.labels) &&
+    sameReferences(a.references, b.references)
+  );
+}
+
+export function sameDigest(a: ContentDigest | undefined, b: ContentDigest | undefined): boolean {
+  if (a === undefined || b === undefined) return a === b;
+  return sameRecord(a.data, b.data) && sameRecord(a.binaryData, b.binaryData);
+}
+
+interface AppConfigObject extends KubeObject {
+  spec?: AppConfigSpec;
+  status?: AppConfigStatus;
+}
+
+export function observedAppConfig(object: AppConfigObject): ObservedAppConfig {
+  const metadata = object.metadata ?? {};
+  return {
+    namespace: metadata.namespace ?? '',
+    name: metadata.name ?? '',
+    uid: metadata.uid ?? '',
+    generation: metadata.generation ?? 0,
+    spec: object.spec ?? {},
+    ...(object.status ? { status: object.status } : {}),
+  };
+}
+
+function sameRecord(a: Readonly<Record<string, string>>, b: Readonly<Record<string, string>>): boolean {
+  const keys = Object.keys(a);
+  if (keys.length !== Object.keys(b).length) return false;
+  return keys.every((key) => a[key] === b[key]);
+}
+
+function sameReferences(a: ReadonlyMap<string, KeyScope>, b: ReadonlyMap<string, KeyScope>): boolean {
+  if (a.size !== b.size) return false;
+  for (const [id, scope] of a) {
+    const other = b.get(id);
+    if (!other || other.kind !== scope.kind) return false;
+    if (scope.kind === 'keys' && other.kind === 'keys' && scope.keys.join('\u0000') !== other.keys.join('\u0000')) return false;
+  }
+  return true;
+}

@@ -1,0 +1,95 @@
+// Wiring only: read the config, build the clients, start, stop on SIGTERM.
+import { ConfigError, parseConfig, usage, wantsHelp } from './config.ts';
+import { Controller } from './controller.ts';
+import { createApiClients, loadKubeConfig } from './k8s/api-clients.ts';
+import { runLeaderElection } from './k8s/leader-election.ts';
+import { metricsObserver } from './observability/controller-observer.ts';
+import { startHealthServer } from './observability/health-server.ts';
+import { createLogger } from './observability/logger.ts';
+import { createMetrics } from './observability/metrics.ts';
+
+async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
+  if (wantsHelp(argv)) {
+    process.stdout.write(usage);
+    return 0;
+  }
+  let config;
+  try {
+    config = parseConfig(argv, env);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    process.stderr.write(`confighash: ${err.message}\nRun with --help for the flags.\n`);
+    return 2;
+  }
+
+  const logger = createLogger(config.logLevel);
+  const metrics = createMetrics();
+  const clients = createApiClients(loadKubeConfig());
+  const shutdown = new AbortController();
+  let exitCode = 0;
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(signal, () => {
+      logger.info({ signal }, 'stopping: draining the queue');
+      shutdown.abort();
+    });
+  }
+
+  const controller = new Controller({ config, clients, logger, observer: metricsObserver(metrics) });
+  const health = await startHealthServer({
+    host: config.metricsAddress,
+    port: config.metricsPort,
+    registry: metrics.registry,
+    isReady: () => controller.ready,
+    isAlive: () => true,
+    notReadyReason: () => 'initial list of ConfigMaps, Secrets, workloads and AppConfigs not complete',
+    logger,
+  });
+  logger.info(
+    { port: health.port, scope: config.allNamespaces ? 'all namespaces' : config.namespaces, debounceMs: config.debounceMs, leaderElect: config.leaderElect },
+    'confighash starting',
+  );
+
+  const lead = (): void => {
+    metrics.leader.set(1);
+    controller.lead();
+  };
+  const election = config.leaderElect
+    ? runLeaderElection({
+        api: clients.coordination,
+        namespace: config.leaseNamespace,
+        name: config.leaseName,
+        identity: config.identity,
+        leaseDurationMs: config.leaseDurationMs,
+        renewDeadlineMs: config.renewDeadlineMs,
+        retryPeriodMs: config.retryPeriodMs,
+        logger,
+        signal: shutdown.signal,
+        onStartedLeading: lead,
+        onStoppedLeading: () => {
+          metrics.leader.set(0);
+          if (shutdown.signal.aborted) return;
+          // Like client-go: a replica that lost its Lease exits and restarts clean.
+          logger.error('lost the leader Lease; exiting');
+          exitCode = 1;
+          shutdown.abort();
+        },
+      })
+    : (lead(), Promise.resolve());
+
+  try {
+    await controller.start(shutdown.signal);
+    if (!shutdown.signal.aborted) await new Promise((resolve) => shutdown.signal.addEventListener('abort', resolve, { once: true }));
+  } catch (err) {
+    logger.fatal({ err }, 'confighash failed');
+    exitCode = 1;
+    shutdown.abort();
+  }
+  await controller.stop();
+  await election;
+  await health.close();
+  logger.info({ exitCode }, 'stopped');
+  return exitCode;
+}
+
+// Exit explicitly: a half-closed watch socket must not keep a stopped controller alive.
+process.exit(await main(process.argv.slice(2), process.env));

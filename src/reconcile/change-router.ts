@@ -1,0 +1,76 @@
+import { coversWorkload, listedSources } from '../core/coverage.ts';
+import type { SourceId, WorkloadFacts } from '../core/types.ts';
+import type { ChangeListener } from '../k8s/cluster-watcher.ts';
+import type { FactStore, ObservedAppConfig } from '../k8s/fact-store.ts';
+import type { CoverageLookup } from './coverage-lookup.ts';
+import type { WorkKey } from './work-key.ts';
+
+/**
+ * Turns what the watchers saw into work: the workloads and AppConfig statuses a change
+ * can affect, found through the store's indexes (a lookup, never a LIST). What to do
+ * about them is decided later, from the facts, by the reconcilers.
+ */
+export class ChangeRouter implements ChangeListener {
+  readonly #store: FactStore;
+  readonly #coverage: CoverageLookup;
+  readonly #enqueue: (key: WorkKey) => void;
+
+  constructor(store: FactStore, coverage: CoverageLookup, enqueue: (key: WorkKey) => void) {
+    this.#store = store;
+    this.#coverage = coverage;
+    this.#enqueue = enqueue;
+  }
+
+  sourceChanged(namespace: string, id: SourceId): void {
+    for (const appConfig of this.#store.appConfigsIn(namespace)) {
+      if (!listedSources(appConfig.spec).includes(id)) continue;
+      this.#status(appConfig);
+      const candidates = appConfig.spec.workloads ? this.#coverage.workloadsCoveredBy(appConfig) : this.#store.workloadsReferencing(namespace, id);
+      for (const workload of candidates) this.#workload(workload);
+    }
+  }
+
+  workloadChanged(previous: WorkloadFacts | undefined, current: WorkloadFacts | undefined): void {
+    const workload = current ?? previous;
+    if (!workload) return;
+    const appConfigs = this.#store.appConfigsIn(workload.namespace);
+    if (appConfigs.length === 0) return;
+    if (current) this.#workload(current);
+    for (const appConfig of appConfigs) {
+      const before = previous !== undefined && coversWorkload(appConfig.spec, previous);
+      const after = current !== undefined && coversWorkload(appConfig.spec, current);
+      if (before || after) this.#status(appConfig);
+    }
+  }
+
+  appConfigChanged(previous: ObservedAppConfig | undefined, current: ObservedAppConfig | undefined): void {
+    if (current) this.#status(current);
+    else if (previous) this.#coverage.forget(previous);
+    const affected = new Map<string, WorkloadFacts>();
+    for (const appConfig of [previous, current]) {
+      if (!appConfig) continue;
+      for (const workload of this.#coverage.workloadsCoveredBy(appConfig)) affected.set(`${workload.kind}/${workload.name}`, workload);
+    }
+    for (const workload of affected.values()) this.#workload(workload);
+  }
+
+  /** Everything in the store: after the initial sync, or on becoming leader (catch-up). */
+  enqueueEverything(): void {
+    for (const namespace of this.#store.namespaces()) {
+      const appConfigs = this.#store.appConfigsIn(namespace);
+      if (appConfigs.length === 0) continue;
+      for (const appConfig of appConfigs) this.#status(appConfig);
+      for (const workload of this.#store.workloadsIn(namespace)) {
+        if (appConfigs.some((ac) => coversWorkload(ac.spec, workload))) this.#workload(workload);
+      }
+    }
+  }
+
+  #workload(workload: WorkloadFacts): void {
+    this.#enqueue({ type: 'workload', namespace: workload.namespace, kind: workload.kind, name: workload.name });
+  }
+
+  #status(appConfig: ObservedAppConfig): void {
+    this.#enqueue({ type: 'status', namespace: appConfig.namespace, name: appConfig.name });
+  }
+}

@@ -1,0 +1,65 @@
+import { coversWorkload, sourcesForWorkload } from '../core/coverage.ts';
+import { parseSourceId } from '../core/references.ts';
+import { specProblems } from '../core/validate-spec.ts';
+import { workloadChecksum } from '../core/checksum.ts';
+import type { ScopedSource, SourceId, WorkloadFacts } from '../core/types.ts';
+import type { FactStore, ObservedAppConfig } from '../k8s/fact-store.ts';
+
+/** A workload's checksum as its sources are now, or why there is none. */
+export type DesiredChecksum =
+  | { readonly kind: 'ready'; readonly checksum: string; readonly sources: readonly SourceId[] }
+  | { readonly kind: 'missing'; readonly missing: readonly SourceId[] }
+  | { readonly kind: 'uncovered' };
+
+/**
+ * Answers coverage questions from the store: which AppConfigs cover a workload, which
+ * workloads an AppConfig covers, and what checksum a workload should carry. Spec
+ * validation is memoised per AppConfig generation; an invalid AppConfig covers nothing.
+ */
+export class CoverageLookup {
+  readonly #store: FactStore;
+  readonly #problems = new Map<string, { generation: number; problems: string[] }>();
+
+  constructor(store: FactStore) {
+    this.#store = store;
+  }
+
+  problemsOf(appConfig: ObservedAppConfig): string[] {
+    const cached = this.#problems.get(appConfig.uid);
+    if (cached && cached.generation === appConfig.generation) return cached.problems;
+    const problems = specProblems(appConfig.spec);
+    this.#problems.set(appConfig.uid, { generation: appConfig.generation, problems });
+    return problems;
+  }
+
+  forget(appConfig: ObservedAppConfig): void {
+    this.#problems.delete(appConfig.uid);
+  }
+
+  coveringAppConfigs(workload: WorkloadFacts): ObservedAppConfig[] {
+    return this.#store
+      .appConfigsIn(workload.namespace)
+      .filter((ac) => this.problemsOf(ac).length === 0 && coversWorkload(ac.spec, workload));
+  }
+
+  /** Workloads an AppConfig covers, whether or not its spec is valid (callers check). */
+  workloadsCoveredBy(appConfig: ObservedAppConfig): WorkloadFacts[] {
+    return [...this.#store.workloadsIn(appConfig.namespace)].filter((w) => coversWorkload(appConfig.spec, w));
+  }
+
+  desiredChecksum(workload: WorkloadFacts, hmacKeyId: string): DesiredChecksum {
+    const covering = this.coveringAppConfigs(workload);
+    if (covering.length === 0) return { kind: 'uncovered' };
+    const wanted = sourcesForWorkload(covering.map((ac) => ac.spec), workload);
+    if (wanted.size === 0) return { kind: 'uncovered' };
+    const scoped: ScopedSource[] = [];
+    const missing: SourceId[] = [];
+    for (const [id, scope] of wanted) {
+      const digest = this.#store.source(workload.namespace, id);
+      if (digest === undefined) missing.push(id);
+      else scoped.push({ ...parseSourceId(id), scope, digest });
+    }
+    if (missing.length > 0) return { kind: 'missing', missing };
+    return { kind: 'ready', checksum: workloadChecksum(scoped, hmacKeyId), sources: [...wanted.keys()] };
+  }
+}

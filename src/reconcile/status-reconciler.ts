@@ -1,0 +1,73 @@
+import type { CustomObjectsApi } from '@kubernetes/client-node';
+import type { Logger } from 'pino';
+import type { SourceStatus, TargetStatus } from '../api/appconfig.ts';
+import { sourceChecksum } from '../core/checksum.ts';
+import { listedSources } from '../core/coverage.ts';
+import { parseSourceId } from '../core/references.ts';
+import { buildStatus, READY_CONDITION, statusChanged } from '../core/status.ts';
+import type { WorkloadFacts } from '../core/types.ts';
+import type { EventRecorder } from '../k8s/event-recorder.ts';
+import type { FactStore, ObservedAppConfig } from '../k8s/fact-store.ts';
+import { writeAppConfigStatus } from '../k8s/status-writer.ts';
+import type { CoverageLookup } from './coverage-lookup.ts';
+import type { RolloutLog } from './rollout-log.ts';
+import { appConfigSubject } from './workload-reconciler.ts';
+
+export interface StatusReconcilerDeps {
+  store: FactStore;
+  coverage: CoverageLookup;
+  customObjects: CustomObjectsApi;
+  events: EventRecorder;
+  rollouts: RolloutLog;
+  logger: Logger;
+  hmacKeyId: string;
+  now: () => Date;
+  onWrite?: () => void;
+}
+
+/** Reasons worth a Warning Event when the Ready condition turns to them. */
+const WARNING_REASONS = new Set(['InvalidSpec', 'MissingReference']);
+
+/**
+ * Brings an AppConfig's status in line with the facts: its sources and their checksums,
+ * the workloads it covers and where each stands, and the Ready condition. Writes only
+ * when something changed, so a steady state costs no API call.
+ */
+export async function reconcileStatus(deps: StatusReconcilerDeps, namespace: string, name: string): Promise<void> {
+  const appConfig = deps.store.appConfig(namespace, name);
+  if (!appConfig) return;
+  const problems = deps.coverage.problemsOf(appConfig);
+  const sources = listedSources(appConfig.spec).map((id): SourceStatus => {
+    const { kind, name: sourceName } = parseSourceId(id);
+    const digest = deps.store.source(namespace, id);
+    return digest ? { kind, name: sourceName, checksum: sourceChecksum(kind, sourceName, digest, deps.hmacKeyId) } : { kind, name: sourceName };
+  });
+  const targets = problems.length > 0 ? [] : deps.coverage.workloadsCoveredBy(appConfig).map((w) => targetStatus(deps, appConfig, w));
+  const next = buildStatus({ generation: appConfig.generation, previous: appConfig.status, now: deps.now().toISOString(), specProblems: problems, sources, targets });
+  if (!statusChanged(appConfig.status, next)) return;
+
+  await writeAppConfigStatus(deps.customObjects, namespace, name, next);
+  deps.onWrite?.();
+  // Remember what was written so a second reconcile before the watch event writes nothing.
+  deps.store.setAppConfig({ ...appConfig, status: next });
+
+  const before = appConfig.status?.conditions?.find((c) => c.type === READY_CONDITION);
+  const after = next.conditions?.find((c) => c.type === READY_CONDITION);
+  if (after && WARNING_REASONS.has(after.reason) && (before?.reason !== after.reason || before.message !== after.message)) {
+    deps.logger.warn({ appConfig: `${namespace}/${name}`, reason: after.reason }, after.message);
+    await deps.events.record({ regarding: appConfigSubject(appConfig), type: 'Warning', reason: after.reason, action: 'Validate', note: after.message });
+  }
+}
+
+function targetStatus(deps: StatusReconcilerDeps, appConfig: ObservedAppConfig, workload: WorkloadFacts): TargetStatus {
+  const desired = deps.coverage.desiredChecksum(workload, deps.hmacKeyId);
+  const previous = appConfig.status?.targets?.find((t) => t.kind === workload.kind && t.name === workload.name);
+  const lastRolloutTime = deps.rollouts.lastRollout(workload.namespace, workload.kind, workload.name) ?? previous?.lastRolloutTime;
+  const base = { kind: workload.kind, name: workload.name, ...(lastRolloutTime ? { lastRolloutTime } : {}) };
+  if (desired.kind !== 'ready') {
+    const recorded = workload.templateChecksum ?? workload.baseline;
+    return { ...base, ...(recorded ? { checksum: recorded } : {}), reason: desired.kind === 'missing' ? 'MissingReference' : 'NotCovered' };
+  }
+  const reason = workload.templateChecksum === desired.checksum ? 'InSync' : workload.baseline === desired.checksum ? 'Baselined' : 'Pending';
+  return { ...base, checksum: desired.checksum, reason };
+}
