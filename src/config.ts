@@ -80,7 +80,8 @@ Scope (exactly one; defaults to $POD_NAMESPACE when neither is given):
 Behaviour:
       --debounce DURATION        quiet period before acting on a change, e.g. 0, 500ms, 2s
                                  (default ${formatDuration(DEFAULTS.debounceMs)})
-      --concurrency N            workloads reconciled at once, ${DEFAULTS.minConcurrency}..${DEFAULTS.maxConcurrency} (default ${DEFAULTS.concurrency})
+      --concurrency N            workloads reconciled at once, ${DEFAULTS.minConcurrency}..${DEFAULTS.maxConcurrency}
+                                 (default ${DEFAULTS.concurrency})
       --roll-on-adoption         roll a workload the first time confighash sees it
                                  (default: record a baseline without rolling)
       --hmac-secret-namespace NS namespace of the HMAC key Secret
@@ -88,7 +89,8 @@ Behaviour:
 
 Leader election:
       --leader-elect                         run as one active replica behind a Lease
-      --leader-election-namespace NS         namespace of the Lease (default $POD_NAMESPACE or ${DEFAULTS.systemNamespace})
+      --leader-election-namespace NS         namespace of the Lease
+                                             (default $POD_NAMESPACE or ${DEFAULTS.systemNamespace})
       --leader-election-lease-duration D     (default ${formatDuration(DEFAULTS.leaseDurationMs)})
       --leader-election-renew-deadline D     (default ${formatDuration(DEFAULTS.renewDeadlineMs)})
       --leader-election-retry-period D       (default ${formatDuration(DEFAULTS.retryPeriodMs)})
@@ -208,20 +210,13 @@ function bindAddress(setting: Setting | undefined): { host: string; port: number
 
 /** The same rules client-go applies, so a replica cannot lose its lease between two renewals. */
 function checkLeaderElectionTiming(leaseMs: number, renewMs: number, retryMs: number): void {
+  const lease = `--leader-election-lease-duration (${formatDuration(leaseMs)})`;
+  const renew = `--leader-election-renew-deadline (${formatDuration(renewMs)})`;
+  const retry = `--leader-election-retry-period (${formatDuration(retryMs)})`;
   if (leaseMs < 1000 || leaseMs % 1000 !== 0) {
-    throw new ConfigError(
-      `invalid --leader-election-lease-duration ${formatDuration(leaseMs)}: use whole seconds, at least 1s (a Lease stores seconds)`,
-    );
+    throw new ConfigError(`invalid ${lease}: use whole seconds, at least 1s (a Lease stores seconds)`);
   }
-  if (retryMs <= 0) throw new ConfigError('invalid --leader-election-retry-period 0: use a duration above 0');
-  if (renewMs >= leaseMs) {
-    throw new ConfigError(
-      `--leader-election-renew-deadline (${formatDuration(renewMs)}) must be shorter than --leader-election-lease-duration (${formatDuration(leaseMs)})`,
-    );
-  }
-  if (renewMs <= retryMs * 1.2) {
-    throw new ConfigError(
-      `--leader-election-renew-deadline (${formatDuration(renewMs)}) must be longer than 1.2 × --leader-election-retry-period (${formatDuration(retryMs)})`,
-    );
-  }
+  if (retryMs <= 0) throw new ConfigError(`invalid ${retry}: use a duration above 0`);
+  if (renewMs >= leaseMs) throw new ConfigError(`${renew} must be shorter than ${lease}`);
+  if (renewMs <= retryMs * 1.2) throw new ConfigError(`${renew} must be longer than 1.2 × ${retry}`);
 }

@@ -115,12 +115,14 @@ function fromHttpStatus(statusCode: number, reason: string | undefined, action: 
   const http = `HTTP ${statusCode}${reason ? ` ${reason}` : ''}`;
   const options = { statusCode };
   if (statusCode === 409 || statusCode === 422) {
-    return new ConflictError(`${action}: the object changed since it was read (${http}); will re-read and retry`, options);
+    const message = `${action}: the object changed since it was read (${http}); will re-read and retry`;
+    return new ConflictError(message, options);
   }
   if (statusCode === 404) return new NotFoundError(`${action}: not found (${http})`, options);
   if (statusCode === 401 || statusCode === 403) {
     return new AccessDeniedError(
-      `${action}: denied (${http}); check the RBAC rules (ClusterRole/Role and bindings) granted to the confighash service account`,
+      `${action}: denied (${http}); check the RBAC rules (ClusterRole/Role and bindings) ` +
+        'granted to the confighash service account',
       options,
     );
   }

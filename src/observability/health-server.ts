@@ -38,7 +38,9 @@ export async function startHealthServer(options: HealthServerOptions): Promise<H
   });
 
   await new Promise<void>((resolve, reject) => {
-    const onError = (error: Error): void => reject(new Error(`cannot listen on ${host}:${port}: ${error.message}`, { cause: error }));
+    const onError = (error: Error): void => {
+      reject(new Error(`cannot listen on ${host}:${port}: ${error.message}`, { cause: error }));
+    };
     server.once('error', onError);
     server.listen(port, host, () => {
       server.off('error', onError);
@@ -87,7 +89,13 @@ async function handle(options: HealthServerOptions, request: IncomingMessage, re
   }
 }
 
-function send(request: IncomingMessage, response: ServerResponse, status: number, body: string, contentType = TEXT): void {
+function send(
+  request: IncomingMessage,
+  response: ServerResponse,
+  status: number,
+  body: string,
+  contentType = TEXT,
+): void {
   response.writeHead(status, { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(body) });
   response.end(request.method === 'HEAD' ? undefined : body);
 }
