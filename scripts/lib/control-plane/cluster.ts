@@ -18,10 +18,10 @@ import { prepareDataDir, removeDataDir } from './data-dir.ts';
 import { httpCall } from './http.ts';
 import { writeKubeconfig } from './kubeconfig.ts';
 import { launchComponent, type ComponentSpec, type LaunchedComponent } from './launch.ts';
-import { processesToStop, readPidsFile, writePidsFile, type PidsFile } from './pids-file.ts';
+import { readPidsFile, stopStages, writePidsFile, type PidsFile } from './pids-file.ts';
 import { createPki } from './pki.ts';
 import { allocatePorts } from './ports.ts';
-import { terminateProcesses } from './processes.ts';
+import { terminateInStages } from './processes.ts';
 import { waitUntilReady, type Probe } from './readiness.ts';
 import { launchWatchdog } from './watchdog-launch.ts';
 
@@ -66,7 +66,7 @@ const TIMEOUTS = { etcd: 30_000, apiserver: 120_000, component: 60_000, bootstra
 export async function stopControlPlaneIn(dataDir: string): Promise<string[]> {
   const dir = resolve(dataDir);
   const pids = readPidsFile(dir);
-  const stopped = pids ? await terminateProcesses(processesToStop(pids), dir) : [];
+  const stopped = pids ? await terminateInStages(stopStages(pids), dir) : [];
   removeDataDir(dir);
   return stopped;
 }
@@ -89,7 +89,7 @@ export async function startControlPlane(opts: StartControlPlaneOptions): Promise
 
   const leftovers = readPidsFile(dataDir);
   if (leftovers) {
-    const stopped = await terminateProcesses(processesToStop(leftovers), dataDir);
+    const stopped = await terminateInStages(stopStages(leftovers), dataDir);
     if (stopped.length > 0) log(`stopped leftover processes from a previous run in ${dataDir}: ${stopped.join(', ')}`);
   }
   const binDir = opts.binDir ?? (await ensureBinaries({ log }));
@@ -118,7 +118,7 @@ export async function startControlPlane(opts: StartControlPlaneOptions): Promise
     return component;
   };
   const stop = async () => {
-    await terminateProcesses(processesToStop(record), dataDir);
+    await terminateInStages(stopStages(record), dataDir);
     removeDataDir(dataDir);
   };
 
@@ -158,6 +158,7 @@ export async function startControlPlane(opts: StartControlPlaneOptions): Promise
       timeoutMs: TIMEOUTS.bootstrap,
       what: 'done creating the default ServiceAccount',
     });
+    log(`default ServiceAccount created (${since()})`);
     if (kwokProcess) {
       await waitUntilReady(kwokProcess, () => simulatedNodeIsReady(api), {
         timeoutMs: TIMEOUTS.bootstrap,
@@ -166,7 +167,7 @@ export async function startControlPlane(opts: StartControlPlaneOptions): Promise
     }
     log(`control plane ready (${since()})`);
   } catch (error) {
-    await terminateProcesses(processesToStop(record), dataDir).catch(() => undefined);
+    await terminateInStages(stopStages(record), dataDir).catch(() => undefined);
     if (!opts.keepOnFailure) removeDataDir(dataDir);
     throw error;
   }

@@ -51,7 +51,16 @@ export function isOurProcess(recorded: RecordedProcess, dataDir: string): boolea
   if (!isAlive(recorded.pid)) return false;
   const argv = commandLineOf(recorded.pid);
   if (argv === undefined || argv.length === 0) return false;
-  return basename(argv[0] ?? '') === recorded.executable && argv.some((arg) => arg.includes(dataDir));
+  return basename(argv[0] ?? '') === recorded.executable && argv.some((arg) => mentionsDir(arg, dataDir));
+}
+
+/** `/d`, `/d/x` or `--flag=/d/x`, but not `/d2/x`. */
+function mentionsDir(arg: string, dir: string): boolean {
+  const at = arg.indexOf(dir);
+  if (at === -1) return false;
+  const before = at === 0 ? '' : arg[at - 1];
+  const after = arg[at + dir.length];
+  return (before === '' || before === '=') && (after === undefined || after === '/');
 }
 
 async function waitUntilGone(pids: number[], timeoutMs: number): Promise<number[]> {
@@ -93,4 +102,15 @@ export async function terminateProcesses(
     throw new Error(`processes ${survivors.join(', ')} survived SIGKILL; check them with: ps -o pid,stat,cmd -p ${survivors.join(',')}`);
   }
   return ours.map((p) => p.name);
+}
+
+/** Stops each stage completely before the next one; returns the names signalled. */
+export async function terminateInStages(
+  stages: RecordedProcess[][],
+  dataDir: string,
+  opts: { graceMs?: number } = {},
+): Promise<string[]> {
+  const stopped: string[] = [];
+  for (const stage of stages) stopped.push(...(await terminateProcesses(stage, dataDir, opts)));
+  return stopped;
 }

@@ -4,8 +4,8 @@
 //   node watchdog.ts <ownerPid> <ownerStartTime> <dataDir>
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ownsDataDir, removeDataDir } from './data-dir.ts';
-import { processesToStop, readPidsFile } from './pids-file.ts';
-import { isAlive, startTimeOf, terminateProcesses } from './processes.ts';
+import { readPidsFile, stopStages } from './pids-file.ts';
+import { isAlive, startTimeOf, terminateInStages } from './processes.ts';
 
 const POLL_MS = 500;
 
@@ -27,8 +27,8 @@ async function main(args: string[]): Promise<void> {
   }
   const pids = readPidsFile(dataDir);
   if (pids) {
-    const others = processesToStop(pids).filter((p) => p.pid !== process.pid);
-    await terminateProcesses(others, dataDir, { graceMs: 3000 });
+    const others = stopStages(pids).map((stage) => stage.filter((p) => p.pid !== process.pid));
+    await terminateInStages(others, dataDir, { graceMs: 3000 });
   }
   removeDataDir(dataDir);
 }
