@@ -1,0 +1,41 @@
+# syntax=docker/dockerfile:1
+# confighash controller image.
+#
+#   docker build -t confighash:dev .
+#
+# The Node version is pinned exactly, and kept equal to the `node` devDependency in
+# package.json (a unit test checks it). Pin the digest too in your pipeline
+# (FROM node:…@sha256:…) when you build release images.
+ARG NODE_VERSION=24.21.0
+
+# ---- build: compile TypeScript (tsconfig.build.json → dist/) ----
+FROM node:${NODE_VERSION}-trixie-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+# --ignore-scripts: nothing from the registry runs at install time. (It also skips the
+# `node` devDependency's binary download; the image's own Node runs the build.)
+RUN npm ci --ignore-scripts --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
+COPY src ./src
+RUN npm run build
+
+# ---- dependencies: production only ----
+FROM node:${NODE_VERSION}-trixie-slim AS deps
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
+
+# ---- runtime ----
+FROM node:${NODE_VERSION}-trixie-slim AS runtime
+ENV NODE_ENV=production
+WORKDIR /app
+# Root-owned and read-only to the process: it runs as an unprivileged numeric user
+# (matching runAsUser in kustomize/base/deployment.yaml) on a read-only root filesystem.
+COPY --from=deps /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+COPY package.json ./
+USER 65532:65532
+EXPOSE 8080
+# Exec form: node is PID 1 and receives SIGTERM itself; the controller handles it
+# (drains the queue, releases its Lease) and spawns no children to reap.
+CMD ["node", "dist/main.js"]

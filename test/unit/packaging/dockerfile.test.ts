@@ -1,0 +1,73 @@
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { parse } from 'yaml';
+
+const root = new URL('../../../', import.meta.url);
+const read = (path: string) => readFile(fileURLToPath(new URL(path, root)), 'utf8');
+
+interface Stage {
+  from: string;
+  name?: string;
+  lines: string[];
+}
+
+/** The Dockerfile's stages, each with its instruction lines (comments and blanks dropped). */
+function stagesOf(dockerfile: string): { args: Map<string, string>; stages: Stage[] } {
+  const args = new Map<string, string>();
+  const stages: Stage[] = [];
+  for (const raw of dockerfile.split('\n')) {
+    const line = raw.trim();
+    if (line === '' || line.startsWith('#')) continue;
+    const from = /^FROM\s+(\S+)(?:\s+AS\s+(\S+))?$/i.exec(line);
+    if (from?.[1]) {
+      stages.push({ from: from[1], ...(from[2] ? { name: from[2] } : {}), lines: [] });
+    } else if (stages.length === 0) {
+      const arg = /^ARG\s+(\w+)=(\S+)$/.exec(line);
+      if (arg?.[1] && arg[2]) args.set(arg[1], arg[2]);
+    } else {
+      stages.at(-1)?.lines.push(line);
+    }
+  }
+  return { args, stages };
+}
+
+test('the image runs the Node version that package.json pins for development, on a slim base', async () => {
+  const { args, stages } = stagesOf(await read('Dockerfile'));
+  const pkg = JSON.parse(await read('package.json')) as { devDependencies: Record<string, string> };
+  assert.equal(args.get('NODE_VERSION'), pkg.devDependencies.node);
+  assert.match(args.get('NODE_VERSION') ?? '', /^24\.\d+\.\d+$/, 'an exact Node 24 LTS version');
+  for (const stage of stages) assert.equal(stage.from, 'node:${NODE_VERSION}-trixie-slim');
+});
+
+test('the runtime stage holds production dependencies only and the compiled entry point', async () => {
+  const { stages } = stagesOf(await read('Dockerfile'));
+  const runtime = stages.at(-1);
+  assert.ok(runtime);
+  const deps = stages.find((s) => runtime.lines.some((l) => l.startsWith(`COPY --from=${s.name} /app/node_modules`)));
+  assert.ok(deps, 'node_modules comes from a stage of its own');
+  assert.ok(deps.lines.some((l) => /npm ci --omit=dev --ignore-scripts/.test(l)));
+
+  const build = JSON.parse(await read('tsconfig.build.json')) as { compilerOptions: { rootDir: string; outDir: string } };
+  assert.deepEqual([build.compilerOptions.rootDir, build.compilerOptions.outDir], ['src', 'dist']);
+  assert.ok(runtime.lines.includes('COPY --from=build /app/dist ./dist'));
+  assert.ok(runtime.lines.includes('CMD ["node", "dist/main.js"]'), 'exec form, so SIGTERM reaches node');
+});
+
+test('the image user is the numeric, non-root user the Deployment runs as', async () => {
+  const { stages } = stagesOf(await read('Dockerfile'));
+  const user = stages.at(-1)?.lines.find((l) => l.startsWith('USER '))?.slice('USER '.length);
+  const deployment = parse(await read('kustomize/base/deployment.yaml')) as {
+    spec: { template: { spec: { securityContext: { runAsUser: number; runAsGroup: number; runAsNonRoot: boolean } } } };
+  };
+  const pod = deployment.spec.template.spec.securityContext;
+  assert.equal(user, `${pod.runAsUser}:${pod.runAsGroup}`);
+  assert.ok(pod.runAsNonRoot && pod.runAsUser > 0);
+});
+
+test('the build context holds only what the image build copies', async () => {
+  const ignore = (await read('.dockerignore')).split('\n').filter((l) => l && !l.startsWith('#'));
+  assert.equal(ignore[0], '*', 'everything is excluded unless listed');
+  assert.deepEqual(ignore.slice(1).sort(), ['!package-lock.json', '!package.json', '!src/', '!tsconfig.build.json', '!tsconfig.json']);
+});
