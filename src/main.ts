@@ -49,11 +49,14 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
     'confighash starting',
   );
 
+  // The Lease is released only after the queue has drained, so a successor never
+  // reconciles while our last patches are still in flight.
+  const election = new AbortController();
   const lead = (): void => {
     metrics.leader.set(1);
     controller.lead();
   };
-  const election = config.leaderElect
+  const elected = config.leaderElect
     ? runLeaderElection({
         api: clients.coordination,
         namespace: config.leaseNamespace,
@@ -63,11 +66,11 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
         renewDeadlineMs: config.renewDeadlineMs,
         retryPeriodMs: config.retryPeriodMs,
         logger,
-        signal: shutdown.signal,
+        signal: election.signal,
         onStartedLeading: lead,
         onStoppedLeading: () => {
           metrics.leader.set(0);
-          if (shutdown.signal.aborted) return;
+          if (election.signal.aborted) return;
           // Like client-go: a replica that lost its Lease exits and restarts clean.
           logger.error('lost the leader Lease; exiting');
           exitCode = 1;
@@ -85,7 +88,9 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
     shutdown.abort();
   }
   await controller.stop();
-  await election;
+  election.abort();
+  await elected;
+  metrics.leader.set(0);
   await health.close();
   logger.info({ exitCode }, 'stopped');
   return exitCode;

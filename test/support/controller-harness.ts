@@ -1,0 +1,151 @@
+import { AppsV1Api, CoreV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
+import { stringify } from 'yaml';
+import type { AppConfig } from '../../src/api/appconfig.ts';
+import { API_GROUP, API_VERSION, APPCONFIG_PLURAL, BASELINE_ANNOTATION, CHECKSUM_ANNOTATION, type WorkloadKind } from '../../src/api/constants.ts';
+import { adminKubeConfig, kubectl } from './cluster.ts';
+import { installControllerAccess } from './controller-access.ts';
+import { startController, type ControllerProcess } from './controller-process.ts';
+import { withTestNamespace } from './namespace.ts';
+import { waitFor } from './wait.ts';
+
+let controllerKubeconfig: Promise<string> | undefined;
+
+/** The kubeconfig of the controller's own ServiceAccount (kustomize base RBAC), installed once per test file. */
+export function controllerServiceAccountKubeconfig(): Promise<string> {
+  controllerKubeconfig ??= installControllerAccess();
+  return controllerKubeconfig;
+}
+
+export interface ControllerScene {
+  namespace: string;
+  kubeConfig: KubeConfig;
+  apps: AppsV1Api;
+  core: CoreV1Api;
+  /** The running controller (replaced by restart()). */
+  controller(): ControllerProcess;
+  stopController(): Promise<void>;
+  startController(extraArgs?: string[]): Promise<ControllerProcess>;
+  /** kubectl apply -n namespace of manifests given as objects. */
+  apply(...manifests: object[]): Promise<string>;
+}
+
+export interface SceneOptions {
+  /** Flags for the controller beyond --namespace (default: --debounce 0). */
+  args?: string[];
+  /** Start without a controller; call scene.startController() yourself. */
+  deferStart?: boolean;
+  prefix?: string;
+}
+
+/**
+ * A namespace of its own with the real controller running as a child process under its
+ * least-privilege ServiceAccount, scoped to that namespace. Stops the controller and
+ * deletes the namespace afterwards, whatever happens.
+ */
+export async function withControllerScene<T>(fn: (scene: ControllerScene) => Promise<T>, opts: SceneOptions = {}): Promise<T> {
+  const kubeconfig = await controllerServiceAccountKubeconfig();
+  return withTestNamespace(
+    async (namespace) => {
+      const kubeConfig = adminKubeConfig();
+      let running: ControllerProcess | undefined;
+      const baseArgs = ['--namespace', namespace, ...(opts.args ?? ['--debounce', '0'])];
+      const scene: ControllerScene = {
+        namespace,
+        kubeConfig,
+        apps: kubeConfig.makeApiClient(AppsV1Api),
+        core: kubeConfig.makeApiClient(CoreV1Api),
+        controller: () => {
+          if (!running) throw new Error('the controller is not running');
+          return running;
+        },
+        async stopController() {
+          await running?.stop();
+          running = undefined;
+        },
+        async startController(extraArgs = []) {
+          if (running) throw new Error('the controller is already running');
+          running = await startController({ kubeconfig, args: [...baseArgs, ...extraArgs] });
+          return running;
+        },
+        apply: (...manifests) =>
+          kubectl(['apply', '-n', namespace, '-f', '-'], { input: manifests.map((m) => stringify(m)).join('---\n') }).then((r) => r.stdout),
+      };
+      if (!opts.deferStart) await scene.startController();
+      try {
+        return await fn(scene);
+      } catch (err) {
+        const logs = running?.logs() ?? '';
+        throw new Error(`${(err as Error).message}\n--- controller log (tail) ---\n${logs.slice(-3000)}`, { cause: err });
+      } finally {
+        await running?.stop();
+      }
+    },
+    { prefix: opts.prefix ?? 'ctl' },
+  );
+}
+
+export interface WorkloadAnnotations {
+  checksum?: string;
+  baseline?: string;
+}
+
+/** The pod-template checksum and the workload's baseline annotation, as stored now. */
+export async function annotationsOf(apps: AppsV1Api, namespace: string, kind: WorkloadKind, name: string): Promise<WorkloadAnnotations> {
+  const object =
+    kind === 'Deployment'
+      ? await apps.readNamespacedDeployment({ namespace, name })
+      : kind === 'StatefulSet'
+        ? await apps.readNamespacedStatefulSet({ namespace, name })
+        : await apps.readNamespacedDaemonSet({ namespace, name });
+  const checksum = object.spec?.template.metadata?.annotations?.[CHECKSUM_ANNOTATION];
+  const baseline = object.metadata?.annotations?.[BASELINE_ANNOTATION];
+  return { ...(checksum ? { checksum } : {}), ...(baseline ? { baseline } : {}) };
+}
+
+/** Waits until confighash has adopted the workload (baseline or checksum recorded) and returns what it recorded. */
+export function waitForAdoption(apps: AppsV1Api, namespace: string, kind: WorkloadKind, name: string): Promise<string> {
+  return waitFor(
+    async () => {
+      const a = await annotationsOf(apps, namespace, kind, name);
+      return a.checksum ?? a.baseline;
+    },
+    { description: `confighash to adopt ${kind} ${namespace}/${name}`, timeoutMs: 30_000 },
+  );
+}
+
+/** Waits until the pod template carries `expected` as its checksum. */
+export function waitForChecksum(apps: AppsV1Api, namespace: string, kind: WorkloadKind, name: string, expected: string): Promise<string> {
+  return waitFor(async () => (await annotationsOf(apps, namespace, kind, name)).checksum === expected && expected, {
+    description: `${kind} ${namespace}/${name} to carry checksum ${expected}`,
+    timeoutMs: 30_000,
+  });
+}
+
+export async function readAppConfig(kubeConfig: KubeConfig, namespace: string, name: string): Promise<AppConfig> {
+  const api = kubeConfig.makeApiClient(CustomObjectsApi);
+  return (await api.getNamespacedCustomObject({ group: API_GROUP, version: API_VERSION, namespace, plural: APPCONFIG_PLURAL, name })) as AppConfig;
+}
+
+export function appConfigManifest(name: string, spec: AppConfig['spec']): object {
+  return { apiVersion: `${API_GROUP}/${API_VERSION}`, kind: 'AppConfig', metadata: { name }, spec };
+}
+
+export function configMapManifest(name: string, data: Record<string, string>, labels?: Record<string, string>): object {
+  return { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, ...(labels ? { labels } : {}) }, data };
+}
+
+export function secretManifest(name: string, stringData: Record<string, string>): object {
+  return { apiVersion: 'v1', kind: 'Secret', metadata: { name }, type: 'Opaque', stringData };
+}
+
+/** The Ready condition of an AppConfig once its status has caught up with its generation. */
+export function waitForReadyCondition(kubeConfig: KubeConfig, namespace: string, name: string, reason: string): Promise<AppConfig> {
+  return waitFor(
+    async () => {
+      const ac = await readAppConfig(kubeConfig, namespace, name);
+      const ready = ac.status?.conditions?.find((c) => c.type === 'Ready');
+      return ac.status?.observedGeneration === ac.metadata.generation && ready?.reason === reason && ac;
+    },
+    { description: `AppConfig ${namespace}/${name} to report Ready reason ${reason}`, timeoutMs: 30_000 },
+  );
+}
