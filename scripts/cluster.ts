@@ -35,9 +35,10 @@ function shellQuote(value: string): string {
   return /^[\w@%+=:,./-]+$/.test(value) ? value : `'${value.replaceAll("'", `'\\''`)}'`;
 }
 
-function runningComponents(): string[] {
+function runningComponents(): { running: string[]; recorded: number } {
   const pids = readPidsFile(DATA_DIR);
-  return pids ? pids.components.filter((c) => isOurProcess(c, DATA_DIR)).map((c) => c.name) : [];
+  const running = pids ? pids.components.filter((c) => isOurProcess(c, DATA_DIR)).map((c) => c.name) : [];
+  return { running, recorded: pids?.components.length ?? 0 };
 }
 
 function requireState(): ClusterState {
@@ -59,13 +60,14 @@ function printHowToUse(state: ClusterState): void {
 }
 
 async function up(): Promise<void> {
-  const running = runningComponents();
+  const { running, recorded } = runningComponents();
   const existing = readClusterState(DATA_DIR);
-  if (running.length > 0 && existing) {
+  if (existing && running.length > 0 && running.length === recorded) {
     progress(`already running (${running.join(', ')})`);
     printHowToUse(existing);
     return;
   }
+  // Anything else left in .cluster (a half-dead or never-ready cluster) is stopped and replaced.
   progress('locating the control-plane binaries (the first run builds them from Go modules: several minutes)');
   const started = Date.now();
   const cluster = await startControlPlane({ dataDir: DATA_DIR, owner: 0, keepOnFailure: true, log: progress });
@@ -116,7 +118,7 @@ async function status(): Promise<boolean> {
 
 function env(): void {
   const state = requireState();
-  if (runningComponents().length === 0) throw new UsageError(`the cluster in ${DATA_DIR} is not running; npm run cluster -- up`);
+  if (runningComponents().running.length === 0) throw new UsageError(`the cluster in ${DATA_DIR} is not running; npm run cluster -- up`);
   console.log(`export KUBECONFIG=${shellQuote(state.kubeconfig)}`);
   console.log(`export PATH=${shellQuote(state.binDir)}:"$PATH"`);
 }
