@@ -20,7 +20,7 @@ import { writeKubeconfig } from './kubeconfig.ts';
 import { launchComponent, type ComponentSpec, type LaunchedComponent } from './launch.ts';
 import { readPidsFile, stopStages, writePidsFile, type PidsFile } from './pids-file.ts';
 import { createPki } from './pki.ts';
-import { allocatePorts } from './ports.ts';
+import { allocatePorts, assertPortFree } from './ports.ts';
 import { terminateInStages } from './processes.ts';
 import { waitUntilReady, type Probe } from './readiness.ts';
 import { launchWatchdog } from './watchdog-launch.ts';
@@ -111,7 +111,8 @@ export async function startControlPlane(opts: StartControlPlaneOptions): Promise
   const record: PidsFile = { dataDir, owner, components: [] };
   if (owner !== 0) record.watchdog = launchWatchdog(owner, dataDir);
   writePidsFile(record);
-  const launch = (spec: ComponentSpec): LaunchedComponent => {
+  const launch = async (spec: ComponentSpec): Promise<LaunchedComponent> => {
+    for (const { port, purpose } of spec.listens) await assertPortFree(port, `${spec.name} ${purpose}`);
     const component = launchComponent(spec, dataDir);
     record.components.push({ name: component.name, pid: component.pid, executable: component.executable });
     writePidsFile(record);
@@ -123,17 +124,17 @@ export async function startControlPlane(opts: StartControlPlaneOptions): Promise
   };
 
   try {
-    const etcdProcess = launch(etcd(ctx));
+    const etcdProcess = await launch(etcd(ctx));
     await waitUntilReady(etcdProcess, healthy(`http://127.0.0.1:${ports.etcdClient}/health`, {}), { timeoutMs: TIMEOUTS.etcd });
     log(`etcd ready (${since()})`);
 
-    const apiserver = launch(kubeApiserver(ctx));
+    const apiserver = await launch(kubeApiserver(ctx));
     await waitUntilReady(apiserver, healthy(`${server}/readyz`, { ca: caPem, token: pki.adminToken }), {
       timeoutMs: TIMEOUTS.apiserver,
     });
     log(`kube-apiserver ready at ${server} (${since()})`);
 
-    const controllerManager = launch(kubeControllerManager(ctx));
+    const controllerManager = await launch(kubeControllerManager(ctx));
     const others: Promise<void>[] = [
       waitUntilReady(controllerManager, healthy(`https://127.0.0.1:${ports.controllerManager}/healthz`, { insecure: true }), {
         timeoutMs: TIMEOUTS.component,
@@ -141,8 +142,8 @@ export async function startControlPlane(opts: StartControlPlaneOptions): Promise
     ];
     let kwokProcess: LaunchedComponent | undefined;
     if (withNodes) {
-      const scheduler = launch(kubeScheduler(ctx));
-      kwokProcess = launch(kwok(ctx));
+      const scheduler = await launch(kubeScheduler(ctx));
+      kwokProcess = await launch(kwok(ctx));
       others.push(
         waitUntilReady(scheduler, healthy(`https://127.0.0.1:${ports.scheduler}/healthz`, { insecure: true }), {
           timeoutMs: TIMEOUTS.component,

@@ -45,6 +45,10 @@ export function etcd(ctx: ComponentContext): ComponentSpec {
       // Tests throw the data away; the benchmark asks for fsync when durability matters.
       ...(ctx.fsync ? [] : ['--unsafe-no-fsync=true']),
     ],
+    listens: [
+      { port: ctx.ports.etcdClient, purpose: 'client URL' },
+      { port: ctx.ports.etcdPeer, purpose: 'peer URL' },
+    ],
   };
 }
 
@@ -72,6 +76,7 @@ export function kubeApiserver(ctx: ComponentContext): ComponentSpec {
       '--endpoint-reconciler-type=none',
       '--profiling=false',
     ],
+    listens: [{ port: ctx.ports.apiserver, purpose: 'secure port' }],
   };
 }
 
@@ -105,6 +110,7 @@ export function kubeControllerManager(ctx: ComponentContext): ComponentSpec {
       `--cluster-signing-cert-file=${pki.caCert}`,
       `--cluster-signing-key-file=${pki.caKey}`,
     ],
+    listens: [{ port: ctx.ports.controllerManager, purpose: 'secure port' }],
   };
 }
 
@@ -113,6 +119,7 @@ export function kubeScheduler(ctx: ComponentContext): ComponentSpec {
     name: 'kube-scheduler',
     binary: join(ctx.binDir, 'kube-scheduler'),
     args: clientOf(ctx, 'kube-scheduler', ctx.ports.scheduler),
+    listens: [{ port: ctx.ports.scheduler, purpose: 'secure port' }],
   };
 }
 
@@ -129,5 +136,6 @@ export function kwok(ctx: ComponentContext): ComponentSpec {
       `--cidr=${POD_CIDR}`,
       `--server-address=127.0.0.1:${ctx.ports.kwok}`,
     ],
+    listens: [{ port: ctx.ports.kwok, purpose: 'health server' }],
   };
 }

@@ -7,6 +7,8 @@ export interface ComponentSpec {
   name: string;
   binary: string;
   args: string[];
+  /** Loopback ports it will bind, checked just before it starts for a clear error. */
+  listens: { port: number; purpose: string }[];
 }
 
 export interface LaunchedComponent extends RecordedProcess {
