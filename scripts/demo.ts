@@ -1,0 +1,184 @@
+// `npm run demo`: the origin's walkthrough on a local control plane. It brings up real
+// Kubernetes components (building them once), applies kustomize/overlays/sample, runs
+// the controller under its ServiceAccount, adds a key to the sample's ConfigMap and
+// shows the one rollout that follows. Everything it starts is stopped again, also on
+// failure and Ctrl-C.
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { BASELINE_ANNOTATION, CHECKSUM_ANNOTATION } from '../src/api/constants.ts';
+import {
+  ControlPlaneBuildError,
+  ensureBinaries,
+  startControlPlane,
+  stopControlPlaneIn,
+  writeServiceAccountKubeconfig,
+} from './lib/control-plane/index.ts';
+import { startLocalController, type LocalController } from './lib/demo/local-controller.ts';
+import { banner, command, detail, failure, highlight, ok, output, step } from './lib/demo/output.ts';
+import { KUSTOMIZE_DIR, crdsOf, kustomizeBuild, parseManifests, toYaml, withoutControllerWorkload } from './lib/kustomize.ts';
+import { poll } from './lib/poll.ts';
+
+const run = promisify(execFile);
+const STEPS = 6;
+const DEMO_NAMESPACE = 'confighash-demo';
+const CONTROLLER_NAMESPACE = 'confighash-system';
+const DEPLOYMENT = 'sample-node-api';
+const CONFIGMAP = 'node-app-config';
+
+const seconds = (since: number) => `${((Date.now() - since) / 1000).toFixed(1)}s`;
+
+/** Stops what the demo started, newest first; each stop runs once however often this is called. */
+class Cleanup {
+  readonly #steps: { name: string; stop: () => Promise<unknown> }[] = [];
+  #running: Promise<void> | undefined;
+  add(name: string, stop: () => Promise<unknown>): void {
+    this.#steps.push({ name, stop });
+  }
+  run(): Promise<void> {
+    this.#running ??= (async () => {
+      for (const { name, stop } of this.#steps.reverse()) {
+        try {
+          await stop();
+          ok(name);
+        } catch (error) {
+          failure(`${name} failed: ${(error as Error).message}`);
+        }
+      }
+    })();
+    return this.#running;
+  }
+}
+
+function kubectlFor(binDir: string, kubeconfig: string) {
+  return async (args: string[], input?: string): Promise<string> => {
+    const child = run(join(binDir, 'kubectl'), ['--kubeconfig', kubeconfig, ...args], { maxBuffer: 16 * 1024 * 1024 });
+    if (input !== undefined) child.child.stdin?.end(input);
+    try {
+      return (await child).stdout;
+    } catch (error) {
+      throw new Error(`kubectl ${args.join(' ')}: ${((error as { stderr?: string }).stderr ?? String(error)).trim()}`, { cause: error });
+    }
+  };
+}
+
+interface DeploymentAnnotations {
+  checksum?: string;
+  baseline?: string;
+}
+
+async function main(cleanup: Cleanup, signal: AbortSignal): Promise<void> {
+  const began = Date.now();
+  banner('confighash demo: the sample Node API from the origin walkthrough, on a local control plane');
+
+  step(1, STEPS, 'Start a local control plane (etcd, kube-apiserver, controller-manager, scheduler, kwok)');
+  detail('the first run builds the pinned Kubernetes binaries from source (Go needed; several minutes), later runs reuse them');
+  const binDir = await ensureBinaries({ log: detail });
+  const scratch = await mkdtemp(join(tmpdir(), 'confighash-demo-'));
+  cleanup.add('temporary files removed', () => rm(scratch, { recursive: true, force: true }));
+  const dataDir = join(scratch, 'cluster');
+  // Registered before starting, so an interruption mid-start stops what already runs.
+  cleanup.add('control plane stopped', () => stopControlPlaneIn(dataDir));
+  const started = Date.now();
+  const cluster = await startControlPlane({ dataDir, binDir, log: detail });
+  ok(`ready in ${seconds(started)} at ${cluster.server}, with one simulated node (kwok runs its pods)`);
+  const kubectl = kubectlFor(binDir, cluster.kubeconfig);
+
+  step(2, STEPS, 'Apply kustomize/overlays/sample: the CRD, the controller RBAC and the sample app');
+  detail('the controller runs below as a local process, so its own Deployment and Service are left out');
+  command('kustomize build kustomize/overlays/sample | kubectl apply -f -');
+  const manifests = withoutControllerWorkload(parseManifests(await kustomizeBuild(binDir, join(KUSTOMIZE_DIR, 'overlays/sample'))));
+  await kubectl(['apply', '-f', '-'], toYaml(crdsOf(manifests)));
+  await kubectl(['wait', '--for=condition=Established', '--timeout=60s', 'crd/appconfigs.confighash.dev']);
+  await kubectl(['apply', '-f', '-'], toYaml(manifests));
+  await kubectl(['-n', DEMO_NAMESPACE, 'rollout', 'status', `deployment/${DEPLOYMENT}`, '--timeout=120s']);
+  ok(`${manifests.length} objects applied; ${DEPLOYMENT} is running with ${CONFIGMAP} (n_items=5000, f_prob=0.03)`);
+
+  step(3, STEPS, `Run the controller as ServiceAccount ${CONTROLLER_NAMESPACE}/confighash (its kustomize RBAC, not admin)`);
+  const saKubeconfig = await writeServiceAccountKubeconfig({
+    adminKubeconfig: cluster.kubeconfig,
+    namespace: CONTROLLER_NAMESPACE,
+    serviceAccount: 'confighash',
+    outFile: join(scratch, 'confighash.kubeconfig'),
+    kubectl: join(binDir, 'kubectl'),
+  });
+  command('KUBECONFIG=<the ServiceAccount token> npm start -- --all-namespaces');
+  const controller: LocalController = await startLocalController({
+    kubeconfig: saKubeconfig,
+    args: ['--all-namespaces'],
+    podNamespace: CONTROLLER_NAMESPACE,
+    signal,
+  });
+  cleanup.add('controller stopped (SIGTERM)', () => controller.stop());
+  const annotations = async (): Promise<DeploymentAnnotations> => {
+    const d = JSON.parse(await kubectl(['-n', DEMO_NAMESPACE, 'get', 'deployment', DEPLOYMENT, '-o', 'json'])) as {
+      metadata: { annotations?: Record<string, string> };
+      spec: { template: { metadata?: { annotations?: Record<string, string> } } };
+    };
+    const checksum = d.spec.template.metadata?.annotations?.[CHECKSUM_ANNOTATION];
+    const baseline = d.metadata.annotations?.[BASELINE_ANNOTATION];
+    return { ...(checksum ? { checksum } : {}), ...(baseline ? { baseline } : {}) };
+  };
+  const baseline = await poll(async () => (await annotations()).baseline ?? false, { what: 'the controller to adopt the sample' });
+  ok(`adopted ${DEPLOYMENT} without restarting it; baseline ${BASELINE_ANNOTATION}: ${baseline}`);
+  const acTable = await poll(
+    async () => {
+      const table = await kubectl(['-n', DEMO_NAMESPACE, 'get', 'appconfigs']);
+      return /\bTrue\b/.test(table) ? table : false;
+    },
+    { what: 'the AppConfig to report Ready' },
+  );
+  command(`kubectl -n ${DEMO_NAMESPACE} get appconfigs`);
+  output(acTable);
+
+  step(4, STEPS, 'Edit the ConfigMap by adding a key, as the walkthrough did with kubectl edit');
+  const edit = ['-n', DEMO_NAMESPACE, 'patch', 'configmap', CONFIGMAP, '--type=merge', '-p', '{"data":{"log_level":"debug"}}'];
+  command(`kubectl ${edit.join(' ').replace(/(\{.*\})/, "'$1'")}`);
+  const edited = Date.now();
+  await kubectl(edit);
+
+  step(5, STEPS, 'confighash rolls the Deployment, once');
+  const checksum = await poll(async () => (await annotations()).checksum ?? false, { what: 'the new checksum in the pod template' });
+  ok(`the pod template got ${CHECKSUM_ANNOTATION}: ${highlight(checksum)} (${seconds(edited)} after the edit)`);
+  const rolled = controller.logLines().find((line) => line.decision === 'roll');
+  if (typeof rolled?.msg === 'string') detail(`controller log: ${rolled.msg.replace(/([0-9a-f]{12})[0-9a-f]{52}/g, '$1…')}`);
+  command(`kubectl -n ${DEMO_NAMESPACE} rollout status deployment/${DEPLOYMENT}`);
+  output(await kubectl(['-n', DEMO_NAMESPACE, 'rollout', 'status', `deployment/${DEPLOYMENT}`, '--timeout=120s']));
+  command(`kubectl -n ${DEMO_NAMESPACE} get replicasets -l app=node-api`);
+  const replicaSets = await kubectl(['-n', DEMO_NAMESPACE, 'get', 'replicasets', '-l', 'app=node-api']);
+  output(replicaSets);
+  const count = replicaSets.trim().split('\n').length - 1;
+  if (count !== 2) throw new Error(`expected 2 ReplicaSets (the apply, then the edit), found ${count}`);
+  detail('two ReplicaSets: the first from the apply, the second from the edit; the adoption rolled nothing');
+
+  step(6, STEPS, 'Clean up');
+  await cleanup.run();
+  console.log(`\nDone in ${seconds(began)}. Next: README.md (install with kustomize) and npm test.`);
+}
+
+const cleanup = new Cleanup();
+const interruption = new AbortController();
+let interrupted = false;
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    interrupted = true;
+    interruption.abort();
+    failure(`${signal}: stopping everything the demo started`);
+    void cleanup.run().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
+  });
+}
+
+try {
+  await main(cleanup, interruption.signal);
+} catch (error) {
+  if (!interrupted) {
+    failure(error instanceof Error ? error.message : String(error));
+    if (error instanceof ControlPlaneBuildError) {
+      failure('building the control plane needs Go on PATH (https://go.dev/dl/); then run npm run demo again');
+    }
+    await cleanup.run();
+    process.exitCode = 1;
+  }
+}
