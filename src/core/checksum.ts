@@ -53,12 +53,16 @@ export function workloadChecksum(sources: readonly ScopedSource[], hmacKeyId: st
   );
   const canonical = {
     version: CHECKSUM_FORMAT_VERSION,
-    sources: ordered.map((source) => ({
-      kind: source.kind,
-      name: source.name,
-      data: inScope(source.digest.data, source.scope),
-      binaryData: inScope(source.digest.binaryData, source.scope),
-    })),
+    sources: ordered.map((source) =>
+      source.digest === undefined
+        ? { kind: source.kind, name: source.name, absent: true }
+        : {
+            kind: source.kind,
+            name: source.name,
+            data: inScope(source.digest.data, source.scope),
+            binaryData: inScope(source.digest.binaryData, source.scope),
+          },
+    ),
   };
   const hex = objectHash(canonical, {
     algorithm: 'sha256',

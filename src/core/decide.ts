@@ -4,7 +4,7 @@ import { baselineOps, removeBaselineOps, templateChecksumOps } from './patch.ts'
 import type { WorkloadFacts } from './types.ts';
 
 export type Decision =
-  | { kind: 'noop'; reason: 'InSync' | 'Baselined'; checksum: string; message: string }
+  | { kind: 'noop'; reason: 'InSync' | 'Baselined' | 'MissingReference'; checksum: string; message: string }
   | { kind: 'baseline'; reason: 'Adopted' | 'Rebaselined'; checksum: string; ops: Operation[]; message: string }
   | {
       kind: 'roll';
@@ -23,6 +23,8 @@ export interface DecideInput {
   readonly currentKeyId: string;
   /** Roll a workload the first time it is seen, instead of recording a baseline. */
   readonly rollOnAdoption: boolean;
+  /** Listed objects that do not exist ("ConfigMap/web-config"); `desired` records them as absent. */
+  readonly missing?: readonly string[];
 }
 
 /**
@@ -38,17 +40,28 @@ export function decide(input: DecideInput): Decision {
     return { kind: 'noop', reason: 'InSync', checksum: desired, message: `${who} already has checksum ${desired}` };
   }
 
+  const missing = input.missing ?? [];
   const recorded = isComparable(workload.templateChecksum, currentKeyId)
     ? workload.templateChecksum
     : isComparable(workload.baseline, currentKeyId)
       ? workload.baseline
       : undefined;
 
+  if (missing.length > 0 && recorded !== undefined) {
+    // A deleted object is not new content: wait for it, and compare again when it is back.
+    return {
+      kind: 'noop',
+      reason: 'MissingReference',
+      checksum: desired,
+      message: `${who} waits for ${missing.join(', ')}; nothing is rolled while a listed object is missing`,
+    };
+  }
+
   if (recorded === undefined) {
     // A baseline, even an incomparable one, means confighash adopted this workload before:
     // rolling it now would be a rollout caused by a key or format change.
     const neverSeen = workload.templateChecksum === undefined && workload.baseline === undefined;
-    if (rollOnAdoption && neverSeen) {
+    if (rollOnAdoption && neverSeen && missing.length === 0) {
       return {
         kind: 'roll',
         reason: 'RolledOnAdoption',

@@ -58,5 +58,9 @@ export interface ScopedSource {
   readonly kind: SourceKind;
   readonly name: string;
   readonly scope: KeyScope;
-  readonly digest: ContentDigest;
+  /**
+   * Undefined while the object does not exist. A workload adopted while a listed object was
+   * missing records that absence, so creating the object later counts as a content change.
+   */
+  readonly digest: ContentDigest | undefined;
 }

@@ -5,10 +5,12 @@ import { workloadChecksum } from '../core/checksum.ts';
 import type { ScopedSource, SourceId, WorkloadFacts } from '../core/types.ts';
 import type { FactStore, ObservedAppConfig } from '../k8s/fact-store.ts';
 
-/** A workload's checksum as its sources are now, or why there is none. */
+/**
+ * A workload's checksum as its sources are now (missing ones recorded as absent, and
+ * listed in `missing`), or `uncovered` when no valid AppConfig covers it.
+ */
 export type DesiredChecksum =
-  | { readonly kind: 'ready'; readonly checksum: string; readonly sources: readonly SourceId[] }
-  | { readonly kind: 'missing'; readonly missing: readonly SourceId[] }
+  | { readonly kind: 'covered'; readonly checksum: string; readonly sources: readonly SourceId[]; readonly missing: readonly SourceId[] }
   | { readonly kind: 'uncovered' };
 
 /**
@@ -57,9 +59,8 @@ export class CoverageLookup {
     for (const [id, scope] of wanted) {
       const digest = this.#store.source(workload.namespace, id);
       if (digest === undefined) missing.push(id);
-      else scoped.push({ ...parseSourceId(id), scope, digest });
+      scoped.push({ ...parseSourceId(id), scope, digest });
     }
-    if (missing.length > 0) return { kind: 'missing', missing };
-    return { kind: 'ready', checksum: workloadChecksum(scoped, hmacKeyId), sources: [...wanted.keys()] };
+    return { kind: 'covered', checksum: workloadChecksum(scoped, hmacKeyId), sources: [...wanted.keys()], missing };
   }
 }

@@ -64,10 +64,15 @@ function targetStatus(deps: StatusReconcilerDeps, appConfig: ObservedAppConfig, 
   const previous = appConfig.status?.targets?.find((t) => t.kind === workload.kind && t.name === workload.name);
   const lastRolloutTime = deps.rollouts.lastRollout(workload.namespace, workload.kind, workload.name) ?? previous?.lastRolloutTime;
   const base = { kind: workload.kind, name: workload.name, ...(lastRolloutTime ? { lastRolloutTime } : {}) };
-  if (desired.kind !== 'ready') {
-    const recorded = workload.templateChecksum ?? workload.baseline;
-    return { ...base, ...(recorded ? { checksum: recorded } : {}), reason: desired.kind === 'missing' ? 'MissingReference' : 'NotCovered' };
-  }
-  const reason = workload.templateChecksum === desired.checksum ? 'InSync' : workload.baseline === desired.checksum ? 'Baselined' : 'Pending';
-  return { ...base, checksum: desired.checksum, reason };
+  const recorded = workload.templateChecksum ?? workload.baseline;
+  if (desired.kind === 'uncovered') return { ...base, ...(recorded ? { checksum: recorded } : {}), reason: 'NotCovered' };
+  const reason =
+    workload.templateChecksum === desired.checksum
+      ? 'InSync'
+      : workload.baseline === desired.checksum
+        ? 'Baselined'
+        : desired.missing.length > 0
+          ? 'MissingReference'
+          : 'Pending';
+  return { ...base, checksum: reason === 'MissingReference' ? recorded : desired.checksum, reason };
 }

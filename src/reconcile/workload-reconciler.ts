@@ -41,12 +41,16 @@ export async function reconcileWorkload(deps: WorkloadReconcilerDeps, namespace:
   const workload = deps.store.workload(namespace, workloadId(kind, name));
   if (!workload) return undefined;
   const desired = deps.coverage.desiredChecksum(workload, deps.hmacKeyId);
-  if (desired.kind !== 'ready') {
-    // Missing references are reported on the AppConfigs (status + Event); nothing rolls.
-    if (desired.kind === 'missing') refreshCovering(deps, workload);
-    return undefined;
-  }
-  const decision = decide({ desired: desired.checksum, workload, currentKeyId: deps.hmacKeyId, rollOnAdoption: deps.rollOnAdoption });
+  if (desired.kind === 'uncovered') return undefined;
+  const decision = decide({
+    desired: desired.checksum,
+    workload,
+    currentKeyId: deps.hmacKeyId,
+    rollOnAdoption: deps.rollOnAdoption,
+    missing: desired.missing,
+  });
+  // Missing references are reported on the AppConfigs (status + Event).
+  if (desired.missing.length > 0) refreshCovering(deps, workload);
   const sourceChecksums = currentSourceChecksums(deps, namespace, desired.sources);
   const seenBefore = deps.rollouts.sourcesSeen(namespace, kind, name);
   const log = deps.logger.child({ workload: `${kind}/${namespace}/${name}` });

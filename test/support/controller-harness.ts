@@ -1,5 +1,4 @@
 import { AppsV1Api, CoreV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
-import { stringify } from 'yaml';
 import type { AppConfig } from '../../src/api/appconfig.ts';
 import { API_GROUP, API_VERSION, APPCONFIG_PLURAL, BASELINE_ANNOTATION, CHECKSUM_ANNOTATION, type WorkloadKind } from '../../src/api/constants.ts';
 import { adminKubeConfig, kubectl } from './cluster.ts';
@@ -67,8 +66,9 @@ export async function withControllerScene<T>(fn: (scene: ControllerScene) => Pro
           running = await startController({ kubeconfig, args: [...baseArgs, ...extraArgs] });
           return running;
         },
+        // JSON, not YAML: kubectl reads YAML 1.1, where values such as `on` or `N` turn into booleans.
         apply: (...manifests) =>
-          kubectl(['apply', '-n', namespace, '-f', '-'], { input: manifests.map((m) => stringify(m)).join('---\n') }).then((r) => r.stdout),
+          kubectl(['apply', '-n', namespace, '-f', '-'], { input: JSON.stringify({ apiVersion: 'v1', kind: 'List', items: manifests }) }).then((r) => r.stdout),
       };
       if (!opts.deferStart) await scene.startController();
       try {

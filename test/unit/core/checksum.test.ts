@@ -197,6 +197,14 @@ describe('parsing and comparing checksums', () => {
     assert.equal(isComparable('hand-written', KEY_ID), false);
     assert.equal(isComparable(undefined, KEY_ID), false);
   });
+
+  it('gives a missing object a checksum of its own, distinct from an empty one, so its creation counts as a change', () => {
+    const scope = { kind: 'all' } as const;
+    const absent = workloadChecksum([{ kind: 'ConfigMap', name: 'late', scope, digest: undefined }], '0badc0de');
+    const empty = workloadChecksum([{ kind: 'ConfigMap', name: 'late', scope, digest: digestConfigMapContent({}) }], '0badc0de');
+    assert.match(absent, /^v1\.[0-9a-f]{64}$/);
+    assert.notEqual(absent, empty);
+  });
 });
 
 const PINNED_CONFIGMAP_ONLY = 'v1.cfb22bc108fc5430fc9129b9705b3f0dbe3870896ca7c0982e674b04852d6800';

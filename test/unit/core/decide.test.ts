@@ -152,4 +152,21 @@ describe('decide', () => {
     }
     assert.deepEqual(rollouts, [B, `v1.${LOST_KEY_ID}.${'e'.repeat(64)}`]);
   });
+
+  it('writes nothing while a listed object is missing from a workload that already has a checksum', () => {
+    const before = deployment({ templateAnnotations: { [CHECKSUM_ANNOTATION]: A } });
+    const decision = decide({ desired: B, workload: factsOf(before), currentKeyId: KEY_ID, rollOnAdoption: false, missing: ['ConfigMap/web'] });
+    assert.equal(decision.kind, 'noop');
+    assert.equal(decision.reason, 'MissingReference');
+    assert.match(decision.message, /ConfigMap\/web/);
+  });
+
+  it('adopts a workload whose listed object is missing by recording a baseline, even with roll-on-adoption', () => {
+    const before = deployment();
+    const decision = decide({ desired: A, workload: factsOf(before), currentKeyId: KEY_ID, rollOnAdoption: true, missing: ['Secret/db'] });
+    assert.equal(decision.kind, 'baseline');
+    const after = carryOut(before, decision);
+    assert.equal(baseline(after), A);
+    assert.deepEqual(after.spec, before.spec, 'pod template untouched: no rollout');
+  });
 });

@@ -1,0 +1,157 @@
+// Adoption, restarts, changes made while the controller was down, leader failover and
+// a lost HMAC key: the cases where a reload controller most often rolls by mistake.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { kubectl } from '../support/cluster.ts';
+import { workloadConsuming } from '../support/consumers.ts';
+import {
+  annotationsOf,
+  appConfigManifest,
+  configMapManifest,
+  controllerServiceAccountKubeconfig,
+  secretManifest,
+  waitForAdoption,
+  withControllerScene,
+} from '../support/controller-harness.ts';
+import { startController } from '../support/controller-process.ts';
+import { settledReplicaSetCount } from '../support/rollouts.ts';
+import { waitFor } from '../support/wait.ts';
+
+const manifests = [
+  configMapManifest('web-config', { LOG_LEVEL: 'info' }),
+  secretManifest('web-secret', { password: 'first-password' }),
+  workloadConsuming('Deployment', 'web', { configMapEnvFrom: ['web-config'], secretEnvFrom: ['web-secret'] }),
+  appConfigManifest('web', { configMaps: [{ name: 'web-config' }], secrets: [{ name: 'web-secret' }] }),
+];
+
+/** Waits until the controller has reconciled everything once after start-up (its queue went idle). */
+async function caughtUp(controller: { metricValue(name: string, labels?: Record<string, string>): Promise<number> }): Promise<void> {
+  await waitFor(async () => (await controller.metricValue('confighash_reconciles_total', { kind: 'workload' })) > 0, {
+    description: 'the first workload reconcile after start-up',
+  });
+  await waitFor(async () => (await controller.metricValue('confighash_queue_depth')) === 0, { description: 'an empty queue' });
+}
+
+describe('adoption, restarts and failover', () => {
+  it('adopts a workload without rolling it, then rolls once on the first real change', async () => {
+    await withControllerScene(async ({ namespace, apps, apply }) => {
+      await apply(...manifests);
+      const baseline = await waitForAdoption(apps, namespace, 'Deployment', 'web');
+      const adopted = await annotationsOf(apps, namespace, 'Deployment', 'web');
+      assert.equal(adopted.baseline, baseline, 'the baseline is a workload annotation');
+      assert.equal(adopted.checksum, undefined, 'the pod template is untouched');
+      assert.equal(await settledReplicaSetCount(namespace, 'web'), 1, 'adoption rolls nothing');
+
+      await kubectl(['-n', namespace, 'patch', 'configmap', 'web-config', '--type=merge', '-p', '{"data":{"LOG_LEVEL":"warn"}}']);
+      await waitFor(async () => (await annotationsOf(apps, namespace, 'Deployment', 'web')).checksum, { description: 'the first checksum' });
+      assert.equal(await settledReplicaSetCount(namespace, 'web'), 2, 'the first change rolls once');
+    });
+  });
+
+  it('makes no PATCH and no rollout when the controller restarts with nothing changed', async () => {
+    await withControllerScene(async ({ namespace, apps, apply, stopController, startController: start }) => {
+      await apply(...manifests);
+      await waitForAdoption(apps, namespace, 'Deployment', 'web');
+      await kubectl(['-n', namespace, 'patch', 'configmap', 'web-config', '--type=merge', '-p', '{"data":{"LOG_LEVEL":"warn"}}']);
+      await waitFor(async () => (await annotationsOf(apps, namespace, 'Deployment', 'web')).checksum, { description: 'a checksum' });
+      const before = await settledReplicaSetCount(namespace, 'web');
+
+      await stopController();
+      const restarted = await start();
+      await caughtUp(restarted);
+      assert.equal(await settledReplicaSetCount(namespace, 'web'), before, 'no rollout');
+      assert.equal(await restarted.metricValue('confighash_patches_total'), 0, 'no PATCH of any workload or status');
+    });
+  });
+
+  it('rolls exactly once for a change made while the controller was stopped', async () => {
+    await withControllerScene(async ({ namespace, apps, apply, stopController, startController: start }) => {
+      await apply(...manifests);
+      await waitForAdoption(apps, namespace, 'Deployment', 'web');
+      assert.equal(await settledReplicaSetCount(namespace, 'web'), 1);
+
+      await stopController();
+      await kubectl(['-n', namespace, 'patch', 'configmap', 'web-config', '--type=merge', '-p', '{"data":{"LOG_LEVEL":"error"}}']);
+      const restarted = await start();
+      await caughtUp(restarted);
+      await waitFor(async () => (await annotationsOf(apps, namespace, 'Deployment', 'web')).checksum, { description: 'the catch-up checksum' });
+      assert.equal(await settledReplicaSetCount(namespace, 'web'), 2, 'one rollout after start-up');
+      assert.equal(await restarted.metricValue('confighash_rollouts_total'), 1);
+    });
+  });
+
+  it('makes no rollout on leader failover, and the new leader rolls once on the next change', async () => {
+    const kubeconfig = await controllerServiceAccountKubeconfig();
+    const election = ['--leader-elect', '--leader-election-lease-duration', '4s', '--leader-election-renew-deadline', '3s', '--leader-election-retry-period', '500ms'];
+    await withControllerScene(
+      async ({ namespace, apps, apply, stopController }) => {
+        await apply(...manifests);
+        await waitForAdoption(apps, namespace, 'Deployment', 'web');
+        const standby = await startController({ kubeconfig, args: ['--namespace', namespace, '--debounce', '0', ...election] });
+        try {
+          assert.equal(await standby.metricValue('confighash_leader'), 0, 'the second replica waits');
+          await stopController();
+          await waitFor(async () => (await standby.metricValue('confighash_leader')) === 1, { description: 'the standby to take the Lease', timeoutMs: 30_000 });
+          await caughtUp(standby);
+          assert.equal(await standby.metricValue('confighash_patches_total'), 0, 'failover writes nothing');
+          assert.equal(await settledReplicaSetCount(namespace, 'web'), 1, 'failover rolls nothing');
+
+          await kubectl(['-n', namespace, 'patch', 'configmap', 'web-config', '--type=merge', '-p', '{"data":{"LOG_LEVEL":"debug"}}']);
+          await waitFor(async () => (await annotationsOf(apps, namespace, 'Deployment', 'web')).checksum, { description: 'the new leader to write' });
+          assert.equal(await settledReplicaSetCount(namespace, 'web'), 2, 'one rollout by the new leader');
+        } finally {
+          await standby.stop();
+        }
+      },
+      { args: ['--debounce', '0', ...election] },
+    );
+  });
+
+  it('re-baselines instead of rolling when the HMAC key Secret was lost, and rolls once on the next Secret change', async () => {
+    await withControllerScene(
+      async ({ namespace, apps, apply, stopController, startController: start }) => {
+        // The key lives in this test's namespace so no other test sees it replaced.
+        await apply(
+          { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: { name: 'hmac-key' }, rules: [{ apiGroups: [''], resources: ['secrets'], verbs: ['create'] }, { apiGroups: [''], resources: ['secrets'], resourceNames: ['confighash-hmac-key'], verbs: ['get'] }] },
+          { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: { name: 'hmac-key' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'hmac-key' }, subjects: [{ kind: 'ServiceAccount', name: 'confighash', namespace: 'confighash-system' }] },
+        );
+        await start(['--hmac-secret-namespace', namespace]);
+        await apply(...manifests);
+        await kubectl(['-n', namespace, 'patch', 'secret', 'web-secret', '--type=merge', '-p', '{"stringData":{"password":"second-password"}}']);
+        const before = await waitFor(async () => (await annotationsOf(apps, namespace, 'Deployment', 'web')).checksum, { description: 'a Secret-derived checksum' });
+        assert.equal(await settledReplicaSetCount(namespace, 'web'), 2);
+
+        await stopController();
+        await kubectl(['-n', namespace, 'delete', 'secret', 'confighash-hmac-key']);
+        const restarted = await start(['--hmac-secret-namespace', namespace]);
+        await caughtUp(restarted);
+        const after = await waitFor(async () => (await annotationsOf(apps, namespace, 'Deployment', 'web')).baseline, { description: 'a new baseline under the new key' });
+        assert.notEqual(after.split('.')[1], before.split('.')[1], 'the baseline carries the new key id');
+        assert.equal((await annotationsOf(apps, namespace, 'Deployment', 'web')).checksum, before, 'the pod template is untouched');
+        assert.equal(await settledReplicaSetCount(namespace, 'web'), 2, 'a lost key rolls nothing');
+        assert.match(restarted.logs(), /created a new HMAC key/, 'the new key is reported');
+
+        await kubectl(['-n', namespace, 'patch', 'secret', 'web-secret', '--type=merge', '-p', '{"stringData":{"password":"third-password"}}']);
+        await waitFor(async () => (await annotationsOf(apps, namespace, 'Deployment', 'web')).checksum !== before, { description: 'the next Secret change to be written' });
+        assert.equal(await settledReplicaSetCount(namespace, 'web'), 3, 'the next change rolls once');
+      },
+      { deferStart: true },
+    );
+  });
+
+  it('leaves workloads untouched when their AppConfig is deleted', async () => {
+    await withControllerScene(async ({ namespace, apps, apply, controller }) => {
+      await apply(...manifests);
+      await kubectl(['-n', namespace, 'patch', 'configmap', 'web-config', '--type=merge', '-p', '{"data":{"LOG_LEVEL":"warn"}}']);
+      await waitFor(async () => (await annotationsOf(apps, namespace, 'Deployment', 'web')).checksum, { description: 'a checksum' });
+      const before = await annotationsOf(apps, namespace, 'Deployment', 'web');
+      const patches = await controller().metricValue('confighash_patches_total', { kind: 'Deployment' });
+
+      await kubectl(['-n', namespace, 'delete', 'appconfig', 'web']);
+      await kubectl(['-n', namespace, 'patch', 'configmap', 'web-config', '--type=merge', '-p', '{"data":{"LOG_LEVEL":"debug"}}']);
+      assert.equal(await settledReplicaSetCount(namespace, 'web'), 2, 'no rollout after the delete, nor for later edits');
+      assert.deepEqual(await annotationsOf(apps, namespace, 'Deployment', 'web'), before, 'annotations are left as they were');
+      assert.equal(await controller().metricValue('confighash_patches_total', { kind: 'Deployment' }), patches);
+    });
+  });
+});
