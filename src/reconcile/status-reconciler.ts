@@ -48,8 +48,9 @@ export async function reconcileStatus(deps: StatusReconcilerDeps, namespace: str
 
   await writeAppConfigStatus(deps.customObjects, namespace, name, next);
   deps.onWrite?.();
-  // Remember what was written so a second reconcile before the watch event writes nothing.
-  deps.store.setAppConfig({ ...appConfig, status: next });
+  // Remember what was written so a second reconcile before the watch event writes nothing,
+  // unless the watch has meanwhile brought a newer AppConfig.
+  if (deps.store.appConfig(namespace, name) === appConfig) deps.store.setAppConfig({ ...appConfig, status: next });
 
   const before = appConfig.status?.conditions?.find((c) => c.type === READY_CONDITION);
   const after = next.conditions?.find((c) => c.type === READY_CONDITION);
