@@ -72,7 +72,8 @@ export function kubeApiserver(ctx: ComponentContext): ComponentSpec {
       `--service-account-key-file=${pki.serviceAccountPublicKey}`,
       `--service-account-signing-key-file=${pki.serviceAccountKey}`,
       `--service-cluster-ip-range=${SERVICE_CLUSTER_IP_RANGE}`,
-      // Endpoints may not point at loopback, so the lease reconciler would only log errors.
+      // With a loopback advertise address, any other reconciler makes the apiserver exit:
+      // "cannot use public IP 127.0.0.1 with endpoint reconciler".
       '--endpoint-reconciler-type=none',
       '--profiling=false',
     ],
