@@ -16,10 +16,10 @@ import {
   stopControlPlaneIn,
   writeServiceAccountKubeconfig,
 } from './lib/control-plane/index.ts';
-import { startLocalController, type LocalController } from './lib/demo/local-controller.ts';
+import { startController, type ControllerProcess } from './lib/controller-process.ts';
 import { banner, command, detail, failure, highlight, ok, output, step } from './lib/demo/output.ts';
 import { KUSTOMIZE_DIR, crdsOf, kustomizeBuild, parseManifests, toYaml, withoutControllerWorkload } from './lib/kustomize.ts';
-import { poll } from './lib/poll.ts';
+import { waitFor } from './lib/wait.ts';
 
 const run = promisify(execFile);
 const STEPS = 6;
@@ -105,10 +105,10 @@ async function main(cleanup: Cleanup, signal: AbortSignal): Promise<void> {
     kubectl: join(binDir, 'kubectl'),
   });
   command('KUBECONFIG=<the ServiceAccount token> npm start -- --all-namespaces');
-  const controller: LocalController = await startLocalController({
+  const controller: ControllerProcess = await startController({
     kubeconfig: saKubeconfig,
     args: ['--all-namespaces'],
-    podNamespace: CONTROLLER_NAMESPACE,
+    env: { POD_NAMESPACE: CONTROLLER_NAMESPACE, POD_NAME: 'confighash-demo', LOG_LEVEL: 'info' },
     signal,
   });
   cleanup.add('controller stopped (SIGTERM)', () => controller.stop());
@@ -121,14 +121,14 @@ async function main(cleanup: Cleanup, signal: AbortSignal): Promise<void> {
     const baseline = d.metadata.annotations?.[BASELINE_ANNOTATION];
     return { ...(checksum ? { checksum } : {}), ...(baseline ? { baseline } : {}) };
   };
-  const baseline = await poll(async () => (await annotations()).baseline ?? false, { what: 'the controller to adopt the sample' });
+  const baseline = await waitFor(async () => (await annotations()).baseline ?? false, { description: 'the controller to adopt the sample' });
   ok(`adopted ${DEPLOYMENT} without restarting it; baseline ${BASELINE_ANNOTATION}: ${baseline}`);
-  const acTable = await poll(
+  const acTable = await waitFor(
     async () => {
       const table = await kubectl(['-n', DEMO_NAMESPACE, 'get', 'appconfigs']);
       return /\bTrue\b/.test(table) ? table : false;
     },
-    { what: 'the AppConfig to report Ready' },
+    { description: 'the AppConfig to report Ready' },
   );
   command(`kubectl -n ${DEMO_NAMESPACE} get appconfigs`);
   output(acTable);
@@ -140,7 +140,7 @@ async function main(cleanup: Cleanup, signal: AbortSignal): Promise<void> {
   await kubectl(edit);
 
   step(5, STEPS, 'confighash rolls the Deployment, once');
-  const checksum = await poll(async () => (await annotations()).checksum ?? false, { what: 'the new checksum in the pod template' });
+  const checksum = await waitFor(async () => (await annotations()).checksum ?? false, { description: 'the new checksum in the pod template' });
   ok(`the pod template got ${CHECKSUM_ANNOTATION}: ${highlight(checksum)} (${seconds(edited)} after the edit)`);
   const rolled = controller.logLines().find((line) => line.decision === 'roll');
   if (typeof rolled?.msg === 'string') detail(`controller log: ${rolled.msg.replace(/([0-9a-f]{12})[0-9a-f]{52}/g, '$1…')}`);
