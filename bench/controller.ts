@@ -1,0 +1,86 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { createWriteStream, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { allocatePorts } from '../scripts/lib/control-plane/ports.ts';
+import { sumMetric } from '../test/support/controller-process.ts';
+
+const repoRoot = fileURLToPath(new URL('..', import.meta.url));
+
+export interface BenchController {
+  readonly pid: number;
+  /** performance.now() just before the process was spawned. */
+  readonly spawnedAt: number;
+  readonly flags: string[];
+  metricValue(name: string, labels?: Record<string, string>): Promise<number>;
+  /** Resolves with performance.now() when /readyz first answers 200. */
+  ready(timeoutMs?: number): Promise<number>;
+  /** SIGTERM and wait (SIGKILL after 30 s). */
+  stop(): Promise<number | null>;
+  signal(name: NodeJS.Signals): void;
+}
+
+export interface StartOptions {
+  kubeconfig: string;
+  /** Controller flags, e.g. ['--all-namespaces', '--debounce', '0']. */
+  flags: string[];
+  /** Node flags, e.g. ['--cpu-prof', '--cpu-prof-dir=...']. */
+  nodeFlags?: string[];
+  /** Where the controller's output goes. */
+  logFile: string;
+}
+
+/**
+ * Spawns `node src/main.ts` directly (not through npm), so `pid` is the controller itself
+ * and /proc/PID/status measures it and nothing else.
+ */
+export async function startBenchController(opts: StartOptions): Promise<BenchController> {
+  const { metrics: port } = await allocatePorts(['metrics'] as const);
+  mkdirSync(join(opts.logFile, '..'), { recursive: true });
+  const log = createWriteStream(opts.logFile);
+  const spawnedAt = performance.now();
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [...(opts.nodeFlags ?? []), 'src/main.ts', '--metrics-bind-address', `127.0.0.1:${port}`, ...opts.flags],
+    {
+      cwd: repoRoot,
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', KUBECONFIG: opts.kubeconfig },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  child.stdout?.pipe(log, { end: false });
+  child.stderr?.pipe(log, { end: false });
+  const exited = once(child, 'exit');
+  if (child.pid === undefined) throw new Error('could not spawn the controller');
+  const base = `http://127.0.0.1:${port}`;
+
+  const metrics = async (): Promise<string> => (await fetch(`${base}/metrics`)).text();
+  return {
+    pid: child.pid,
+    spawnedAt,
+    flags: opts.flags,
+    metricValue: async (name, labels = {}) => sumMetric(await metrics(), name, labels),
+    async ready(timeoutMs = 120_000) {
+      const deadline = performance.now() + timeoutMs;
+      for (;;) {
+        if (child.exitCode !== null) throw new Error(`the controller exited with ${child.exitCode}; see ${opts.logFile}`);
+        const ok = await fetch(`${base}/readyz`).then((r) => r.status === 200, () => false);
+        if (ok) return performance.now();
+        if (performance.now() > deadline) throw new Error(`the controller was not ready within ${timeoutMs} ms; see ${opts.logFile}`);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    },
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGTERM');
+        const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+        await exited;
+        clearTimeout(timer);
+      }
+      log.end();
+      return child.exitCode;
+    },
+    signal: (name) => void child.kill(name),
+  };
+}
