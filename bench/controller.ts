@@ -4,7 +4,7 @@ import { createWriteStream, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { allocatePorts } from '../scripts/lib/control-plane/ports.ts';
-import { sumMetric } from '../test/support/controller-process.ts';
+import { sumMetric } from '../scripts/lib/controller-process.ts';
 
 const repoRoot = fileURLToPath(new URL('..', import.meta.url));
 
@@ -33,7 +33,10 @@ export interface StartOptions {
 
 /**
  * Spawns `node src/main.ts` directly (not through npm), so `pid` is the controller itself
- * and /proc/PID/status measures it and nothing else.
+ * and /proc/PID/status measures it and nothing else. Unlike scripts/lib/controller-process.ts
+ * it returns at once (a cold start is timed from the spawn), logs at the default level
+ * (debug logging at 20,000 objects would be what we measure) into a file rather than
+ * memory, and takes node flags for profiling.
  */
 export async function startBenchController(opts: StartOptions): Promise<BenchController> {
   const { metrics: port } = await allocatePorts(['metrics'] as const);
