@@ -1,0 +1,59 @@
+import { parseArgs } from 'node:util';
+
+export const SCENARIOS = ['latency', 'burst', 'scale', 'restart'] as const;
+export type ScenarioName = (typeof SCENARIOS)[number];
+
+export interface BenchArgs {
+  scale: 'small' | 'full';
+  scenarios: ScenarioName[];
+  /** Run every controller with node --cpu-prof (profiles land in bench/results/profiles). */
+  cpuProf: boolean;
+  /** Write a heap snapshot of the scale controller after its steady state. */
+  heapSnapshot: boolean;
+  /** etcd syncs every write to disk. */
+  fsync: boolean;
+  out: string;
+}
+
+export const usage = `Usage: npm run bench -- [flags]
+
+  --scale small|full     small is ~1/20 of the objects, under 3 minutes; full (default) is the issue's size
+  --only a,b             only these scenarios: ${SCENARIOS.join(', ')} (restart reuses what scale created)
+  --cpu-prof             run the controller under node --cpu-prof (bench/results/profiles/)
+  --heap-snapshot        heap snapshot of the scale controller after its steady state
+  --fsync                etcd syncs to disk (default off, as in the tests)
+  --out FILE             where the JSON goes (default bench/results/latest.json)
+`;
+
+export class BenchArgsError extends Error {
+  readonly retryable = false;
+}
+
+export function parseBenchArgs(argv: string[]): BenchArgs | 'help' {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      scale: { type: 'string', default: 'full' },
+      only: { type: 'string' },
+      'cpu-prof': { type: 'boolean', default: false },
+      'heap-snapshot': { type: 'boolean', default: false },
+      fsync: { type: 'boolean', default: false },
+      out: { type: 'string', default: 'bench/results/latest.json' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+    strict: true,
+  });
+  if (values.help) return 'help';
+  if (values.scale !== 'small' && values.scale !== 'full') throw new BenchArgsError(`--scale must be small or full, not "${values.scale}"`);
+  const scenarios = values.only ? values.only.split(',').map((s) => s.trim()) : [...SCENARIOS];
+  const unknown = scenarios.filter((s) => !(SCENARIOS as readonly string[]).includes(s));
+  if (unknown.length > 0) throw new BenchArgsError(`unknown scenario ${unknown.join(', ')}; choose from ${SCENARIOS.join(', ')}`);
+  return {
+    scale: values.scale,
+    scenarios: SCENARIOS.filter((s) => scenarios.includes(s)),
+    cpuProf: values['cpu-prof'],
+    heapSnapshot: values['heap-snapshot'],
+    fsync: values.fsync,
+    out: values.out,
+  };
+}

@@ -1,0 +1,126 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import type { Machine, Versions } from './machine.ts';
+import type { BurstResult } from './scenarios/burst.ts';
+import type { LatencyResult } from './scenarios/latency.ts';
+import type { RestartResult } from './scenarios/restart.ts';
+import type { ScaleResult } from './scenarios/scale.ts';
+
+export interface Goal {
+  figure: string;
+  value: string;
+  goal: string;
+  met: boolean;
+}
+
+export interface BenchResult {
+  schema: 1;
+  started_at: string;
+  finished_at?: string;
+  duration_s?: number;
+  run: {
+    profile: 'small' | 'full';
+    scenarios: string[];
+    bench_flags: string[];
+    commit: string;
+    src_dirty: boolean;
+    etcd_fsync: boolean;
+    load_start: number[];
+    load_end?: number[];
+    control_plane_start_s?: number;
+  };
+  machine: Machine;
+  versions?: Versions;
+  latency?: LatencyResult | { error: string };
+  burst?: BurstResult | { error: string };
+  scale?: ScaleResult | { error: string };
+  restart?: RestartResult | { error: string };
+  goals?: Goal[];
+}
+
+function ok<T extends object>(section: T | { error: string } | undefined): T | undefined {
+  return section && !('error' in section) ? (section as T) : undefined;
+}
+
+/** The issue's goals, checked against a result. */
+export function evaluateGoals(result: BenchResult): Goal[] {
+  const goals: Goal[] = [];
+  const latency = ok<LatencyResult>(result.latency);
+  if (latency) {
+    goals.push({ figure: 'latency p99 vs floor p99', value: `${latency.p99_ratio}×`, goal: '≤ 2×', met: latency.p99_ratio <= 2 });
+  }
+  const scale = ok<ScaleResult>(result.scale);
+  if (scale) {
+    goals.push({ figure: 'scale convergence', value: `${scale.convergence_s} s`, goal: '≤ 30 s', met: scale.convergence_s <= 30 });
+    goals.push({ figure: 'scale peak RSS', value: `${scale.peak_rss_mib} MiB`, goal: '≤ 200 MiB', met: scale.peak_rss_mib <= 200 });
+    goals.push({ figure: 'scale LISTs', value: `${scale.lists}`, goal: `≤ ${scale.list_bound} (types × pages)`, met: scale.lists <= scale.list_bound });
+    goals.push({ figure: `steady writes (${scale.steady_window_s} s)`, value: `${scale.steady_writes}`, goal: '0', met: scale.steady_writes === 0 });
+  }
+  const burst = ok<BurstResult>(result.burst);
+  if (burst) {
+    goals.push({
+      figure: 'burst rollouts per Deployment',
+      value: `max ${burst.max_rollouts_per_deployment} rollouts, ${burst.max_patches_per_deployment} patches`,
+      goal: `≤ windows (${burst.windows})`,
+      met: burst.deployments_over_goal === 0,
+    });
+  }
+  const restart = ok<RestartResult>(result.restart);
+  if (restart) {
+    goals.push({ figure: 'restart patches / rollouts', value: `${restart.patches} / ${restart.rollouts}`, goal: '0 / 0', met: restart.patches === 0 && restart.rollouts === 0 });
+  }
+  return goals;
+}
+
+/** A short table for the terminal and for BENCHMARKS.md. */
+export function formatTable(result: BenchResult): string {
+  const rows: [string, string, string][] = [];
+  const add = (scenario: string, figure: string, value: string | number): void => void rows.push([scenario, figure, String(value)]);
+  const latency = result.latency;
+  if (latency && 'error' in latency) add('latency', 'error', latency.error);
+  else if (latency) {
+    add('latency', `confighash p50 / p99 (ms, ${latency.edits} edits)`, `${latency.p50_ms} / ${latency.p99_ms}`);
+    add('latency', 'floor p50 / p99 (ms)', `${latency.floor_p50_ms} / ${latency.floor_p99_ms}`);
+    add('latency', 'ratio p50 / p99 (goal p99 ≤ 2×)', `${latency.p50_ratio}× / ${latency.p99_ratio}×`);
+  }
+  const scale = result.scale;
+  if (scale && 'error' in scale) add('scale', 'error', scale.error);
+  else if (scale) {
+    add('scale', 'objects (CM / Secret / Deploy / AppConfig)', `${scale.objects.configmaps} / ${scale.objects.secrets} / ${scale.objects.deployments} / ${scale.objects.appconfigs}`);
+    add('scale', 'ready / convergence (s, goal ≤ 30)', `${scale.ready_s} / ${scale.convergence_s}`);
+    add('scale', 'peak RSS (MiB, goal ≤ 200)', scale.peak_rss_mib);
+    add('scale', `RSS after ${scale.steady_window_s} s steady (MiB)`, scale.steady_rss_mib);
+    add('scale', 'LISTs / bound (types × pages)', `${scale.lists} / ${scale.list_bound}`);
+    add('scale', 'start-up writes (PATCH Deploy / status / Events)', `${scale.startup_writes.deployment_patches} / ${scale.startup_writes.status_patches} / ${scale.startup_writes.events}`);
+    add('scale', `steady writes in ${scale.steady_window_s} s (goal 0)`, scale.steady_writes);
+  }
+  const burst = result.burst;
+  if (burst && 'error' in burst) add('burst', 'error', burst.error);
+  else if (burst) {
+    add('burst', 'edits / seconds / affected Deployments', `${burst.edits} / ${burst.edit_span_s} / ${burst.affected_workloads}`);
+    add('burst', 'template PATCHes / rollouts (new ReplicaSets)', `${burst.patches} / ${burst.rollouts}`);
+    add('burst', `rollouts per Deployment min/mean/max (windows ${burst.windows})`, `${burst.min_rollouts_per_deployment} / ${burst.mean_rollouts_per_deployment} / ${burst.max_rollouts_per_deployment}`);
+    add('burst', 'most template PATCHes to one Deployment', burst.max_patches_per_deployment);
+    add('burst', 'converged after last edit (s)', burst.converge_after_last_edit_s);
+  }
+  const restart = result.restart;
+  if (restart && 'error' in restart) add('restart', 'error', restart.error);
+  else if (restart) {
+    add('restart', 'PATCHes / rollouts (goal 0 / 0)', `${restart.patches} / ${restart.rollouts}`);
+    add('restart', 'ready / settled (s)', `${restart.ready_s} / ${restart.settled_s}`);
+  }
+  const widths = [0, 1, 2].map((i) => Math.max(...rows.map((r) => r[i]?.length ?? 0), ['scenario', 'figure', 'value'][i]?.length ?? 0));
+  const line = (cells: string[]): string => `| ${cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join(' | ')} |`;
+  const out = [line(['scenario', 'figure', 'value']), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.map(line)];
+  const goals = result.goals ?? [];
+  if (goals.length > 0) {
+    out.push('', 'Goals:');
+    for (const goal of goals) out.push(`  ${goal.met ? 'met   ' : 'MISSED'}  ${goal.figure}: ${goal.value} (goal ${goal.goal})`);
+  }
+  return out.join('\n');
+}
+
+export async function writeReport(file: string, result: BenchResult): Promise<void> {
+  await mkdir(dirname(file), { recursive: true });
+  await writeFile(file, `${JSON.stringify(result, null, 2)}\n`);
+}

@@ -1,0 +1,173 @@
+import { scrapeApiserver } from '../apiserver-metrics.ts';
+import { startController, secondsSince, settled, sleep, type BenchContext } from '../context.ts';
+import { configMapChecksum } from '../expected.ts';
+import { deploymentView, type DeploymentObject, type DeploymentView } from '../kube/deployment-view.ts';
+import { appConfig, configMap, deployment, namespace, paths } from '../kube/objects.ts';
+import { forEachLimited, withRetries } from '../kube/pool.ts';
+import { Tracker } from '../kube/tracker.ts';
+import { replicaSetsByOwner } from '../replica-sets.ts';
+import { round } from '../stats.ts';
+
+export interface BurstResult {
+  edits: number;
+  config_maps: number;
+  affected_workloads: number;
+  /** From the first edit sent to the last one acknowledged. */
+  edit_span_s: number;
+  debounce_s: number;
+  /** Debounce windows the edits of one ConfigMap spanned (the most over all ConfigMaps). */
+  windows: number;
+  /** Template PATCHes confighash sent (confighash_patches_total{type="template"} delta). */
+  patches: number;
+  /** PATCHes to Deployments the apiserver counted in the same time (all field managers). */
+  apiserver_deployment_patches: number;
+  /** New ReplicaSets owned by the affected Deployments. */
+  rollouts: number;
+  /** Sum of the deployment.kubernetes.io/revision increments: must equal rollouts. */
+  revision_increments: number;
+  controller_rollouts: number;
+  min_rollouts_per_deployment: number;
+  mean_rollouts_per_deployment: number;
+  max_rollouts_per_deployment: number;
+  /**
+   * Checksum changes seen on one Deployment (one per template PATCH). Can exceed its new
+   * ReplicaSets: two patches before the deployment controller syncs make one ReplicaSet.
+   */
+  max_patches_per_deployment: number;
+  /** Deployments with more template patches or rollouts than their ConfigMap's edits spanned windows (goal 0). */
+  deployments_over_goal: number;
+  /** From the last edit acknowledged until every Deployment carries the final checksum. */
+  converge_after_last_edit_s: number;
+  controller_flags: string[];
+}
+
+const NS = 'bench-burst';
+
+/** 1,000 content edits in 10 s over 50 ConfigMaps read by 100 Deployments, default debounce. */
+export async function runBurst(ctx: BenchContext): Promise<BurstResult> {
+  const { api, profile } = ctx;
+  const { configMaps: cmCount, deploymentsPerConfigMap, edits, durationS } = profile.burst;
+  const cms = Array.from({ length: cmCount }, (_, i) => configMap(NS, `burst-config-${pad(i)}`, 'burst', profile.sizes.configMapBytes));
+  const deploymentsOf = (i: number): string[] => Array.from({ length: deploymentsPerConfigMap }, (_, j) => `burst-app-${pad(i)}-${j}`);
+  await api.create(paths.namespaces, namespace(NS, 'burst'));
+  await forEachLimited(cms.keys(), 8, async (i) => {
+    const cm = cms[i];
+    if (!cm) return;
+    await withRetries(() => api.create(paths.configMaps(NS), cm));
+    for (const name of deploymentsOf(i)) {
+      // Enough history that no ReplicaSet of the burst is garbage-collected before it is counted.
+      await withRetries(() => api.create(paths.deployments(NS), deployment(NS, name, 'burst', { envFromConfigMaps: [cm.metadata.name] }, { revisionHistoryLimit: 1000 })));
+    }
+    await withRetries(() => api.create(paths.appConfigs(NS), appConfig(NS, cm.metadata.name, 'burst', { configMaps: [cm.metadata.name] })));
+  });
+  const affected = cmCount * deploymentsPerConfigMap;
+
+  const tracker = new Tracker<DeploymentObject, DeploymentView>({ api, collectionPath: paths.deployments(NS), project: deploymentView });
+  await tracker.start();
+  const flags = ['--all-namespaces'];
+  const debounceS = 1;
+  const controller = await startController(ctx, 'burst', flags);
+  try {
+    await controller.ready();
+    await tracker.waitUntil(
+      () => [...tracker.current.values()].filter((d) => d.baseline !== undefined).length === affected,
+      'confighash to adopt every burst Deployment',
+      120_000,
+    );
+    const before = await settled(() => replicaSetsByOwner(api, NS).then((m) => [...m.entries()].sort()), 'the burst ReplicaSets');
+    const rsBefore = new Map(before);
+    const revisionsBefore = new Map([...tracker.current].map(([k, d]) => [k, d.revision]));
+    const patchesBefore = await controller.metricValue('confighash_patches_total', { type: 'template' });
+    const rolloutsBefore = await controller.metricValue('confighash_rollouts_total');
+    const apiBefore = await deploymentPatchCount(ctx);
+    // Every template patch changes the checksum, and a watch delivers every change.
+    const templateChanges = new Map<string, number>();
+    const lastChecksum = new Map([...tracker.current].map(([k, d]) => [k, d.checksum]));
+    tracker.onChange((key, view) => {
+      if (!view || view.checksum === lastChecksum.get(key)) return;
+      lastChecksum.set(key, view.checksum);
+      templateChanges.set(key, (templateChanges.get(key) ?? 0) + 1);
+    });
+
+    // Edit k goes to ConfigMap k mod n at start + k × interval; up to 32 requests in flight.
+    const intervalMs = (durationS * 1000) / edits;
+    const lastRevision = new Map<string, string>();
+    const firstSent = new Map<string, number>();
+    const lastSent = new Map<string, number>();
+    const inFlight = new Set<Promise<unknown>>();
+    const start = performance.now();
+    let lastAck = start;
+    for (let k = 0; k < edits; k++) {
+      const wait = start + k * intervalMs - performance.now();
+      if (wait > 0) await sleep(wait);
+      while (inFlight.size >= 32) await Promise.race(inFlight);
+      const cm = cms[k % cmCount];
+      if (!cm) continue;
+      const revision = `burst-${k}`;
+      const name = cm.metadata.name;
+      lastRevision.set(name, revision);
+      const now = performance.now();
+      if (!firstSent.has(name)) firstSent.set(name, now);
+      lastSent.set(name, now);
+      const request = withRetries(() => api.patch(paths.configMap(NS, name), 'merge', { data: { revision } })).then(() => (lastAck = Math.max(lastAck, performance.now())));
+      inFlight.add(request);
+      void request.finally(() => inFlight.delete(request));
+    }
+    await Promise.all(inFlight);
+    const editSpanS = secondsSince(start, lastAck);
+    ctx.log(`burst: ${edits} edits sent in ${editSpanS} s`);
+
+    const expected = new Map<string, string>();
+    cms.forEach((cm, i) => {
+      const checksum = configMapChecksum(cm.metadata.name, { ...cm.data, revision: lastRevision.get(cm.metadata.name) ?? '0' });
+      for (const name of deploymentsOf(i)) expected.set(`${NS}/${name}`, checksum);
+    });
+    const convergedAt = await tracker.waitUntil(
+      () => [...expected].every(([key, checksum]) => tracker.current.get(key)?.checksum === checksum),
+      'every burst Deployment to carry its final checksum',
+      120_000,
+    );
+    const after = new Map(await settled(() => replicaSetsByOwner(api, NS).then((m) => [...m.entries()].sort()), 'the burst ReplicaSets'));
+    const perDeployment = cms.flatMap((cm, i) => {
+      const windows = Math.floor(((lastSent.get(cm.metadata.name) ?? 0) - (firstSent.get(cm.metadata.name) ?? 0)) / (debounceS * 1000)) + 1;
+      return deploymentsOf(i).map((name) => {
+        const view = tracker.current.get(`${NS}/${name}`);
+        const rollouts = (after.get(view?.uid ?? '') ?? 0) - (rsBefore.get(view?.uid ?? '') ?? 0);
+        const revisions = (view?.revision ?? 0) - (revisionsBefore.get(`${NS}/${name}`) ?? 0);
+        return { rollouts, revisions, windows, patches: templateChanges.get(`${NS}/${name}`) ?? 0 };
+      });
+    });
+    const rollouts = perDeployment.map((d) => d.rollouts);
+    return {
+      edits,
+      config_maps: cmCount,
+      affected_workloads: affected,
+      edit_span_s: editSpanS,
+      debounce_s: debounceS,
+      windows: Math.max(...perDeployment.map((d) => d.windows)),
+      patches: (await controller.metricValue('confighash_patches_total', { type: 'template' })) - patchesBefore,
+      apiserver_deployment_patches: (await deploymentPatchCount(ctx)) - apiBefore,
+      rollouts: rollouts.reduce((a, b) => a + b, 0),
+      revision_increments: perDeployment.reduce((a, d) => a + d.revisions, 0),
+      controller_rollouts: (await controller.metricValue('confighash_rollouts_total')) - rolloutsBefore,
+      min_rollouts_per_deployment: Math.min(...rollouts),
+      mean_rollouts_per_deployment: round(rollouts.reduce((a, b) => a + b, 0) / rollouts.length),
+      max_rollouts_per_deployment: Math.max(...rollouts),
+      max_patches_per_deployment: Math.max(...perDeployment.map((d) => d.patches)),
+      deployments_over_goal: perDeployment.filter((d) => Math.max(d.rollouts, d.patches) > d.windows).length,
+      converge_after_last_edit_s: secondsSince(lastAck, convergedAt),
+      controller_flags: flags,
+    };
+  } finally {
+    await controller.stop();
+    await tracker.stop();
+  }
+}
+
+async function deploymentPatchCount(ctx: BenchContext): Promise<number> {
+  return (await scrapeApiserver(ctx.api)).requests['PATCH deployments.apps'] ?? 0;
+}
+
+function pad(i: number): string {
+  return String(i).padStart(3, '0');
+}

@@ -1,0 +1,270 @@
+import { mkdir, readdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { AppConfigStatus } from '../../src/api/appconfig.ts';
+import { HMAC_SECRET_KEY, HMAC_SECRET_NAME } from '../../src/api/constants.ts';
+import { hmacKeyId } from '../../src/core/checksum.ts';
+import { diffCounts, scrapeApiserver, sumVerbs, type ApiserverSnapshot, type RequestCounts } from '../apiserver-metrics.ts';
+import { startController, secondsSince, sleep, withTimeout, type BenchContext } from '../context.ts';
+import type { BenchController } from '../controller.ts';
+import { controllerIdle, counterDelta, readCounters, type ControllerCounters } from '../controller-state.ts';
+import { sourcesChecksum } from '../expected.ts';
+import { deploymentView, type DeploymentObject, type DeploymentView } from '../kube/deployment-view.ts';
+import { BENCH_LABEL, namespace, paths } from '../kube/objects.ts';
+import { forEachLimited, withRetries } from '../kube/pool.ts';
+import { Tracker } from '../kube/tracker.ts';
+import type { KubeObject } from '../kube/watch.ts';
+import { countObjects } from '../replica-sets.ts';
+import { readCpuSeconds, readProcessMemory } from '../rss.ts';
+import { round } from '../stats.ts';
+import { deploymentName, scaleConfigMap, scaleCounts, scaleCreations, scaleNamespaces, scaleObjectBytes, scaleSecret, sourcesOfDeployment } from './scale-objects.ts';
+
+export interface ScaleResult {
+  objects: { configmaps: number; secrets: number; deployments: number; appconfigs: number; namespaces: number };
+  object_bytes: Record<string, number>;
+  create_s: number;
+  controller_flags: string[];
+  /** Spawn → /readyz 200 (the initial lists are in). */
+  ready_s: number;
+  /** Spawn → every scale Deployment annotated or baselined and every AppConfig Ready, current and settled. */
+  convergence_s: number;
+  /** Spawn → queue empty and counters still for 3 s. */
+  settled_s: number;
+  /** VmHWM of the controller process, MiB. */
+  peak_rss_mib: number;
+  /** VmRSS after the steady-state window, MiB. */
+  steady_rss_mib: number;
+  rss_at_convergence_mib: number;
+  heap_used_mib: number;
+  cpu_s_to_settle: number;
+  /** LIST requests for the six watched resource types during start-up (all pages). */
+  lists: number;
+  /** Σ over the six types of ceil(objects / 500): one LIST per page, none per event. */
+  list_bound: number;
+  objects_per_type: Record<string, number>;
+  /** apiserver_request_total delta from spawn to settled, by "VERB resource[.group][/subresource]" (all clients). */
+  requests: RequestCounts;
+  /** WATCHes opened during start-up (apiserver_longrunning_requests delta). */
+  watches_opened: RequestCounts;
+  /** Requests in the `service-accounts` flow schema: the controller's ServiceAccount and no other client here. */
+  controller_requests: number;
+  startup_writes: { deployment_patches: number; status_patches: number; events: number };
+  controller_counters: ControllerCounters;
+  steady_window_s: number;
+  /** Writes to workloads, AppConfigs, Events, ConfigMaps and Secrets in the steady window (apiserver count, goal 0). */
+  steady_writes: number;
+  steady_controller_counters: ControllerCounters;
+  steady_controller_requests: number;
+  steady_requests: RequestCounts;
+  /** Baselines equal to the checksum the core computes from the content the bench created. */
+  baselines_correct: number;
+  heap_snapshot?: string;
+}
+
+const WATCHED = ['configmaps', 'secrets', 'deployments.apps', 'statefulsets.apps', 'daemonsets.apps', 'appconfigs.confighash.dev'] as const;
+const WATCHED_PATHS: Record<(typeof WATCHED)[number], string> = {
+  configmaps: '/api/v1/configmaps',
+  secrets: '/api/v1/secrets',
+  'deployments.apps': '/apis/apps/v1/deployments',
+  'statefulsets.apps': '/apis/apps/v1/statefulsets',
+  'daemonsets.apps': '/apis/apps/v1/daemonsets',
+  'appconfigs.confighash.dev': paths.appConfigs(),
+};
+const WRITE_VERBS = ['POST', 'PUT', 'PATCH', 'DELETE', 'APPLY'];
+const CONTROLLER_WRITES = /^((deployments|statefulsets|daemonsets)\.apps|appconfigs\.confighash\.dev(\/status)?|events\.events\.k8s\.io|configmaps|secrets)$/;
+export const SCALE_FLAGS = ['--all-namespaces'];
+
+interface AppConfigObject extends KubeObject {
+  status?: AppConfigStatus;
+}
+
+/** Ready, for the current generation, with both targets in sync or baselined. */
+function appConfigConverged(ac: AppConfigObject): boolean {
+  const status = ac.status;
+  const ready = status?.conditions?.find((c) => c.type === 'Ready');
+  return (
+    status?.observedGeneration === ac.metadata?.generation &&
+    ready?.status === 'True' &&
+    (status?.targets?.length ?? 0) > 0 &&
+    (status?.targets ?? []).every((t) => t.reason === 'InSync' || t.reason === 'Baselined')
+  );
+}
+
+const deploymentConverged = (d: DeploymentView): boolean => d.baseline !== undefined || d.checksum !== undefined;
+
+/**
+ * 10,000 ConfigMaps, 10,000 Secrets, 2,000 Deployments and 1,000 AppConfigs in 20 namespaces,
+ * then a cold start of the controller: convergence, memory, API cost and a steady state.
+ */
+export async function runScale(ctx: BenchContext): Promise<ScaleResult> {
+  const { api, profile } = ctx;
+  const counts = scaleCounts(profile);
+  const createdAt = performance.now();
+  for (const ns of scaleNamespaces(profile)) await api.create(paths.namespaces, namespace(ns, 'scale'));
+  let created = 0;
+  const total = counts.total.configmaps + counts.total.secrets + counts.total.deployments + counts.total.appconfigs;
+  await forEachLimited(scaleCreations(profile), profile.scale.createConcurrency, async ({ path, body }) => {
+    await withRetries(() => api.create(path, body));
+    created += 1;
+    if (created % 5000 === 0) ctx.log(`scale: created ${created} of ${total} objects (${secondsSince(createdAt)} s)`);
+  });
+  const createS = secondsSince(createdAt);
+  ctx.log(`scale: created ${total} objects in ${createS} s`);
+
+  const selector = `${BENCH_LABEL}=scale`;
+  const deployments = new Tracker<DeploymentObject, DeploymentView>({ api, collectionPath: paths.deployments(), labelSelector: selector, project: deploymentView });
+  const appConfigs = new Tracker<AppConfigObject, boolean>({ api, collectionPath: paths.appConfigs(), labelSelector: selector, project: appConfigConverged });
+  await deployments.start();
+  await appConfigs.start();
+  let controller: BenchController | undefined;
+  try {
+    // The deployment controller makes a ReplicaSet for each new Deployment: let it finish first.
+    await deployments.waitUntil(
+      () => deployments.current.size === counts.total.deployments && [...deployments.current.values()].every((d) => d.observedGeneration >= d.generation && d.revision >= 1),
+      'the deployment controller to observe every scale Deployment',
+      600_000,
+    );
+    await sleep(5000);
+    const objectsPerType: Record<string, number> = {};
+    for (const type of WATCHED) objectsPerType[type] = await countObjects(api, WATCHED_PATHS[type]);
+    const listBound = Object.values(objectsPerType).reduce((sum, n) => sum + Math.max(1, Math.ceil(n / 500)), 0);
+
+    const pendingDeployments = new Set([...deployments.current].filter(([, d]) => !deploymentConverged(d)).map(([k]) => k));
+    const pendingAppConfigs = new Set([...appConfigs.current].filter(([, done]) => !done).map(([k]) => k));
+    let markConverged!: (at: number) => void;
+    const converged = new Promise<number>((resolve) => (markConverged = resolve));
+    const check = (at: number): void => {
+      if (pendingDeployments.size === 0 && pendingAppConfigs.size === 0) markConverged(at);
+    };
+    deployments.onChange((key, d, at) => {
+      if (d && !deploymentConverged(d)) pendingDeployments.add(key);
+      else pendingDeployments.delete(key);
+      check(at);
+    });
+    appConfigs.onChange((key, done, at) => {
+      if (done === false) pendingAppConfigs.add(key);
+      else pendingAppConfigs.delete(key);
+      check(at);
+    });
+
+    const before = await scrapeApiserver(api);
+    const heapFlags = ctx.heapSnapshot ? ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${ctx.profilesDir}`] : [];
+    controller = await startController(ctx, 'scale', SCALE_FLAGS, heapFlags);
+    const pid = controller.pid;
+    let sampledPeak = 0;
+    const sampler = setInterval(() => (sampledPeak = Math.max(sampledPeak, readProcessMemory(pid)?.rssMib ?? 0)), 100);
+    try {
+      const readyAt = await controller.ready(300_000);
+      const convergedAt = await withTimeout(converged, 600_000, () => `no convergence within 600 s: ${pendingDeployments.size} Deployments and ${pendingAppConfigs.size} AppConfigs pending`);
+      const rssAtConvergence = readProcessMemory(pid)?.rssMib ?? 0;
+      const settledAt = await controllerIdle(controller);
+      const cpuToSettle = readCpuSeconds(pid) ?? 0;
+      const after = await scrapeApiserver(api);
+      const startupCounters = await readCounters(controller);
+      const startup = diff(before, after);
+      ctx.log(`scale: converged in ${secondsSince(controller.spawnedAt, convergedAt)} s, settled in ${secondsSince(controller.spawnedAt, settledAt)} s`);
+
+      const window = profile.scale.steadyWindowS;
+      const steadyBefore = await scrapeApiserver(api);
+      await sleep(window * 1000);
+      const steadyAfter = await scrapeApiserver(api);
+      const steady = diff(steadyBefore, steadyAfter);
+      const endCounters = await readCounters(controller);
+      const memory = readProcessMemory(pid);
+      const heapUsed = await controller.metricValue('nodejs_heap_size_used_bytes');
+      const heapSnapshot = ctx.heapSnapshot ? await takeHeapSnapshot(ctx, controller) : undefined;
+
+      return {
+        objects: { ...counts.total, namespaces: profile.scale.namespaces },
+        object_bytes: scaleObjectBytes(profile),
+        create_s: createS,
+        controller_flags: SCALE_FLAGS,
+        ready_s: secondsSince(controller.spawnedAt, readyAt),
+        convergence_s: secondsSince(controller.spawnedAt, convergedAt),
+        settled_s: secondsSince(controller.spawnedAt, settledAt),
+        peak_rss_mib: round(Math.max(memory?.hwmMib ?? 0, sampledPeak)),
+        steady_rss_mib: round(memory?.rssMib ?? 0),
+        rss_at_convergence_mib: round(rssAtConvergence),
+        heap_used_mib: round(heapUsed / 2 ** 20),
+        cpu_s_to_settle: round(cpuToSettle),
+        lists: sumVerbs(startup.requests, ['LIST'], new RegExp(`^(${WATCHED.map((w) => w.replaceAll('.', '\\.')).join('|')})$`)),
+        list_bound: listBound,
+        objects_per_type: objectsPerType,
+        requests: startup.requests,
+        watches_opened: startup.longRunning,
+        controller_requests: startup.byFlowSchema['service-accounts'] ?? 0,
+        startup_writes: {
+          deployment_patches: startup.requests['PATCH deployments.apps'] ?? 0,
+          status_patches: startup.requests['PATCH appconfigs.confighash.dev/status'] ?? 0,
+          events: startup.requests['POST events.events.k8s.io'] ?? 0,
+        },
+        controller_counters: startupCounters,
+        steady_window_s: window,
+        steady_writes: sumVerbs(steady.requests, WRITE_VERBS, CONTROLLER_WRITES),
+        steady_controller_counters: counterDelta(startupCounters, endCounters),
+        steady_controller_requests: steady.byFlowSchema['service-accounts'] ?? 0,
+        steady_requests: steady.requests,
+        baselines_correct: await countCorrectBaselines(ctx, deployments),
+        ...(heapSnapshot ? { heap_snapshot: heapSnapshot } : {}),
+      };
+    } finally {
+      clearInterval(sampler);
+    }
+  } finally {
+    await controller?.stop();
+    await deployments.stop();
+    await appConfigs.stop();
+  }
+}
+
+function diff(before: ApiserverSnapshot, after: ApiserverSnapshot): ApiserverSnapshot {
+  return {
+    requests: diffCounts(before.requests, after.requests),
+    longRunning: diffCounts(before.longRunning, after.longRunning),
+    byFlowSchema: diffCounts(before.byFlowSchema, after.byFlowSchema),
+  };
+}
+
+/** Recomputes each Deployment's checksum from the content the bench created, with the install's HMAC key. */
+async function countCorrectBaselines(ctx: BenchContext, deployments: Tracker<DeploymentObject, DeploymentView>): Promise<number> {
+  const hmacSecret = await ctx.api.get<{ data?: Record<string, string> }>(`/api/v1/namespaces/confighash-system/secrets/${HMAC_SECRET_NAME}`);
+  const key = Buffer.from(hmacSecret.data?.[HMAC_SECRET_KEY] ?? '', 'base64');
+  const keyId = hmacKeyId(key);
+  const { perNamespace } = scaleCounts(ctx.profile);
+  let correct = 0;
+  for (const ns of scaleNamespaces(ctx.profile)) {
+    const configMaps = Array.from({ length: perNamespace.configMaps }, (_, i) => scaleConfigMap(ns, i, ctx.profile));
+    const secrets = Array.from({ length: perNamespace.secrets }, (_, i) => scaleSecret(ns, i, ctx.profile));
+    const byName = <T extends { metadata: { name: string } }>(items: T[]) => new Map(items.map((o) => [o.metadata.name, o]));
+    const cms = byName(configMaps);
+    const ss = byName(secrets);
+    for (let i = 0; i < perNamespace.deployments; i++) {
+      const sources = sourcesOfDeployment(i);
+      const expected = sourcesChecksum(
+        sources.configMaps.map((name) => ({ name, data: cms.get(name)?.data ?? {} })),
+        sources.secrets.map((name) => ({ name, data: ss.get(name)?.data ?? {} })),
+        key,
+        keyId,
+      );
+      const view = deployments.current.get(`${ns}/${deploymentName(i)}`);
+      if (view && (view.baseline ?? view.checksum) === expected) correct += 1;
+    }
+  }
+  return correct;
+}
+
+/** SIGUSR2 makes the controller (started with --heapsnapshot-signal) write a snapshot into the profiles directory. */
+async function takeHeapSnapshot(ctx: BenchContext, controller: BenchController): Promise<string> {
+  await mkdir(ctx.profilesDir, { recursive: true });
+  const existing = new Set(await readdir(ctx.profilesDir));
+  controller.signal('SIGUSR2');
+  let last = -1;
+  for (let i = 0; i < 240; i++) {
+    await sleep(1000);
+    const fresh = (await readdir(ctx.profilesDir)).find((f) => f.endsWith('.heapsnapshot') && !existing.has(f));
+    if (!fresh) continue;
+    const size = (await stat(join(ctx.profilesDir, fresh))).size;
+    if (size > 0 && size === last) return join(ctx.profilesDir, fresh);
+    last = size;
+  }
+  return 'not written within 240 s';
+}

@@ -1,0 +1,80 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { diffCounts, parseApiserverMetrics, sumVerbs } from '../../../bench/apiserver-metrics.ts';
+import { parseBenchArgs } from '../../../bench/args.ts';
+import { evaluateGoals, formatTable, type BenchResult } from '../../../bench/report.ts';
+import { kibField } from '../../../bench/rss.ts';
+import { distribution, percentile } from '../../../bench/stats.ts';
+
+test('percentiles use the nearest rank, so p99 of 200 samples is the 198th smallest', () => {
+  const samples = Array.from({ length: 200 }, (_, i) => 200 - i);
+  assert.equal(percentile(samples, 50), 100);
+  assert.equal(percentile(samples, 99), 198);
+  assert.equal(percentile(samples, 100), 200);
+  assert.equal(percentile([7], 99), 7);
+  assert.ok(Number.isNaN(percentile([], 50)));
+  assert.deepEqual(distribution([1, 2, 3, 4]), { count: 4, min: 1, p50: 2, p90: 4, p99: 4, max: 4, mean: 2.5 });
+});
+
+test('apiserver request counters are summed per verb and resource, and diffed', () => {
+  const before = parseApiserverMetrics(
+    [
+      '# HELP apiserver_request_total Counter',
+      'apiserver_request_total{code="200",component="apiserver",dry_run="",group="",resource="configmaps",scope="cluster",subresource="",verb="LIST",version="v1"} 3',
+      'apiserver_request_total{code="200",component="apiserver",dry_run="",group="apps",resource="deployments",scope="resource",subresource="",verb="PATCH",version="v1"} 10',
+      'apiserver_longrunning_requests{component="apiserver",group="",resource="secrets",scope="cluster",subresource="",verb="WATCH",version="v1"} 1',
+      'apiserver_flowcontrol_dispatched_requests_total{flow_schema="service-accounts",priority_level="workload-low"} 5',
+    ].join('\n'),
+  );
+  const after = parseApiserverMetrics(
+    [
+      'apiserver_request_total{code="200",component="apiserver",dry_run="",group="",resource="configmaps",scope="cluster",subresource="",verb="LIST",version="v1"} 24',
+      'apiserver_request_total{code="409",component="apiserver",dry_run="",group="apps",resource="deployments",scope="resource",subresource="",verb="PATCH",version="v1"} 1',
+      'apiserver_request_total{code="200",component="apiserver",dry_run="",group="apps",resource="deployments",scope="resource",subresource="",verb="PATCH",version="v1"} 10',
+      'apiserver_request_total{code="200",component="apiserver",dry_run="",group="confighash.dev",resource="appconfigs",scope="resource",subresource="status",verb="PATCH",version="v1"} 4',
+      'apiserver_longrunning_requests{component="apiserver",group="",resource="secrets",scope="cluster",subresource="",verb="WATCH",version="v1"} 2',
+      'apiserver_flowcontrol_dispatched_requests_total{flow_schema="service-accounts",priority_level="workload-low"} 9',
+    ].join('\n'),
+  );
+  const requests = diffCounts(before.requests, after.requests);
+  assert.deepEqual(requests, { 'LIST configmaps': 21, 'PATCH appconfigs.confighash.dev/status': 4, 'PATCH deployments.apps': 1 });
+  assert.deepEqual(diffCounts(before.longRunning, after.longRunning), { 'WATCH secrets': 1 });
+  assert.deepEqual(diffCounts(before.byFlowSchema, after.byFlowSchema), { 'service-accounts': 4 });
+  assert.equal(sumVerbs(requests, ['PATCH']), 5);
+  assert.equal(sumVerbs(requests, ['PATCH'], /^deployments\.apps$/), 1);
+});
+
+test('VmRSS and VmHWM are read in kB from /proc status text', () => {
+  const status = 'Name:\tnode\nVmHWM:\t  204800 kB\nVmRSS:\t  102400 kB\n';
+  assert.equal(kibField(status, 'VmHWM'), 204800);
+  assert.equal(kibField(status, 'VmRSS'), 102400);
+  assert.equal(kibField(status, 'VmSwap'), 0);
+});
+
+test('bench arguments default to the full profile with every scenario, and reject unknown ones', () => {
+  assert.deepEqual(parseBenchArgs([]), {
+    scale: 'full', scenarios: ['latency', 'burst', 'scale', 'restart'], cpuProf: false, heapSnapshot: false, fsync: false, out: 'bench/results/latest.json',
+  });
+  const small = parseBenchArgs(['--scale', 'small', '--only', 'restart,scale']);
+  assert.ok(small !== 'help');
+  assert.deepEqual(small.scenarios, ['scale', 'restart']);
+  assert.throws(() => parseBenchArgs(['--scale', 'huge']), /--scale must be small or full/);
+  assert.throws(() => parseBenchArgs(['--only', 'soak']), /unknown scenario soak/);
+});
+
+test('the report names missed goals and keeps the stable field names', () => {
+  const result = {
+    schema: 1,
+    started_at: '2026-01-01T00:00:00Z',
+    run: { profile: 'small', scenarios: ['latency', 'restart'], bench_flags: [], commit: 'x', src_dirty: false, etcd_fsync: false, load_start: [0, 0, 0] },
+    machine: { nproc: 2, memory_gib: 8, cpu_model: 'test', kernel: 'test' },
+    latency: { edits: 10, p50_ms: 10, p99_ms: 50, floor_p50_ms: 5, floor_p99_ms: 20, p50_ratio: 2, p99_ratio: 2.5 },
+    restart: { patches: 0, rollouts: 0, ready_s: 1, settled_s: 2 },
+  } as unknown as BenchResult;
+  const goals = evaluateGoals(result);
+  assert.deepEqual(goals.map((g) => [g.figure, g.met]), [['latency p99 vs floor p99', false], ['restart patches / rollouts', true]]);
+  const table = formatTable({ ...result, goals });
+  assert.match(table, /\| latency +\| confighash p50 \/ p99 \(ms, 10 edits\) +\| 10 \/ 50 +\|/);
+  assert.match(table, /MISSED {2}latency p99 vs floor p99: 2.5× \(goal ≤ 2×\)/);
+  assert.match(table, /met {5}restart patches \/ rollouts: 0 \/ 0/);
+});
