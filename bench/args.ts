@@ -2,6 +2,9 @@ import { parseArgs } from 'node:util';
 
 export const SCENARIOS = ['latency', 'burst', 'scale', 'restart'] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
+/** Changes loaded into the controller with node --import, to measure a proposed fix (bench/experiments/). */
+export const EXPERIMENTS = ['pooled-dispatcher'] as const;
+export type ExperimentName = (typeof EXPERIMENTS)[number];
 
 export interface BenchArgs {
   scale: 'small' | 'full';
@@ -12,6 +15,7 @@ export interface BenchArgs {
   heapSnapshot: boolean;
   /** etcd syncs every write to disk. */
   fsync: boolean;
+  experiments: ExperimentName[];
   out: string;
 }
 
@@ -22,6 +26,8 @@ export const usage = `Usage: npm run bench -- [flags]
   --cpu-prof             run the controller under node --cpu-prof (bench/results/profiles/)
   --heap-snapshot        heap snapshot of the scale controller after its steady state
   --fsync                etcd syncs to disk (default off, as in the tests)
+  --experiment NAME      load bench/experiments/NAME.ts into the controller (repeatable): ${EXPERIMENTS.join(', ')}
+                         Not the product: for measuring a proposed fix. Use with --out.
   --out FILE             where the JSON goes (default bench/results/latest.json)
 `;
 
@@ -38,6 +44,7 @@ export function parseBenchArgs(argv: string[]): BenchArgs | 'help' {
       'cpu-prof': { type: 'boolean', default: false },
       'heap-snapshot': { type: 'boolean', default: false },
       fsync: { type: 'boolean', default: false },
+      experiment: { type: 'string', multiple: true, default: [] },
       out: { type: 'string', default: 'bench/results/latest.json' },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -48,12 +55,15 @@ export function parseBenchArgs(argv: string[]): BenchArgs | 'help' {
   const scenarios = values.only ? values.only.split(',').map((s) => s.trim()) : [...SCENARIOS];
   const unknown = scenarios.filter((s) => !(SCENARIOS as readonly string[]).includes(s));
   if (unknown.length > 0) throw new BenchArgsError(`unknown scenario ${unknown.join(', ')}; choose from ${SCENARIOS.join(', ')}`);
+  const experiments = values.experiment.filter((e) => !(EXPERIMENTS as readonly string[]).includes(e));
+  if (experiments.length > 0) throw new BenchArgsError(`unknown experiment ${experiments.join(', ')}; choose from ${EXPERIMENTS.join(', ')}`);
   return {
     scale: values.scale,
     scenarios: SCENARIOS.filter((s) => scenarios.includes(s)),
     cpuProf: values['cpu-prof'],
     heapSnapshot: values['heap-snapshot'],
     fsync: values.fsync,
+    experiments: values.experiment as ExperimentName[],
     out: values.out,
   };
 }

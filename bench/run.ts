@@ -3,7 +3,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ensureBinaries, startControlPlane, type ControlPlane } from '../scripts/lib/control-plane/index.ts';
 import { installControllerAccess } from '../test/support/controller-access.ts';
 import { BenchArgsError, parseBenchArgs, usage, type BenchArgs, type ScenarioName } from './args.ts';
@@ -45,10 +45,12 @@ async function main(args: BenchArgs): Promise<number> {
       commit: commit.commit,
       src_dirty: commit.dirty,
       etcd_fsync: args.fsync,
+      experiments: args.experiments,
       load_start: loadAverage(),
     },
     machine: describeMachine(),
   };
+  if (args.experiments.length > 0) say(`EXPERIMENT: the controller runs with ${args.experiments.join(', ')}; these are not the product's figures`);
   say(`profile ${profile.name}: ${args.scenarios.join(', ')}; load ${result.run.load_start.join(' ')}`);
 
   const binDir = await ensureBinaries({ log: say });
@@ -86,7 +88,10 @@ async function main(args: BenchArgs): Promise<number> {
       resultsDir,
       profilesDir,
       heapSnapshot: args.heapSnapshot,
-      controllerNodeFlags: args.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${profilesDir}`] : [],
+      controllerNodeFlags: [
+        ...(args.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${profilesDir}`] : []),
+        ...args.experiments.flatMap((name) => ['--import', pathToFileURL(join(repoRoot, 'bench/experiments', `${name}.ts`)).href]),
+      ],
       log: say,
     };
     for (const name of args.scenarios) {
