@@ -1,4 +1,5 @@
 import { AppsV1Api, CoreV1Api, CoordinationV1Api, CustomObjectsApi, EventsV1Api, KubeConfig } from '@kubernetes/client-node';
+import { shareOneDispatcher } from './shared-dispatcher.ts';
 
 /** The typed clients the controller uses, built once from one KubeConfig. */
 export interface ApiClients {
@@ -14,7 +15,7 @@ export interface ApiClients {
 export function loadKubeConfig(): KubeConfig {
   const kubeConfig = new KubeConfig();
   kubeConfig.loadFromDefault();
-  return kubeConfig;
+  return shareOneDispatcher(kubeConfig);
 }
 
 export function createApiClients(kubeConfig: KubeConfig): ApiClients {

@@ -54,15 +54,21 @@ export class ChangeRouter implements ChangeListener {
     for (const workload of affected.values()) this.#workload(workload);
   }
 
-  /** Everything in the store: after the initial sync, or on becoming leader (catch-up). */
+  /**
+   * Everything in the store: after the initial sync, or on becoming leader (catch-up).
+   * Workloads go first, so each AppConfig status is computed once their baselines and
+   * checksums are in, instead of being written once before and once after.
+   */
   enqueueEverything(): void {
-    for (const namespace of this.#store.namespaces()) {
+    const withAppConfigs = this.#store.namespaces().filter((ns) => this.#store.appConfigsIn(ns).length > 0);
+    for (const namespace of withAppConfigs) {
       const appConfigs = this.#store.appConfigsIn(namespace);
-      if (appConfigs.length === 0) continue;
-      for (const appConfig of appConfigs) this.#status(appConfig);
       for (const workload of this.#store.workloadsIn(namespace)) {
         if (appConfigs.some((ac) => coversWorkload(ac.spec, workload))) this.#workload(workload);
       }
+    }
+    for (const namespace of withAppConfigs) {
+      for (const appConfig of this.#store.appConfigsIn(namespace)) this.#status(appConfig);
     }
   }
 
