@@ -16,6 +16,8 @@ export interface BenchArgs {
   /** etcd syncs every write to disk. */
   fsync: boolean;
   experiments: ExperimentName[];
+  /** Extra node options for the controller, e.g. --max-old-space-size=128. */
+  nodeOptions: string[];
   out: string;
 }
 
@@ -28,6 +30,7 @@ export const usage = `Usage: npm run bench -- [flags]
   --fsync                etcd syncs to disk (default off, as in the tests)
   --experiment NAME      load bench/experiments/NAME.ts into the controller (repeatable): ${EXPERIMENTS.join(', ')}
                          Not the product: for measuring a proposed fix. Use with --out.
+  --node-option OPT      pass OPT to the controller's node (repeatable), e.g. --node-option=--max-old-space-size=128
   --out FILE             where the JSON goes (default bench/results/latest.json)
 `;
 
@@ -45,6 +48,7 @@ export function parseBenchArgs(argv: string[]): BenchArgs | 'help' {
       'heap-snapshot': { type: 'boolean', default: false },
       fsync: { type: 'boolean', default: false },
       experiment: { type: 'string', multiple: true, default: [] },
+      'node-option': { type: 'string', multiple: true, default: [] },
       out: { type: 'string', default: 'bench/results/latest.json' },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -64,6 +68,7 @@ export function parseBenchArgs(argv: string[]): BenchArgs | 'help' {
     heapSnapshot: values['heap-snapshot'],
     fsync: values.fsync,
     experiments: values.experiment as ExperimentName[],
+    nodeOptions: values['node-option'],
     out: values.out,
   };
 }

@@ -46,10 +46,12 @@ async function main(args: BenchArgs): Promise<number> {
       src_dirty: commit.dirty,
       etcd_fsync: args.fsync,
       experiments: args.experiments,
+      controller_node_options: args.nodeOptions,
       load_start: loadAverage(),
     },
     machine: describeMachine(),
   };
+  if (args.nodeOptions.length > 0) say(`the controller runs with node ${args.nodeOptions.join(' ')}`);
   if (args.experiments.length > 0) say(`EXPERIMENT: the controller runs with ${args.experiments.join(', ')}; these are not the product's figures`);
   say(`profile ${profile.name}: ${args.scenarios.join(', ')}; load ${result.run.load_start.join(' ')}`);
 
@@ -90,6 +92,7 @@ async function main(args: BenchArgs): Promise<number> {
       heapSnapshot: args.heapSnapshot,
       controllerNodeFlags: [
         ...(args.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${profilesDir}`] : []),
+        ...args.nodeOptions,
         ...args.experiments.flatMap((name) => ['--import', pathToFileURL(join(repoRoot, 'bench/experiments', `${name}.ts`)).href]),
       ],
       log: say,

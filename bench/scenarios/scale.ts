@@ -36,7 +36,12 @@ export interface ScaleResult {
   /** VmRSS after the steady-state window, MiB. */
   steady_rss_mib: number;
   rss_at_convergence_mib: number;
+  /** V8 heap in use, reserved, and memory outside it (Buffers), from the controller's own metrics after the steady state. */
   heap_used_mib: number;
+  heap_total_mib: number;
+  external_mib: number;
+  /** The same at convergence. */
+  heap_at_convergence: { used_mib: number; total_mib: number; external_mib: number };
   cpu_s_to_settle: number;
   /** LIST requests for the six watched resource types during start-up (all pages). */
   lists: number;
@@ -156,6 +161,7 @@ export async function runScale(ctx: BenchContext): Promise<ScaleResult> {
       const readyAt = await controller.ready(300_000);
       const convergedAt = await withTimeout(converged, 600_000, () => `no convergence within 600 s: ${pendingDeployments.size} Deployments and ${pendingAppConfigs.size} AppConfigs pending`);
       const rssAtConvergence = readProcessMemory(pid)?.rssMib ?? 0;
+      const heapAtConvergence = await heapFigures(controller);
       const settledAt = await controllerIdle(controller);
       const cpuToSettle = readCpuSeconds(pid) ?? 0;
       const after = await scrapeApiserver(api);
@@ -174,7 +180,7 @@ export async function runScale(ctx: BenchContext): Promise<ScaleResult> {
       const steady = diff(steadyBefore, steadyAfter);
       const endCounters = await readCounters(controller);
       const memory = readProcessMemory(pid);
-      const heapUsed = await controller.metricValue('nodejs_heap_size_used_bytes');
+      const heap = await heapFigures(controller);
       const heapSnapshot = ctx.heapSnapshot ? await takeHeapSnapshot(ctx, controller) : undefined;
 
       return {
@@ -189,7 +195,10 @@ export async function runScale(ctx: BenchContext): Promise<ScaleResult> {
         peak_rss_mib: round(Math.max(memory?.hwmMib ?? 0, sampledPeak)),
         steady_rss_mib: round(memory?.rssMib ?? 0),
         rss_at_convergence_mib: round(rssAtConvergence),
-        heap_used_mib: round(heapUsed / 2 ** 20),
+        heap_used_mib: heap.used_mib,
+        heap_total_mib: heap.total_mib,
+        external_mib: heap.external_mib,
+        heap_at_convergence: heapAtConvergence,
         cpu_s_to_settle: round(cpuToSettle),
         lists: sumVerbs(startup.requests, ['LIST'], new RegExp(`^(${WATCHED.map((w) => w.replaceAll('.', '\\.')).join('|')})$`)),
         list_bound: listBound,
@@ -219,6 +228,11 @@ export async function runScale(ctx: BenchContext): Promise<ScaleResult> {
     await deployments.stop();
     await appConfigs.stop();
   }
+}
+
+async function heapFigures(controller: BenchController): Promise<{ used_mib: number; total_mib: number; external_mib: number }> {
+  const mib = async (name: string): Promise<number> => round((await controller.metricValue(name)) / 2 ** 20);
+  return { used_mib: await mib('nodejs_heap_size_used_bytes'), total_mib: await mib('nodejs_heap_size_total_bytes'), external_mib: await mib('nodejs_external_memory_bytes') };
 }
 
 function diff(before: ApiserverSnapshot, after: ApiserverSnapshot): ApiserverSnapshot {
