@@ -2,9 +2,6 @@ import { parseArgs } from 'node:util';
 
 export const SCENARIOS = ['latency', 'burst', 'scale', 'restart'] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
-/** Changes loaded into the controller with node --import, to measure a proposed fix (bench/experiments/). */
-export const EXPERIMENTS = ['pooled-dispatcher'] as const;
-export type ExperimentName = (typeof EXPERIMENTS)[number];
 
 export interface BenchArgs {
   scale: 'small' | 'full';
@@ -15,7 +12,6 @@ export interface BenchArgs {
   heapSnapshot: boolean;
   /** etcd syncs every write to disk. */
   fsync: boolean;
-  experiments: ExperimentName[];
   /** Extra node options for the controller, e.g. --max-old-space-size=128. */
   nodeOptions: string[];
   out: string;
@@ -28,9 +24,8 @@ export const usage = `Usage: npm run bench -- [flags]
   --cpu-prof             run the controller under node --cpu-prof (bench/results/profiles/)
   --heap-snapshot        heap snapshot of the scale controller after its steady state
   --fsync                etcd syncs to disk (default off, as in the tests)
-  --experiment NAME      load bench/experiments/NAME.ts into the controller (repeatable): ${EXPERIMENTS.join(', ')}
-                         Not the product: for measuring a proposed fix. Use with --out.
-  --node-option OPT      pass OPT to the controller's node (repeatable), e.g. --node-option=--max-old-space-size=128
+  --node-option OPT      pass OPT to the controller's node (repeatable), e.g. --node-option=--max-semi-space-size=4;
+                         the figures are then not the product's defaults: use with --out
   --out FILE             where the JSON goes (default bench/results/latest.json)
 `;
 
@@ -47,7 +42,6 @@ export function parseBenchArgs(argv: string[]): BenchArgs | 'help' {
       'cpu-prof': { type: 'boolean', default: false },
       'heap-snapshot': { type: 'boolean', default: false },
       fsync: { type: 'boolean', default: false },
-      experiment: { type: 'string', multiple: true, default: [] },
       'node-option': { type: 'string', multiple: true, default: [] },
       out: { type: 'string', default: 'bench/results/latest.json' },
       help: { type: 'boolean', short: 'h', default: false },
@@ -59,15 +53,12 @@ export function parseBenchArgs(argv: string[]): BenchArgs | 'help' {
   const scenarios = values.only ? values.only.split(',').map((s) => s.trim()) : [...SCENARIOS];
   const unknown = scenarios.filter((s) => !(SCENARIOS as readonly string[]).includes(s));
   if (unknown.length > 0) throw new BenchArgsError(`unknown scenario ${unknown.join(', ')}; choose from ${SCENARIOS.join(', ')}`);
-  const experiments = values.experiment.filter((e) => !(EXPERIMENTS as readonly string[]).includes(e));
-  if (experiments.length > 0) throw new BenchArgsError(`unknown experiment ${experiments.join(', ')}; choose from ${EXPERIMENTS.join(', ')}`);
   return {
     scale: values.scale,
     scenarios: SCENARIOS.filter((s) => scenarios.includes(s)),
     cpuProf: values['cpu-prof'],
     heapSnapshot: values['heap-snapshot'],
     fsync: values.fsync,
-    experiments: values.experiment as ExperimentName[],
     nodeOptions: values['node-option'],
     out: values.out,
   };

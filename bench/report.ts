@@ -25,8 +25,6 @@ export interface BenchResult {
     commit: string;
     src_dirty: boolean;
     etcd_fsync: boolean;
-    /** bench/experiments loaded into the controller; empty for the product's own figures. */
-    experiments: string[];
     /** Extra node options the controller ran with (--node-option); empty for the product's own figures. */
     controller_node_options: string[];
     load_start: number[];
@@ -116,8 +114,8 @@ export function formatTable(result: BenchResult): string {
   const widths = [0, 1, 2].map((i) => Math.max(...rows.map((r) => r[i]?.length ?? 0), ['scenario', 'figure', 'value'][i]?.length ?? 0));
   const line = (cells: string[]): string => `| ${cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join(' | ')} |`;
   const out = [line(['scenario', 'figure', 'value']), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.map(line)];
-  const changed = [...result.run.experiments, ...result.run.controller_node_options];
-  if (changed.length > 0) out.unshift(`EXPERIMENT ${changed.join(' ')}: not the product's figures`, '');
+  const options = result.run.controller_node_options;
+  if (options.length > 0) out.unshift(`EXPERIMENT node ${options.join(' ')}: not the product's default figures`, '');
   const goals = result.goals ?? [];
   if (goals.length > 0) {
     out.push('', 'Goals:');

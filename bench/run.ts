@@ -3,7 +3,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { ensureBinaries, startControlPlane, type ControlPlane } from '../scripts/lib/control-plane/index.ts';
 import { installControllerAccess } from '../test/support/controller-access.ts';
 import { BenchArgsError, parseBenchArgs, usage, type BenchArgs, type ScenarioName } from './args.ts';
@@ -45,14 +45,12 @@ async function main(args: BenchArgs): Promise<number> {
       commit: commit.commit,
       src_dirty: commit.dirty,
       etcd_fsync: args.fsync,
-      experiments: args.experiments,
       controller_node_options: args.nodeOptions,
       load_start: loadAverage(),
     },
     machine: describeMachine(),
   };
-  if (args.nodeOptions.length > 0) say(`the controller runs with node ${args.nodeOptions.join(' ')}`);
-  if (args.experiments.length > 0) say(`EXPERIMENT: the controller runs with ${args.experiments.join(', ')}; these are not the product's figures`);
+  if (args.nodeOptions.length > 0) say(`EXPERIMENT: the controller runs with node ${args.nodeOptions.join(' ')}; these are not the defaults' figures`);
   say(`profile ${profile.name}: ${args.scenarios.join(', ')}; load ${result.run.load_start.join(' ')}`);
 
   const binDir = await ensureBinaries({ log: say });
@@ -93,7 +91,6 @@ async function main(args: BenchArgs): Promise<number> {
       controllerNodeFlags: [
         ...(args.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${profilesDir}`] : []),
         ...args.nodeOptions,
-        ...args.experiments.flatMap((name) => ['--import', pathToFileURL(join(repoRoot, 'bench/experiments', `${name}.ts`)).href]),
       ],
       log: say,
     };

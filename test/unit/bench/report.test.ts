@@ -53,7 +53,7 @@ test('VmRSS and VmHWM are read in kB from /proc status text', () => {
 
 test('bench arguments default to the full profile with every scenario, and reject unknown ones', () => {
   assert.deepEqual(parseBenchArgs([]), {
-    scale: 'full', scenarios: ['latency', 'burst', 'scale', 'restart'], cpuProf: false, heapSnapshot: false, fsync: false, experiments: [], nodeOptions: [], out: 'bench/results/latest.json',
+    scale: 'full', scenarios: ['latency', 'burst', 'scale', 'restart'], cpuProf: false, heapSnapshot: false, fsync: false, nodeOptions: [], out: 'bench/results/latest.json',
   });
   const small = parseBenchArgs(['--scale', 'small', '--only', 'restart,scale']);
   assert.ok(small !== 'help');
@@ -66,7 +66,7 @@ test('the report names missed goals and keeps the stable field names', () => {
   const result = {
     schema: 1,
     started_at: '2026-01-01T00:00:00Z',
-    run: { profile: 'small', scenarios: ['latency', 'restart'], bench_flags: [], commit: 'x', src_dirty: false, etcd_fsync: false, experiments: [], controller_node_options: [], load_start: [0, 0, 0] },
+    run: { profile: 'small', scenarios: ['latency', 'restart'], bench_flags: [], commit: 'x', src_dirty: false, etcd_fsync: false, controller_node_options: [], load_start: [0, 0, 0] },
     machine: { nproc: 2, memory_gib: 8, cpu_model: 'test', kernel: 'test' },
     latency: { edits: 10, p50_ms: 10, p99_ms: 50, floor_p50_ms: 5, floor_p99_ms: 20, p50_ratio: 2, p99_ratio: 2.5 },
     restart: { patches: 0, rollouts: 0, ready_s: 1, settled_s: 2 },
