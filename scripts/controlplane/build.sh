@@ -55,6 +55,17 @@ log "building kustomize ${kustomize} and kwok ${kwok}"
   sigs.k8s.io/kwok/cmd/kwok)
 mv "$bin/v5" "$bin/kustomize" 2>/dev/null || true
 
+# The kwok binary ships no default Stages (only kwokctl adds them). Take the ones the
+# pinned kwok module publishes (nodes Ready with Lease heartbeats, pods Running, deleted
+# pods gone) from the module itself, rather than keeping a copy in this repository.
+kwok_dir=$(cd "$here/tools" && go list -m -f '{{.Dir}}' sigs.k8s.io/kwok)
+stages="$kwok_dir/kustomize/stage"
+for file in node/fast/node-initialize.yaml node/heartbeat-with-lease/node-heartbeat-with-lease.yaml \
+  pod/fast/pod-ready.yaml pod/fast/pod-complete.yaml pod/fast/pod-delete.yaml; do
+  printf -- '---\n'
+  cat "$stages/$file"
+done > "$bin/kwok-stages.yaml"
+
 log "built in $(( $(date +%s) - started ))s into $bin"
 touch "$bin/.complete"
 echo "$bin"

@@ -1,5 +1,4 @@
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import type { ComponentSpec } from './launch.ts';
 import type { Pki } from './pki.ts';
 
@@ -13,7 +12,8 @@ export const SERVICE_ACCOUNT_ISSUER = 'https://kubernetes.default.svc.cluster.lo
 /** Nodes carrying this annotation are the ones kwok pretends to be the kubelet of. */
 export const KWOK_NODE_ANNOTATION = 'kwok.x-k8s.io/node';
 export const KWOK_NODE_ANNOTATION_VALUE = 'fake';
-const KWOK_STAGES = join(dirname(fileURLToPath(import.meta.url)), 'kwok-stages.yaml');
+/** Written by scripts/controlplane/build.sh from the pinned kwok module's own Stages. */
+const KWOK_STAGES_FILE = 'kwok-stages.yaml';
 
 export const PORT_NAMES = ['etcdClient', 'etcdPeer', 'apiserver', 'controllerManager', 'scheduler', 'kwok'] as const;
 export type Ports = Record<(typeof PORT_NAMES)[number], number>;
@@ -130,7 +130,7 @@ export function kwok(ctx: ComponentContext): ComponentSpec {
     binary: join(ctx.binDir, 'kwok'),
     args: [
       `--kubeconfig=${ctx.adminKubeconfig}`,
-      `--config=${KWOK_STAGES}`,
+      `--config=${join(ctx.binDir, KWOK_STAGES_FILE)}`,
       `--manage-nodes-with-annotation-selector=${KWOK_NODE_ANNOTATION}=${KWOK_NODE_ANNOTATION_VALUE}`,
       // Lease heartbeats keep the node-lifecycle controller from marking the Node unreachable.
       '--node-lease-duration-seconds=40',
