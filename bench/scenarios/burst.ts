@@ -127,6 +127,13 @@ export async function runBurst(ctx: BenchContext): Promise<BurstResult> {
       'every burst Deployment to carry its final checksum',
       120_000,
     );
+    // The deployment controller (20 requests/s) may still be working through the patches:
+    // count only once it has observed every Deployment's latest template.
+    await tracker.waitUntil(
+      () => [...expected.keys()].every((key) => { const d = tracker.current.get(key); return d !== undefined && d.observedGeneration >= d.generation; }),
+      'the deployment controller to observe every burst Deployment',
+      300_000,
+    );
     const after = new Map(await settled(() => replicaSetsByOwner(api, NS).then((m) => [...m.entries()].sort()), 'the burst ReplicaSets'));
     const perDeployment = cms.flatMap((cm, i) => {
       const windows = Math.floor(((lastSent.get(cm.metadata.name) ?? 0) - (firstSent.get(cm.metadata.name) ?? 0)) / (debounceS * 1000)) + 1;

@@ -43,7 +43,12 @@ export async function runRestart(ctx: BenchContext): Promise<RestartResult> {
     const after = await scrapeApiserver(api);
     const counters = await readCounters(controller);
     const requests = diffCounts(before.requests, after.requests);
-    // Give the deployment controller time to act on anything that was written.
+    // Let the deployment controller act on anything that was written before counting.
+    await deployments.waitUntil(
+      () => [...deployments.current.values()].every((d) => d.observedGeneration >= d.generation),
+      'the deployment controller to observe every bench Deployment',
+      300_000,
+    );
     const rsAfter = await settled(() => replicaSetsByOwner(api).then((m) => [...m.entries()].sort()), 'the ReplicaSets');
     const uids = new Set([...deployments.current.values()].map((d) => d.uid));
     const rollouts = rsAfter.filter(([uid]) => uids.has(uid)).reduce((sum, [uid, n]) => sum + n - (rsBefore.get(uid) ?? 0), 0);
