@@ -5,6 +5,9 @@ export interface ProcessMemory {
   rssMib: number;
   /** Peak resident set size since the process started (the kernel's high-water mark), MiB. */
   hwmMib: number;
+  /** Of rssMib: anonymous memory (V8 heap, malloc, Buffers) and file-backed pages (the node binary, libraries). */
+  anonMib: number;
+  fileMib: number;
 }
 
 /** VmRSS and VmHWM of a live process, from /proc/PID/status; undefined once it is gone. */
@@ -15,7 +18,12 @@ export function readProcessMemory(pid: number): ProcessMemory | undefined {
   } catch {
     return undefined;
   }
-  return { rssMib: kibField(status, 'VmRSS') / 1024, hwmMib: kibField(status, 'VmHWM') / 1024 };
+  return {
+    rssMib: kibField(status, 'VmRSS') / 1024,
+    hwmMib: kibField(status, 'VmHWM') / 1024,
+    anonMib: kibField(status, 'RssAnon') / 1024,
+    fileMib: kibField(status, 'RssFile') / 1024,
+  };
 }
 
 /** User plus system CPU seconds the process has used, from /proc/PID/stat. */

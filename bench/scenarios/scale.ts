@@ -35,6 +35,9 @@ export interface ScaleResult {
   peak_rss_mib: number;
   /** VmRSS after the steady-state window, MiB. */
   steady_rss_mib: number;
+  /** steady_rss_mib split into anonymous memory and file-backed pages (the node binary and libraries). */
+  steady_rss_anon_mib: number;
+  steady_rss_file_mib: number;
   rss_at_convergence_mib: number;
   /** V8 heap in use, reserved, and memory outside it (Buffers), from the controller's own metrics after the steady state. */
   heap_used_mib: number;
@@ -194,6 +197,8 @@ export async function runScale(ctx: BenchContext): Promise<ScaleResult> {
         settled_s: secondsSince(controller.spawnedAt, settledAt),
         peak_rss_mib: round(Math.max(memory?.hwmMib ?? 0, sampledPeak)),
         steady_rss_mib: round(memory?.rssMib ?? 0),
+        steady_rss_anon_mib: round(memory?.anonMib ?? 0),
+        steady_rss_file_mib: round(memory?.fileMib ?? 0),
         rss_at_convergence_mib: round(rssAtConvergence),
         heap_used_mib: heap.used_mib,
         heap_total_mib: heap.total_mib,
