@@ -74,6 +74,14 @@ export async function runBurst(ctx: BenchContext): Promise<BurstResult> {
       'confighash to adopt every burst Deployment',
       120_000,
     );
+    // The deployment controller sets the revision annotation after making the first ReplicaSet,
+    // and at 20 requests/s it may still be behind the adoption: wait for it, or the first
+    // revision would count as a rollout of the burst.
+    await tracker.waitUntil(
+      () => [...tracker.current.values()].every((d) => d.revision >= 1 && d.observedGeneration >= d.generation),
+      'the deployment controller to observe every burst Deployment before the burst',
+      300_000,
+    );
     const before = await settled(() => replicaSetsByOwner(api, NS).then((m) => [...m.entries()].sort()), 'the burst ReplicaSets');
     const rsBefore = new Map(before);
     const revisionsBefore = new Map([...tracker.current].map(([k, d]) => [k, d.revision]));
