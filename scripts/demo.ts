@@ -8,7 +8,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { BASELINE_ANNOTATION, CHECKSUM_ANNOTATION } from '../src/api/constants.ts';
+import { CHECKSUM_ANNOTATION } from '../src/api/constants.ts';
 import {
   ControlPlaneBuildError,
   ensureBinaries,
@@ -66,7 +66,6 @@ function kubectlFor(binDir: string, kubeconfig: string) {
 
 interface DeploymentAnnotations {
   checksum?: string;
-  baseline?: string;
 }
 
 async function main(cleanup: Cleanup, signal: AbortSignal): Promise<void> {
@@ -114,15 +113,21 @@ async function main(cleanup: Cleanup, signal: AbortSignal): Promise<void> {
   cleanup.add('controller stopped (SIGTERM)', () => controller.stop());
   const annotations = async (): Promise<DeploymentAnnotations> => {
     const d = JSON.parse(await kubectl(['-n', DEMO_NAMESPACE, 'get', 'deployment', DEPLOYMENT, '-o', 'json'])) as {
-      metadata: { annotations?: Record<string, string> };
       spec: { template: { metadata?: { annotations?: Record<string, string> } } };
     };
     const checksum = d.spec.template.metadata?.annotations?.[CHECKSUM_ANNOTATION];
-    const baseline = d.metadata.annotations?.[BASELINE_ANNOTATION];
-    return { ...(checksum ? { checksum } : {}), ...(baseline ? { baseline } : {}) };
+    return checksum ? { checksum } : {};
   };
-  const baseline = await waitFor(async () => (await annotations()).baseline ?? false, { description: 'the controller to adopt the sample' });
-  ok(`adopted ${DEPLOYMENT} without restarting it; baseline ${BASELINE_ANNOTATION}: ${baseline}`);
+  const records = await waitFor(
+    async () => {
+      const table = await kubectl(['-n', DEMO_NAMESPACE, 'get', 'workloadrecords']);
+      return table.includes(DEPLOYMENT) ? table : false;
+    },
+    { description: 'the controller to adopt the sample' },
+  );
+  ok(`adopted ${DEPLOYMENT} without restarting it: confighash recorded what its pods run with, and wrote nothing to it`);
+  command(`kubectl -n ${DEMO_NAMESPACE} get workloadrecords`);
+  output(records);
   const acTable = await waitFor(
     async () => {
       const table = await kubectl(['-n', DEMO_NAMESPACE, 'get', 'appconfigs']);

@@ -1,5 +1,4 @@
 import type { Logger } from 'pino';
-import type { WorkloadKind } from './api/constants.ts';
 import type { Config } from './config.ts';
 import { hmacKeyId } from './core/checksum.ts';
 import { classifyApiError } from './errors.ts';
@@ -8,24 +7,13 @@ import { watchCluster } from './k8s/cluster-watcher.ts';
 import { EventRecorder } from './k8s/event-recorder.ts';
 import { FactStore } from './k8s/fact-store.ts';
 import { loadOrCreateHmacKey } from './k8s/hmac-key.ts';
+import type { ControllerObserver } from './observability/controller-observer.ts';
 import { WorkQueue } from './queue/work-queue.ts';
 import { ChangeRouter } from './reconcile/change-router.ts';
 import { CoverageLookup } from './reconcile/coverage-lookup.ts';
-import { RolloutLog } from './reconcile/rollout-log.ts';
 import { reconcileStatus, type StatusReconcilerDeps } from './reconcile/status-reconciler.ts';
 import { decodeWorkKey, encodeWorkKey, type WorkKey } from './reconcile/work-key.ts';
 import { reconcileWorkload, type WorkloadReconcilerDeps } from './reconcile/workload-reconciler.ts';
-
-/** What the controller reports; main.ts maps it onto Prometheus metrics. */
-export interface ControllerObserver {
-  reconciled(type: WorkKey['type'], result: 'success' | 'retry' | 'error', seconds: number): void;
-  patched(kind: WorkloadKind, type: 'template' | 'baseline'): void;
-  rolled(kind: WorkloadKind, reason: string): void;
-  statusWritten(): void;
-  queueDepth(depth: number): void;
-  watchRestarted(resource: string, reason: string): void;
-  watchEvent(resource: string, type: string): void;
-}
 
 export interface ControllerOptions {
   config: Config;
@@ -70,20 +58,19 @@ export class Controller {
     const hmac = await loadOrCreateHmacKey(clients.core, config.hmacSecretNamespace, logger);
     const keyId = hmacKeyId(hmac.key);
     const coverage = new CoverageLookup(this.#store);
-    const rollouts = new RolloutLog();
     const events = new EventRecorder(clients.events, config.identity, logger);
 
     const workloadDeps: WorkloadReconcilerDeps = {
-      store: this.#store, coverage, apps: clients.apps, events, rollouts, logger, hmacKeyId: keyId,
+      store: this.#store, coverage, apps: clients.apps, customObjects: clients.customObjects, events, logger, hmacKeyId: keyId,
       rollOnAdoption: config.rollOnAdoption, now, observer,
       refreshStatus: (namespace, name) => this.#enqueue({ type: 'status', namespace, name }),
     };
     const statusDeps: StatusReconcilerDeps = {
-      store: this.#store, coverage, customObjects: clients.customObjects, events, rollouts, logger, hmacKeyId: keyId, now,
+      store: this.#store, coverage, customObjects: clients.customObjects, events, logger, hmacKeyId: keyId, now,
       onWrite: () => observer.statusWritten(),
     };
 
-    this.#queue = new WorkQueue((key) => this.#reconcile(key, workloadDeps, statusDeps), {
+    this.#queue = new WorkQueue((key, signal) => this.#reconcile(key, signal, workloadDeps, statusDeps), {
       debounceMs: config.debounceMs,
       concurrency: config.concurrency,
       backoff: { initialMs: 200, maxMs: 60_000 },
@@ -101,6 +88,7 @@ export class Controller {
         sourceChanged: (ns, id) => this.#synced && this.#router?.sourceChanged(ns, id),
         workloadChanged: (a, b) => this.#synced && this.#router?.workloadChanged(a, b),
         appConfigChanged: (a, b) => this.#synced && this.#router?.appConfigChanged(a, b),
+        recordChanged: (a, b) => this.#synced && this.#router?.recordChanged(a, b),
       },
       namespaces: config.allNamespaces ? [] : config.namespaces,
       hmacKey: hmac.key,
@@ -108,10 +96,12 @@ export class Controller {
       signal,
       onWatchRestart: (resource, reason) => observer.watchRestarted(resource, reason),
       onEvent: (resource, type) => observer.watchEvent(resource, type),
+      onHandlerError: (resource) => observer.watchHandlerError(resource),
     });
     this.#watchDone = watch.done;
     await Promise.race([watch.synced, aborted(signal)]);
     if (signal.aborted) return;
+    this.#store.markSynced();
     this.#synced = true;
     logger.info({ ...this.#store.counts(), keyId, newKey: hmac.created }, 'initial sync complete');
     if (this.#leading) this.#catchUp();
@@ -140,13 +130,13 @@ export class Controller {
     if (this.#leading) this.#queue?.add(encodeWorkKey(key));
   }
 
-  async #reconcile(encoded: string, workloadDeps: WorkloadReconcilerDeps, statusDeps: StatusReconcilerDeps): Promise<void> {
+  async #reconcile(encoded: string, signal: AbortSignal, workloadDeps: WorkloadReconcilerDeps, statusDeps: StatusReconcilerDeps): Promise<void> {
     const key = decodeWorkKey(encoded);
     const started = performance.now();
     const seconds = (): number => (performance.now() - started) / 1000;
     try {
-      if (key.type === 'workload') await reconcileWorkload(workloadDeps, key.namespace, key.kind, key.name);
-      else await reconcileStatus(statusDeps, key.namespace, key.name);
+      if (key.type === 'workload') await reconcileWorkload(workloadDeps, key.namespace, key.kind, key.name, signal);
+      else await reconcileStatus(statusDeps, key.namespace, key.name, signal);
       this.#options.observer.reconciled(key.type, 'success', seconds());
     } catch (err) {
       const classified = classifyApiError(err, `reconcile ${encoded}`);

@@ -1,4 +1,4 @@
-import { BASELINE_ANNOTATION, CHECKSUM_ANNOTATION } from '../../src/api/constants.ts';
+import { CHECKSUM_ANNOTATION } from '../../src/api/constants.ts';
 import type { KubeObject } from './watch.ts';
 
 /** The deployment controller's revision annotation: it goes up by one per new ReplicaSet. */
@@ -13,7 +13,6 @@ export interface DeploymentObject extends KubeObject {
 export interface DeploymentView {
   uid: string;
   checksum: string | undefined;
-  baseline: string | undefined;
   revision: number;
   generation: number;
   observedGeneration: number;
@@ -23,7 +22,6 @@ export function deploymentView(d: DeploymentObject): DeploymentView {
   return {
     uid: d.metadata?.uid ?? '',
     checksum: d.spec?.template?.metadata?.annotations?.[CHECKSUM_ANNOTATION],
-    baseline: d.metadata?.annotations?.[BASELINE_ANNOTATION],
     revision: Number(d.metadata?.annotations?.[REVISION_ANNOTATION] ?? 0),
     generation: d.metadata?.generation ?? 0,
     observedGeneration: d.status?.observedGeneration ?? 0,

@@ -8,11 +8,16 @@ export const APPCONFIG_SHORT_NAMES = ['ac'];
 
 /** Pod-template annotation holding the content checksum; changing it rolls the workload. */
 export const CHECKSUM_ANNOTATION = 'confighash.dev/checksum';
+
 /**
- * Workload (not pod-template) annotation holding the checksum recorded when confighash
- * adopted the workload without rolling it. Writing it never starts a rollout.
+ * WorkloadRecord: confighash's own per-workload record of the content the pods run with,
+ * one object per workload UID in the workload's namespace. It lives outside the workload
+ * so that a `kubectl replace` of the workload cannot wipe it, and writing it never rolls.
  */
-export const BASELINE_ANNOTATION = 'confighash.dev/baseline';
+export const RECORD_KIND = 'WorkloadRecord';
+export const RECORD_PLURAL = 'workloadrecords';
+export const RECORD_SINGULAR = 'workloadrecord';
+export const RECORD_SHORT_NAMES = ['wlr'];
 
 export const FIELD_MANAGER = 'confighash';
 export const CONTROLLER_NAME = 'confighash-controller';

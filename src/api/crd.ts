@@ -6,7 +6,12 @@ import {
   APPCONFIG_PLURAL,
   APPCONFIG_SHORT_NAMES,
   APPCONFIG_SINGULAR,
+  RECORD_KIND,
+  RECORD_PLURAL,
+  RECORD_SHORT_NAMES,
+  RECORD_SINGULAR,
 } from './constants.ts';
+import { workloadRecordSpecSchema } from './workload-record-schema.ts';
 
 /** The AppConfig CustomResourceDefinition, built from the one schema source. */
 export function appConfigCrd(): Record<string, unknown> {
@@ -49,6 +54,55 @@ export function appConfigCrd(): Record<string, unknown> {
                 metadata: { type: 'object' },
                 spec: toStructural(appConfigSpecSchema),
                 status: toStructural(appConfigStatusSchema),
+              },
+            },
+          },
+        },
+      ],
+    },
+  };
+}
+
+/** The WorkloadRecord CustomResourceDefinition: the controller's own per-workload record. */
+export function workloadRecordCrd(): Record<string, unknown> {
+  return {
+    apiVersion: 'apiextensions.k8s.io/v1',
+    kind: 'CustomResourceDefinition',
+    metadata: { name: `${RECORD_PLURAL}.${API_GROUP}` },
+    spec: {
+      group: API_GROUP,
+      scope: 'Namespaced',
+      names: {
+        kind: RECORD_KIND,
+        listKind: `${RECORD_KIND}List`,
+        plural: RECORD_PLURAL,
+        singular: RECORD_SINGULAR,
+        shortNames: RECORD_SHORT_NAMES,
+      },
+      versions: [
+        {
+          name: API_VERSION,
+          served: true,
+          storage: true,
+          additionalPrinterColumns: [
+            { name: 'Kind', type: 'string', jsonPath: '.spec.workload.kind' },
+            { name: 'Workload', type: 'string', jsonPath: '.spec.workload.name' },
+            { name: 'Placement', type: 'string', jsonPath: '.spec.placement' },
+            { name: 'Checksum', type: 'string', jsonPath: '.spec.checksum', priority: 1 },
+            { name: 'Last-Rollout', type: 'date', jsonPath: '.spec.lastRollout.time' },
+          ],
+          schema: {
+            openAPIV3Schema: {
+              type: 'object',
+              description:
+                'What the pods of one workload run with, kept by the confighash controller (one per workload UID). ' +
+                'It lives beside the workload so that replacing the workload cannot wipe it. Do not edit.',
+              required: ['spec'],
+              properties: {
+                apiVersion: { type: 'string' },
+                kind: { type: 'string' },
+                metadata: { type: 'object' },
+                spec: toStructural(workloadRecordSpecSchema),
               },
             },
           },

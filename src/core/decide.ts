@@ -1,114 +1,218 @@
 import type { Operation } from 'fast-json-patch';
-import { CHECKSUM_FORMAT_VERSION, isComparable, parseChecksum } from './checksum.ts';
-import { baselineOps, removeBaselineOps, templateChecksumOps } from './patch.ts';
-import type { WorkloadFacts } from './types.ts';
+import type { RecordPlacement, WorkloadRecordSpec } from '../api/workload-record.ts';
+import { templateChecksumOps } from './patch.ts';
+import { contentChanges, deletedSources, describeChange, recordSources, recordUpToDate, type ContentChange } from './record.ts';
+import type { CountedSource, WorkloadFacts } from './types.ts';
 
 export type Decision =
   | { kind: 'noop'; reason: 'InSync' | 'Baselined' | 'MissingReference'; checksum: string; message: string }
-  | { kind: 'baseline'; reason: 'Adopted' | 'Rebaselined'; checksum: string; ops: Operation[]; message: string }
+  | {
+      kind: 'record';
+      reason: 'Adopted' | 'ScopeChanged' | 'TemplateChanged' | 'AlreadyRolled' | 'Rebaselined';
+      checksum: string;
+      record: WorkloadRecordSpec;
+      message: string;
+    }
   | {
       kind: 'roll';
       reason: 'ContentChanged' | 'RolledOnAdoption';
       checksum: string;
       previous?: string;
+      changes: readonly ContentChange[];
       ops: Operation[];
+      record: WorkloadRecordSpec;
       message: string;
     };
 
 export interface DecideInput {
+  readonly workload: WorkloadFacts;
+  /** confighash's record of what the pods run with; ignored unless it is for this workload UID. */
+  readonly record: WorkloadRecordSpec | undefined;
   /** The checksum the workload's sources have now. */
   readonly desired: string;
-  readonly workload: WorkloadFacts;
-  /** hmacKeyId() of the key in use; checksums made under another key are not comparable. */
+  /** The sources that count now, with their scopes, digests and change stamps. */
+  readonly sources: readonly CountedSource[];
+  /** hmacKeyId() of the key in use: Secret digests made under another key are not comparable. */
   readonly currentKeyId: string;
-  /** Roll a workload the first time it is seen, instead of recording a baseline. */
+  /** Roll a workload the first time it is seen, instead of only recording it. */
   readonly rollOnAdoption: boolean;
-  /** Listed objects that do not exist ("ConfigMap/web-config"); `desired` records them as absent. */
-  readonly missing?: readonly string[];
+  /** RFC 3339, for the record of a rollout: core has no clock. */
+  readonly now: string;
+}
+
+/** What a rule sees: the input and the facts derived from it once. */
+interface Situation {
+  readonly input: DecideInput;
+  readonly who: string;
+  readonly record: WorkloadRecordSpec | undefined;
+  readonly changes: readonly ContentChange[];
+  readonly deleted: readonly string[];
+  readonly missing: readonly string[];
+  readonly templateCarriesDesired: boolean;
+  /** The pod template changed (and so rolled the pods) after every content change: they read it. */
+  readonly templateRolledAfterChanges: boolean;
+}
+
+interface Rule {
+  /** The case, as the README's behaviour table and the unit tests name it. */
+  readonly case: string;
+  readonly when: (s: Situation) => boolean;
+  readonly then: (s: Situation) => Decision;
 }
 
 /**
- * The product's promise: roll when, and only when, content changed since the workload last
- * got a checksum. A checksum that cannot be compared (other format version, lost or rotated
- * HMAC key) says nothing about content, so it leads to a new baseline, never to a rollout.
+ * The product's promise as a table, read top to bottom; the first row that matches decides.
+ * A workload rolls only when the content of a source that it counted before and counts now
+ * changed, and no pod-template change after it already restarted the pods. Changes of scope
+ * (sources or keys that start or stop counting) and of the template itself only update the
+ * record; so do re-applies, restarts and failovers, which change nothing at all.
  */
-export function decide(input: DecideInput): Decision {
-  const { desired, workload, currentKeyId, rollOnAdoption } = input;
-  const who = `${workload.kind} ${workload.namespace}/${workload.name}`;
-
-  if (workload.templateChecksum === desired) {
-    return { kind: 'noop', reason: 'InSync', checksum: desired, message: `${who} already has checksum ${desired}` };
-  }
-
-  const missing = input.missing ?? [];
-  const recorded = isComparable(workload.templateChecksum, currentKeyId)
-    ? workload.templateChecksum
-    : isComparable(workload.baseline, currentKeyId)
-      ? workload.baseline
-      : undefined;
-
-  if (missing.length > 0 && recorded !== undefined) {
-    // A deleted object is not new content: wait for it, and compare again when it is back.
-    return {
+export const DECISION_TABLE: readonly Rule[] = [
+  {
+    case: 'first sight with --roll-on-adoption: roll once',
+    when: (s) => s.record === undefined && s.input.rollOnAdoption && s.missing.length === 0 && !s.templateCarriesDesired,
+    then: (s) => roll(s, 'RolledOnAdoption', `Rolling ${s.who} on adoption (roll-on-adoption is enabled) to checksum ${s.input.desired}`),
+  },
+  {
+    case: 'first sight: record what the pods run with, no rollout',
+    when: (s) => s.record === undefined,
+    then: (s) => record(s, 'Adopted', `Adopted ${s.who} without a rollout; recorded checksum ${s.input.desired}`),
+  },
+  {
+    case: 'a counted source was deleted: wait for it, roll nothing',
+    when: (s) => s.deleted.length > 0,
+    then: (s) => ({
       kind: 'noop',
       reason: 'MissingReference',
-      checksum: desired,
-      message: `${who} waits for ${missing.join(', ')}; nothing is rolled while a listed object is missing`,
-    };
-  }
+      checksum: s.input.desired,
+      message: `${s.who} waits for ${s.deleted.join(', ')}; nothing is rolled while a counted object is missing`,
+    }),
+  },
+  {
+    case: 'content changed, and the template already carries the new checksum',
+    when: (s) => s.changes.length > 0 && s.templateCarriesDesired,
+    then: (s) => record(s, 'AlreadyRolled', `${s.who}: ${changed(s)}; its pod template already carries checksum ${s.input.desired}`),
+  },
+  {
+    case: 'content changed, then the pod template changed: the template change rolled the pods',
+    when: (s) => s.changes.length > 0 && s.templateRolledAfterChanges,
+    then: (s) =>
+      record(s, 'TemplateChanged', `${s.who}: ${changed(s)}, and its pod template changed after that, which restarted the pods; recorded checksum ${s.input.desired} instead of rolling again`),
+  },
+  {
+    case: 'content changed: roll once',
+    when: (s) => s.changes.length > 0,
+    then: (s) => roll(s, 'ContentChanged', `Rolling ${s.who}: ${changed(s)}; checksum ${s.record?.checksum ?? '(none)'} -> ${s.input.desired}`),
+  },
+  {
+    case: 'scope, key or template placement changed without a content change: update the record only',
+    when: (s) => s.record !== undefined && !recordUpToDate(s.record, nextRecordContent(s)),
+    then: (s) => record(s, rebaselineReason(s), rebaselineMessage(s)),
+  },
+  {
+    case: 'the template carries the checksum: in sync',
+    when: (s) => s.templateCarriesDesired,
+    then: (s) => ({ kind: 'noop', reason: 'InSync', checksum: s.input.desired, message: `${s.who} already has checksum ${s.input.desired}` }),
+  },
+  {
+    case: 'the record has the checksum: baselined',
+    when: () => true,
+    then: (s) => ({ kind: 'noop', reason: 'Baselined', checksum: s.input.desired, message: `${s.who} is at its recorded checksum ${s.input.desired}` }),
+  },
+];
 
-  if (recorded === undefined) {
-    // A baseline, even an incomparable one, means confighash adopted this workload before:
-    // rolling it now would be a rollout caused by a key or format change.
-    const neverSeen = workload.templateChecksum === undefined && workload.baseline === undefined;
-    if (rollOnAdoption && neverSeen && missing.length === 0) {
-      return {
-        kind: 'roll',
-        reason: 'RolledOnAdoption',
-        checksum: desired,
-        ops: templateChecksumOps(workload, desired),
-        message: `Rolling ${who} on adoption (roll-on-adoption is enabled) to checksum ${desired}`,
-      };
-    }
-    const stale = workload.templateChecksum ?? workload.baseline;
-    const staleField = workload.templateChecksum === undefined ? 'baseline' : 'pod-template checksum';
-    return {
-      kind: 'baseline',
-      reason: neverSeen ? 'Adopted' : 'Rebaselined',
-      checksum: desired,
-      ops: baselineOps(workload, desired),
-      message: neverSeen
-        ? `Adopted ${who} without a rollout; recorded baseline ${desired}`
-        : `${who} has a ${staleField} ${whyIncomparable(stale, currentKeyId)}; ` +
-          `recorded baseline ${desired} instead of rolling`,
-    };
-  }
+export function decide(input: DecideInput): Decision {
+  const situation = situationOf(input);
+  const rule = DECISION_TABLE.find((row) => row.when(situation));
+  // The last row always matches; the fallback only satisfies the type checker.
+  return (rule ?? DECISION_TABLE[DECISION_TABLE.length - 1]!).then(situation);
+}
 
-  if (recorded === desired) {
-    return {
-      kind: 'noop',
-      reason: 'Baselined',
-      checksum: desired,
-      message: `${who} is at its recorded baseline ${desired}`,
-    };
-  }
+/** Which row of the table decides: for logs and tests. */
+export function decidingCase(input: DecideInput): string {
+  const situation = situationOf(input);
+  return DECISION_TABLE.find((row) => row.when(situation))?.case ?? '';
+}
 
+function situationOf(input: DecideInput): Situation {
+  const { workload, desired, sources, currentKeyId } = input;
+  const record = input.record?.workload.uid === workload.uid ? input.record : undefined;
+  const changes = record ? contentChanges(record, sources, currentKeyId) : [];
+  const changedAt = workload.templateChangedAt;
   return {
-    kind: 'roll',
-    reason: 'ContentChanged',
-    checksum: desired,
-    previous: recorded,
-    ops: [...templateChecksumOps(workload, desired), ...removeBaselineOps(workload)],
-    message: `Rolling ${who}: content changed from ${recorded} to ${desired}`,
+    input,
+    who: `${workload.kind} ${workload.namespace}/${workload.name}`,
+    record,
+    changes,
+    deleted: record ? deletedSources(record, sources).map((s) => `${s.kind}/${s.name}`) : [],
+    missing: sources.filter((s) => s.digest === undefined).map((s) => `${s.kind}/${s.name}`),
+    templateCarriesDesired: workload.templateChecksum === desired,
+    templateRolledAfterChanges: changedAt !== undefined && changes.every((change) => change.changedAt < changedAt),
   };
 }
 
-/** Says why without quoting an unparseable value: annotations are user-writable, messages become Events. */
-function whyIncomparable(value: string | undefined, currentKeyId: string): string {
-  const parsed = parseChecksum(value);
-  if (parsed === null) return 'that is not a confighash checksum';
-  if (parsed.version !== CHECKSUM_FORMAT_VERSION) {
-    return `in format ${parsed.version}, not ${CHECKSUM_FORMAT_VERSION}`;
+function placementOf(s: Situation): RecordPlacement {
+  return s.templateCarriesDesired ? 'Template' : 'Baseline';
+}
+
+function nextRecordContent(s: Situation, placement: RecordPlacement = placementOf(s)): Omit<WorkloadRecordSpec, 'workload' | 'lastRollout'> {
+  const usesSecret = s.input.sources.some((source) => source.kind === 'Secret');
+  return {
+    checksum: s.input.desired,
+    placement,
+    ...(usesSecret ? { keyId: s.input.currentKeyId } : {}),
+    sources: recordSources(s.input.sources),
+  };
+}
+
+function record(s: Situation, reason: Extract<Decision, { kind: 'record' }>['reason'], message: string): Decision {
+  const { workload } = s.input;
+  const lastRollout = s.record?.lastRollout;
+  return {
+    kind: 'record',
+    reason,
+    checksum: s.input.desired,
+    record: { workload: { kind: workload.kind, name: workload.name, uid: workload.uid }, ...nextRecordContent(s), ...(lastRollout ? { lastRollout } : {}) },
+    message,
+  };
+}
+
+function roll(s: Situation, reason: Extract<Decision, { kind: 'roll' }>['reason'], message: string): Decision {
+  const { workload, desired, now } = s.input;
+  const previous = s.record?.checksum;
+  return {
+    kind: 'roll',
+    reason,
+    checksum: desired,
+    ...(previous !== undefined ? { previous } : {}),
+    changes: s.changes,
+    ops: templateChecksumOps(workload, desired),
+    record: {
+      workload: { kind: workload.kind, name: workload.name, uid: workload.uid },
+      ...nextRecordContent(s, 'Template'),
+      lastRollout: { time: now, changed: s.changes.map(describeChange), ...(previous !== undefined ? { from: previous } : {}), to: desired },
+    },
+    message,
+  };
+}
+
+function changed(s: Situation): string {
+  return `${s.changes.map(describeChange).join(', ')} changed`;
+}
+
+function rebaselineReason(s: Situation): 'ScopeChanged' | 'Rebaselined' {
+  const before = s.record?.sources.map((source) => `${source.kind}/${source.name}:${source.keys?.join(',') ?? '*'}`).join(' ');
+  const after = nextRecordContent(s).sources.map((source) => `${source.kind}/${source.name}:${source.keys?.join(',') ?? '*'}`).join(' ');
+  return before === after ? 'Rebaselined' : 'ScopeChanged';
+}
+
+function rebaselineMessage(s: Situation): string {
+  const reason = rebaselineReason(s);
+  if (reason === 'ScopeChanged') {
+    return `${s.who}: the sources or keys that count changed, but no content they counted before; recorded checksum ${s.input.desired} without a rollout`;
   }
-  return `made under HMAC key ${parsed.keyId ?? 'none'}, not the current key ${currentKeyId}`;
+  if (s.record?.keyId !== undefined && s.record.keyId !== s.input.currentKeyId) {
+    return `${s.who}: its record was made under HMAC key ${s.record.keyId}, not the current key ${s.input.currentKeyId}; recorded checksum ${s.input.desired} without a rollout`;
+  }
+  return `${s.who}: recorded checksum ${s.input.desired} (${placementOf(s) === 'Template' ? 'the pod template carries it' : 'the pod template does not carry it'}) without a rollout`;
 }

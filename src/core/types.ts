@@ -22,26 +22,26 @@ export interface WorkloadFacts {
   readonly namespace: string;
   readonly name: string;
   readonly uid: string;
+  /** Bumped by every change of the spec, so also by any write of the pod-template checksum. */
   readonly generation: number;
-  /**
-   * metadata.resourceVersion, as read. Optional; when known, a patch that must create
-   * metadata.annotations tests it, because annotation edits do not bump the generation and
-   * an `add` of the whole map would otherwise erase annotations written since the read
-   * (the Deployment controller writes one as soon as a Deployment is created).
-   */
+  /** metadata.resourceVersion, as read: tells a write's response apart from an older watch event. */
   readonly resourceVersion?: string;
   readonly labels: Readonly<Record<string, string>>;
   /** Sources the pod template consumes, with the keys it can see. */
   readonly references: ReadonlyMap<SourceId, KeyScope>;
   /** spec.template.metadata.annotations[CHECKSUM_ANNOTATION], as read. */
   readonly templateChecksum?: string;
-  /** metadata.annotations[BASELINE_ANNOTATION], as read. */
-  readonly baseline?: string;
   /** Whether spec.template.metadata.annotations exists (a JSON Patch `add` into it needs the map). */
   readonly templateHasAnnotations: boolean;
   readonly templateHasMetadata: boolean;
-  /** Whether metadata.annotations exists. */
-  readonly hasAnnotations: boolean;
+  /** A digest of the whole pod template: when it changes, the workload controller rolls the pods. */
+  readonly templateDigest: string;
+  /**
+   * The fact store's observation stamp of the last pod-template change it saw happen (a
+   * watch event or a write's response). Undefined when no such change was seen live, e.g.
+   * right after start-up or when a relist found the template changed at an unknown time.
+   */
+  readonly templateChangedAt?: number;
 }
 
 /** What the controller keeps of an AppConfig. */
@@ -63,4 +63,12 @@ export interface ScopedSource {
    * missing records that absence, so creating the object later counts as a content change.
    */
   readonly digest: ContentDigest | undefined;
+}
+
+/**
+ * A source as it counts for a workload now, with the fact store's stamp of its last content
+ * change: 0 for content already there at start-up, otherwise no earlier than the change.
+ */
+export interface CountedSource extends ScopedSource {
+  readonly changedAt: number;
 }

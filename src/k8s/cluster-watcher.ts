@@ -1,12 +1,12 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
-import { API_GROUP, API_VERSION, APPCONFIG_PLURAL, WORKLOAD_KINDS, type SourceKind, type WorkloadKind } from '../api/constants.ts';
+import { API_GROUP, API_VERSION, APPCONFIG_PLURAL, RECORD_PLURAL, WORKLOAD_KINDS, type SourceKind, type WorkloadKind } from '../api/constants.ts';
 import { digestConfigMapContent, digestSecretContent } from '../core/checksum.ts';
 import { sourceId } from '../core/references.ts';
 import type { ContentDigest, SourceId, WorkloadFacts } from '../core/types.ts';
 import { workloadId, type FactStore, type ObservedAppConfig } from './fact-store.ts';
 import { listWatch, type KubeObject, type ListWatchHandlers } from './list-watch.ts';
-import { observedAppConfig, sameDigest, sameWorkloadFacts, workloadFacts } from './projections.ts';
+import { observedAppConfig, observedRecord, sameDigest, sameWorkloadFacts, workloadFacts, type ObservedRecord } from './projections.ts';
 
 /** What the watchers report after updating the store; the controller turns it into work. */
 export interface ChangeListener {
@@ -14,6 +14,8 @@ export interface ChangeListener {
   sourceChanged(namespace: string, id: SourceId): void;
   workloadChanged(previous: WorkloadFacts | undefined, current: WorkloadFacts | undefined): void;
   appConfigChanged(previous: ObservedAppConfig | undefined, current: ObservedAppConfig | undefined): void;
+  /** A WorkloadRecord changed in a way this process did not write itself, or went away. */
+  recordChanged(previous: ObservedRecord | undefined, current: ObservedRecord | undefined): void;
 }
 
 export interface ClusterWatcherOptions {
@@ -27,6 +29,7 @@ export interface ClusterWatcherOptions {
   signal: AbortSignal;
   onWatchRestart?: (resource: string, reason: string) => void;
   onEvent?: (resource: string, type: string) => void;
+  onHandlerError?: (resource: string) => void;
 }
 
 const WORKLOAD_PLURALS: Record<WorkloadKind, string> = {
@@ -59,6 +62,7 @@ export function watchCluster(options: ClusterWatcherOptions): { synced: Promise<
           signal: options.signal,
           onWatchRestart: (reason) => options.onWatchRestart?.(resource, reason),
           onEvent: (type) => options.onEvent?.(resource, type),
+          onHandlerError: () => options.onHandlerError?.(resource),
         }),
       );
     };
@@ -68,6 +72,7 @@ export function watchCluster(options: ClusterWatcherOptions): { synced: Promise<
       start(WORKLOAD_PLURALS[kind], collection('/apis/apps/v1', WORKLOAD_PLURALS[kind]), workloadHandlers(kind, namespace, store, listener));
     }
     start(APPCONFIG_PLURAL, collection(`/apis/${API_GROUP}/${API_VERSION}`, APPCONFIG_PLURAL), appConfigHandlers(namespace, store, listener));
+    start(RECORD_PLURAL, collection(`/apis/${API_GROUP}/${API_VERSION}`, RECORD_PLURAL), recordHandlers(namespace, store, listener));
   }
 
   return {
@@ -111,10 +116,9 @@ function sourceHandlers(
 
 function workloadHandlers(kind: WorkloadKind, scope: string | null, store: FactStore, listener: ChangeListener): ListWatchHandlers {
   return {
-    upsert(object) {
-      const next = workloadFacts(kind, object);
-      const previous = store.setWorkload(next);
-      if (!previous || !sameWorkloadFacts(previous, next)) listener.workloadChanged(previous, next);
+    upsert(object, observation) {
+      const { previous, current } = store.setWorkload(workloadFacts(kind, object), observation);
+      if (!previous || !sameWorkloadFacts(previous, current)) listener.workloadChanged(previous, current);
     },
     delete(object) {
       const previous = store.deleteWorkload(object.metadata?.namespace ?? '', workloadId(kind, object.metadata?.name ?? ''));
@@ -152,6 +156,35 @@ function appConfigHandlers(scope: string | null, store: FactStore, listener: Cha
           if (seen.has(`${namespace}/${name}`)) continue;
           const previous = store.deleteAppConfig(namespace, name);
           if (previous) listener.appConfigChanged(previous, undefined);
+        }
+      }
+    },
+  };
+}
+
+function recordHandlers(scope: string | null, store: FactStore, listener: ChangeListener): ListWatchHandlers {
+  const remove = (namespace: string, uid: string): void => {
+    const previous = store.deleteRecord(namespace, uid);
+    if (previous) listener.recordChanged(previous, undefined);
+  };
+  return {
+    upsert(object) {
+      const next = observedRecord(object);
+      if (!next) return;
+      const previous = store.setRecord(next);
+      // Our own writes are in the store already (from the write's response): only news counts.
+      if (previous?.resourceVersion !== next.resourceVersion && store.record(next.namespace, next.spec.workload.uid) === next) {
+        listener.recordChanged(previous, next);
+      }
+    },
+    delete(object) {
+      const record = observedRecord(object);
+      if (record) remove(record.namespace, record.spec.workload.uid);
+    },
+    replaced(seen) {
+      for (const namespace of namespacesOf(scope, store)) {
+        for (const record of store.records(namespace)) {
+          if (!seen.has(`${namespace}/${record.name}`)) remove(namespace, record.spec.workload.uid);
         }
       }
     },

@@ -1,6 +1,8 @@
 import type { AppConfigStatus } from '../api/appconfig.ts';
 import type { WorkloadKind } from '../api/constants.ts';
 import type { AppConfigFacts, ContentDigest, SourceId, WorkloadFacts } from '../core/types.ts';
+import { sameDigest, type ObservedRecord } from './projections.ts';
+import { isOlderResourceVersion } from './resource-version.ts';
 
 /** "Deployment/web": a workload within one namespace. */
 export type WorkloadId = `${WorkloadKind}/${string}`;
@@ -15,33 +17,63 @@ export interface ObservedAppConfig extends AppConfigFacts {
 }
 
 /**
+ * How a workload reached the store. A template change seen in a watch event or a write's
+ * response happened just now; one found by a list happened at some unknown time before.
+ */
+export type Observation = 'watch' | 'list' | 'write';
+
+interface SourceEntry {
+  readonly digest: ContentDigest;
+  readonly changedAt: number;
+}
+
+/**
  * Everything the controller remembers about the cluster: per-key content digests of
- * ConfigMaps and Secrets, the few facts it needs of each workload, and AppConfigs.
- * No full object, pod template or Secret value is kept. A reverse index maps each
- * source to the workloads whose pod templates reference it, so a ConfigMap event
- * costs a lookup instead of a LIST.
+ * ConfigMaps and Secrets, the few facts it needs of each workload, AppConfigs, and
+ * confighash's own WorkloadRecords. No full object, pod template or Secret value is kept.
+ * A reverse index maps each source to the workloads whose pod templates reference it, so
+ * a ConfigMap event costs a lookup instead of a LIST.
+ *
+ * Content and template changes get a stamp from one counter, in the order this process
+ * observed them, so a decision can tell whether a pod template changed after the content
+ * did. Before `markSynced()` (the initial lists) every change is stamped 0: "before start".
+ * A namespace's maps are dropped with their last entry, so namespace churn leaves nothing.
  */
 export class FactStore {
-  readonly #sources = new Map<string, Map<SourceId, ContentDigest>>();
+  readonly #sources = new Map<string, Map<SourceId, SourceEntry>>();
   readonly #workloads = new Map<string, Map<WorkloadId, WorkloadFacts>>();
   readonly #appConfigs = new Map<string, Map<string, ObservedAppConfig>>();
+  readonly #records = new Map<string, Map<string, ObservedRecord>>();
   readonly #referencedBy = new Map<string, Map<SourceId, Set<WorkloadId>>>();
+  #stamp = 0;
+  #synced = false;
+
+  /** From now on, changes are stamped in the order they are observed. */
+  markSynced(): void {
+    this.#synced = true;
+  }
 
   source(namespace: string, id: SourceId): ContentDigest | undefined {
-    return this.#sources.get(namespace)?.get(id);
+    return this.#sources.get(namespace)?.get(id)?.digest;
+  }
+
+  /** The stamp of the source's last content change (0: before start-up). */
+  sourceChangedAt(namespace: string, id: SourceId): number {
+    return this.#sources.get(namespace)?.get(id)?.changedAt ?? 0;
   }
 
   /** Returns the digest it replaced (undefined when the source is new). */
   setSource(namespace: string, id: SourceId, digest: ContentDigest): ContentDigest | undefined {
     const previous = this.#sources.get(namespace)?.get(id);
-    inner(this.#sources, namespace).set(id, digest);
-    return previous;
+    const changedAt = previous && sameDigest(previous.digest, digest) ? previous.changedAt : this.#nextStamp();
+    inner(this.#sources, namespace).set(id, { digest, changedAt });
+    return previous?.digest;
   }
 
   deleteSource(namespace: string, id: SourceId): ContentDigest | undefined {
     const previous = this.#sources.get(namespace)?.get(id);
-    this.#sources.get(namespace)?.delete(id);
-    return previous;
+    removeFrom(this.#sources, namespace, id);
+    return previous?.digest;
   }
 
   sourceIds(namespace: string, kind: 'ConfigMap' | 'Secret'): SourceId[] {
@@ -60,29 +92,38 @@ export class FactStore {
     return [...(this.#workloads.get(namespace)?.keys() ?? [])].filter((id) => id.startsWith(`${kind}/`));
   }
 
-  /** Returns the facts it replaced. */
-  setWorkload(facts: WorkloadFacts): WorkloadFacts | undefined {
+  /**
+   * Stores a workload's facts, stamping a template change with how it was observed, and
+   * returns what was there before and what is there now. Facts older than the stored ones
+   * (a watch event that a write's response already overtook) are ignored.
+   */
+  setWorkload(facts: WorkloadFacts, observation: Observation): { previous: WorkloadFacts | undefined; current: WorkloadFacts } {
     const id = workloadId(facts.kind, facts.name);
-    const previous = this.deleteWorkload(facts.namespace, id);
-    inner(this.#workloads, facts.namespace).set(id, facts);
+    const previous = this.#workloads.get(facts.namespace)?.get(id);
+    if (previous && previous.uid === facts.uid && isOlderResourceVersion(facts.resourceVersion, previous.resourceVersion)) {
+      return { previous, current: previous };
+    }
+    const current = { ...facts, ...this.#templateStamp(previous, facts, observation) };
+    this.deleteWorkload(facts.namespace, id);
+    inner(this.#workloads, facts.namespace).set(id, current);
     const index = inner(this.#referencedBy, facts.namespace);
-    for (const sourceId of facts.references.keys()) {
+    for (const sourceId of current.references.keys()) {
       let ids = index.get(sourceId);
       if (!ids) index.set(sourceId, (ids = new Set()));
       ids.add(id);
     }
-    return previous;
+    return { previous, current };
   }
 
   deleteWorkload(namespace: string, id: WorkloadId): WorkloadFacts | undefined {
     const previous = this.#workloads.get(namespace)?.get(id);
     if (!previous) return undefined;
-    this.#workloads.get(namespace)?.delete(id);
+    removeFrom(this.#workloads, namespace, id);
     const index = this.#referencedBy.get(namespace);
     for (const sourceId of previous.references.keys()) {
       const ids = index?.get(sourceId);
       ids?.delete(id);
-      if (ids?.size === 0) index?.delete(sourceId);
+      if (ids?.size === 0) removeFrom(this.#referencedBy, namespace, sourceId);
     }
     return previous;
   }
@@ -91,6 +132,30 @@ export class FactStore {
   workloadsReferencing(namespace: string, sourceId: SourceId): WorkloadFacts[] {
     const ids = this.#referencedBy.get(namespace)?.get(sourceId) ?? [];
     return [...ids].flatMap((id) => this.workload(namespace, id) ?? []);
+  }
+
+  /** confighash's record for the workload with this UID, if any. */
+  record(namespace: string, workloadUid: string): ObservedRecord | undefined {
+    return this.#records.get(namespace)?.get(workloadUid);
+  }
+
+  /** Stores a record unless the stored one is newer; returns what was there before. */
+  setRecord(record: ObservedRecord): ObservedRecord | undefined {
+    const uid = record.spec.workload.uid;
+    const previous = this.#records.get(record.namespace)?.get(uid);
+    if (previous && isOlderResourceVersion(record.resourceVersion, previous.resourceVersion)) return previous;
+    inner(this.#records, record.namespace).set(uid, record);
+    return previous;
+  }
+
+  deleteRecord(namespace: string, workloadUid: string): ObservedRecord | undefined {
+    const previous = this.#records.get(namespace)?.get(workloadUid);
+    removeFrom(this.#records, namespace, workloadUid);
+    return previous;
+  }
+
+  records(namespace: string): ObservedRecord[] {
+    return [...(this.#records.get(namespace)?.values() ?? [])];
   }
 
   appConfig(namespace: string, name: string): ObservedAppConfig | undefined {
@@ -113,18 +178,39 @@ export class FactStore {
 
   deleteAppConfig(namespace: string, name: string): ObservedAppConfig | undefined {
     const previous = this.#appConfigs.get(namespace)?.get(name);
-    this.#appConfigs.get(namespace)?.delete(name);
+    removeFrom(this.#appConfigs, namespace, name);
     return previous;
   }
 
   namespaces(): string[] {
-    return [...new Set([...this.#sources.keys(), ...this.#workloads.keys(), ...this.#appConfigs.keys()])];
+    return [...new Set([...this.#sources.keys(), ...this.#workloads.keys(), ...this.#appConfigs.keys(), ...this.#records.keys()])];
   }
 
-  /** Sizes, for logs and the benchmark. */
-  counts(): { sources: number; workloads: number; appConfigs: number } {
+  /** Sizes, for logs, tests and the benchmark. */
+  counts(): { sources: number; workloads: number; appConfigs: number; records: number; namespaces: number } {
     const total = (m: Map<string, Map<unknown, unknown>>): number => [...m.values()].reduce((n, i) => n + i.size, 0);
-    return { sources: total(this.#sources), workloads: total(this.#workloads), appConfigs: total(this.#appConfigs) };
+    return {
+      sources: total(this.#sources),
+      workloads: total(this.#workloads),
+      appConfigs: total(this.#appConfigs),
+      records: total(this.#records),
+      namespaces: this.namespaces().length,
+    };
+  }
+
+  #nextStamp(): number {
+    return this.#synced ? ++this.#stamp : 0;
+  }
+
+  #templateStamp(previous: WorkloadFacts | undefined, next: WorkloadFacts, observation: Observation): { templateChangedAt?: number } {
+    const sameObject = previous !== undefined && previous.uid === next.uid;
+    if (sameObject && previous.templateDigest === next.templateDigest) {
+      return previous.templateChangedAt === undefined ? {} : { templateChangedAt: previous.templateChangedAt };
+    }
+    // A template change seen live happened now. One found by a (re)list, or a new object,
+    // has no known time: the decision then treats it as possibly older than any content change.
+    if (!sameObject || observation === 'list' || !this.#synced) return {};
+    return { templateChangedAt: ++this.#stamp };
   }
 }
 
@@ -132,4 +218,11 @@ function inner<K, V>(outer: Map<string, Map<K, V>>, namespace: string): Map<K, V
   let map = outer.get(namespace);
   if (!map) outer.set(namespace, (map = new Map()));
   return map;
+}
+
+function removeFrom<K, V>(outer: Map<string, Map<K, V>>, namespace: string, key: K): void {
+  const map = outer.get(namespace);
+  if (!map) return;
+  map.delete(key);
+  if (map.size === 0) outer.delete(namespace);
 }

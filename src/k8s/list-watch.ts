@@ -10,8 +10,8 @@ export interface KubeObject {
 }
 
 export interface ListWatchHandlers {
-  /** An object was added or changed. Called for every object of each (re)list too. */
-  upsert(object: KubeObject): void;
+  /** An object was added or changed: from a watch event, or listed by each (re)list. */
+  upsert(object: KubeObject, observation: 'list' | 'watch'): void;
   delete(object: KubeObject): void;
   /** After a (re)list: every key not seen in it is gone. Keys are "namespace/name". */
   replaced(seenKeys: ReadonlySet<string>): void;
@@ -26,8 +26,10 @@ export interface ListWatchOptions {
   logger: Logger;
   signal: AbortSignal;
   pageSize?: number;
-  onWatchRestart?: (reason: 'expired' | 'closed' | 'error') => void;
+  onWatchRestart?: (reason: 'expired' | 'closed' | 'error' | 'handler-error') => void;
   onEvent?: (type: string) => void;
+  /** A handler threw: the event is logged and counted, and the collection is listed again. */
+  onHandlerError?: (error: unknown) => void;
 }
 
 const GONE = 410;
@@ -64,8 +66,9 @@ async function run(options: ListWatchOptions, markSynced: () => void): Promise<v
       }
       const outcome = await watchOnce(options, resourceVersion);
       resourceVersion = outcome.resourceVersion;
-      if (outcome.expired) resourceVersion = undefined;
-      options.onWatchRestart?.(outcome.expired ? 'expired' : 'closed');
+      // After a lost event the store may be wrong: only a fresh list makes it whole again.
+      if (outcome.expired || outcome.handlerFailed) resourceVersion = undefined;
+      options.onWatchRestart?.(outcome.expired ? 'expired' : outcome.handlerFailed ? 'handler-error' : 'closed');
       failures = 0;
     } catch (err) {
       if (signal.aborted) break;
@@ -91,7 +94,7 @@ async function listAll(options: ListWatchOptions): Promise<string> {
     );
     for (const item of page.items ?? []) {
       seen.add(objectKey(item));
-      options.handlers.upsert(item);
+      options.handlers.upsert(item, 'list');
     }
     continueToken = page.metadata?.continue || undefined;
     resourceVersion = page.metadata?.resourceVersion ?? resourceVersion;
@@ -104,6 +107,7 @@ async function listAll(options: ListWatchOptions): Promise<string> {
 interface WatchOutcome {
   resourceVersion: string;
   expired: boolean;
+  handlerFailed: boolean;
 }
 
 function watchOnce(options: ListWatchOptions, fromVersion: string): Promise<WatchOutcome> {
@@ -111,6 +115,7 @@ function watchOnce(options: ListWatchOptions, fromVersion: string): Promise<Watc
   return new Promise<WatchOutcome>((resolve, reject) => {
     let resourceVersion = fromVersion;
     let expired = false;
+    let handlerFailed = false;
     const watch = new Watch(options.kubeConfig);
     // client-node's default 30 s inactivity timeout would restart quiet watches needlessly.
     Object.assign(watch, { requestTimeoutMs: WATCH_INACTIVITY_MS });
@@ -119,8 +124,8 @@ function watchOnce(options: ListWatchOptions, fromVersion: string): Promise<Watc
     signal.addEventListener('abort', onAbort, { once: true });
     const finish = (err: unknown): void => {
       signal.removeEventListener('abort', onAbort);
-      if (err && !expired && !signal.aborted) reject(err);
-      else resolve({ resourceVersion, expired });
+      if (err && !expired && !handlerFailed && !signal.aborted) reject(err);
+      else resolve({ resourceVersion, expired, handlerFailed });
     };
     watch
       .watch(
@@ -133,10 +138,20 @@ function watchOnce(options: ListWatchOptions, fromVersion: string): Promise<Watc
             controller?.abort();
             return;
           }
+          // client-node's Watch swallows what this callback throws: catch it here, or the
+          // event would be lost without a trace.
+          try {
+            if (type === 'ADDED' || type === 'MODIFIED') handlers.upsert(object, 'watch');
+            else if (type === 'DELETED') handlers.delete(object);
+          } catch (err) {
+            handlerFailed = true;
+            options.logger.error({ resource: options.resource, type, object: objectKey(object), err: errorSummary(err) }, 'watch event handler failed; listing again');
+            options.onHandlerError?.(err);
+            controller?.abort();
+            return;
+          }
           const version = object.metadata?.resourceVersion;
           if (version) resourceVersion = version;
-          if (type === 'ADDED' || type === 'MODIFIED') handlers.upsert(object);
-          else if (type === 'DELETED') handlers.delete(object);
         },
         (err: unknown) => finish(statusCodeOf(err) === GONE ? ((expired = true), null) : err),
       )

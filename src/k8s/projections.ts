@@ -1,6 +1,8 @@
+import { createHash } from 'node:crypto';
 import type { V1PodTemplateSpec } from '@kubernetes/client-node';
 import type { AppConfigSpec, AppConfigStatus } from '../api/appconfig.ts';
-import { BASELINE_ANNOTATION, CHECKSUM_ANNOTATION, type WorkloadKind } from '../api/constants.ts';
+import { CHECKSUM_ANNOTATION, type WorkloadKind } from '../api/constants.ts';
+import type { WorkloadRecordSpec } from '../api/workload-record.ts';
 import { referencedSources } from '../core/references.ts';
 import type { ContentDigest, KeyScope, WorkloadFacts } from '../core/types.ts';
 import type { ObservedAppConfig } from './fact-store.ts';
@@ -19,7 +21,6 @@ export function workloadFacts(kind: WorkloadKind, object: WorkloadObject): Workl
   const metadata = object.metadata ?? {};
   const template = object.spec?.template;
   const templateChecksum = template?.metadata?.annotations?.[CHECKSUM_ANNOTATION];
-  const baseline = metadata.annotations?.[BASELINE_ANNOTATION];
   return {
     kind,
     namespace: metadata.namespace ?? '',
@@ -30,11 +31,18 @@ export function workloadFacts(kind: WorkloadKind, object: WorkloadObject): Workl
     labels: metadata.labels ?? {},
     references: referencedSources(template?.spec),
     ...(templateChecksum !== undefined ? { templateChecksum } : {}),
-    ...(baseline !== undefined ? { baseline } : {}),
     templateHasMetadata: template?.metadata !== undefined,
     templateHasAnnotations: template?.metadata?.annotations !== undefined,
-    hasAnnotations: metadata.annotations !== undefined,
+    templateDigest: templateDigest(template),
   };
+}
+
+/**
+ * The apiserver serialises a pod template the same way every time (struct fields in
+ * order, map keys sorted), so its JSON text is a stable input for noticing a change.
+ */
+function templateDigest(template: V1PodTemplateSpec | undefined): string {
+  return createHash('sha256').update(JSON.stringify(template ?? null)).digest('base64').slice(0, 22);
 }
 
 /** Whether two fact records would reconcile the same way (status-only updates change nothing). */
@@ -43,10 +51,9 @@ export function sameWorkloadFacts(a: WorkloadFacts, b: WorkloadFacts): boolean {
     a.uid === b.uid &&
     a.generation === b.generation &&
     a.templateChecksum === b.templateChecksum &&
-    a.baseline === b.baseline &&
+    a.templateDigest === b.templateDigest &&
     a.templateHasMetadata === b.templateHasMetadata &&
     a.templateHasAnnotations === b.templateHasAnnotations &&
-    a.hasAnnotations === b.hasAnnotations &&
     sameRecord(a.labels, b.labels) &&
     sameReferences(a.references, b.references)
   );
@@ -72,6 +79,24 @@ export function observedAppConfig(object: AppConfigObject): ObservedAppConfig {
     spec: object.spec ?? {},
     ...(object.status ? { status: object.status } : {}),
   };
+}
+
+interface WorkloadRecordObject extends KubeObject {
+  spec?: WorkloadRecordSpec;
+}
+
+/** A WorkloadRecord as the store keeps it: the spec, and what a replace must send back. */
+export interface ObservedRecord {
+  readonly namespace: string;
+  readonly name: string;
+  readonly resourceVersion: string;
+  readonly spec: WorkloadRecordSpec;
+}
+
+export function observedRecord(object: WorkloadRecordObject): ObservedRecord | undefined {
+  const metadata = object.metadata ?? {};
+  if (object.spec?.workload === undefined) return undefined;
+  return { namespace: metadata.namespace ?? '', name: metadata.name ?? '', resourceVersion: metadata.resourceVersion ?? '', spec: object.spec };
 }
 
 function sameRecord(a: Readonly<Record<string, string>>, b: Readonly<Record<string, string>>): boolean {

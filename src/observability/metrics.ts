@@ -13,7 +13,10 @@ export interface Metrics {
   readonly reconcilesTotal: Counter<'kind' | 'result'>;
   /** Rollouts started by a template patch; reason: why (e.g. content-changed). */
   readonly rolloutsTotal: Counter<'kind' | 'reason'>;
-  /** type: template (rolls the pods) | baseline (records adoption, no roll). */
+  /**
+   * Writes, by the kind of object they are about: type template (a workload's pod template:
+   * rolls the pods), record (its WorkloadRecord: never rolls), status (an AppConfig status).
+   */
   readonly patchesTotal: Counter<'kind' | 'type'>;
   readonly queueDepth: Gauge;
   readonly reconcileDurationSeconds: Histogram;
@@ -21,11 +24,13 @@ export interface Metrics {
   readonly watchRestartsTotal: Counter<'resource' | 'reason'>;
   /** type: ADDED | MODIFIED | DELETED. */
   readonly watchEventsTotal: Counter<'resource' | 'type'>;
+  /** A watch event whose handler threw: logged, counted, and the collection listed again. */
+  readonly watchHandlerErrorsTotal: Counter<'resource'>;
   /** 1 while this replica holds the leader Lease (or runs without election), else 0. */
   readonly leader: Gauge;
 }
 
-export type PatchType = 'template' | 'baseline';
+export type PatchType = 'template' | 'record' | 'status';
 
 /** Registers the metrics and the default process metrics on `registry`; call once per registry. */
 export function createMetrics(registry: Registry = new Registry()): Metrics {
@@ -47,7 +52,7 @@ export function createMetrics(registry: Registry = new Registry()): Metrics {
     }),
     patchesTotal: new Counter({
       name: 'confighash_patches_total',
-      help: 'Patches applied to workloads, by kind and type (template rolls pods, baseline does not).',
+      help: 'Writes by the controller: template (a pod template: rolls the pods), record (a WorkloadRecord), status (an AppConfig status).',
       labelNames: ['kind', 'type'] as const,
       registers,
     }),
@@ -72,6 +77,12 @@ export function createMetrics(registry: Registry = new Registry()): Metrics {
       name: 'confighash_watch_events_total',
       help: 'Watch events received, by resource and event type.',
       labelNames: ['resource', 'type'] as const,
+      registers,
+    }),
+    watchHandlerErrorsTotal: new Counter({
+      name: 'confighash_watch_handler_errors_total',
+      help: 'Watch events whose handler failed; the collection is listed again.',
+      labelNames: ['resource'] as const,
       registers,
     }),
     leader: new Gauge({

@@ -1,7 +1,8 @@
 import { coversWorkload, listedSources } from '../core/coverage.ts';
 import type { SourceId, WorkloadFacts } from '../core/types.ts';
 import type { ChangeListener } from '../k8s/cluster-watcher.ts';
-import type { FactStore, ObservedAppConfig } from '../k8s/fact-store.ts';
+import { workloadId, type FactStore, type ObservedAppConfig } from '../k8s/fact-store.ts';
+import type { ObservedRecord } from '../k8s/projections.ts';
 import type { CoverageLookup } from './coverage-lookup.ts';
 import type { WorkKey } from './work-key.ts';
 
@@ -52,6 +53,15 @@ export class ChangeRouter implements ChangeListener {
       for (const workload of this.#coverage.workloadsCoveredBy(appConfig)) affected.set(`${workload.kind}/${workload.name}`, workload);
     }
     for (const workload of affected.values()) this.#workload(workload);
+  }
+
+  /** A record changed or vanished behind our back (edited, deleted): the workload decides again. */
+  recordChanged(previous: ObservedRecord | undefined, current: ObservedRecord | undefined): void {
+    const record = current ?? previous;
+    if (!record) return;
+    const { kind, name, uid } = record.spec.workload;
+    const workload = this.#store.workload(record.namespace, workloadId(kind, name));
+    if (workload?.uid === uid) this.#workload(workload);
   }
 
   /**

@@ -2,7 +2,7 @@ import { coversWorkload, sourcesForWorkload } from '../core/coverage.ts';
 import { parseSourceId } from '../core/references.ts';
 import { specProblems } from '../core/validate-spec.ts';
 import { workloadChecksum } from '../core/checksum.ts';
-import type { ScopedSource, SourceId, WorkloadFacts } from '../core/types.ts';
+import type { CountedSource, SourceId, WorkloadFacts } from '../core/types.ts';
 import type { FactStore, ObservedAppConfig } from '../k8s/fact-store.ts';
 
 /**
@@ -10,7 +10,13 @@ import type { FactStore, ObservedAppConfig } from '../k8s/fact-store.ts';
  * listed in `missing`), or `uncovered` when no valid AppConfig covers it.
  */
 export type DesiredChecksum =
-  | { readonly kind: 'covered'; readonly checksum: string; readonly sources: readonly SourceId[]; readonly missing: readonly SourceId[] }
+  | {
+      readonly kind: 'covered';
+      readonly checksum: string;
+      /** The sources that count, with their scopes, digests and change stamps. */
+      readonly sources: readonly CountedSource[];
+      readonly missing: readonly SourceId[];
+    }
   | { readonly kind: 'uncovered' };
 
 /**
@@ -54,13 +60,13 @@ export class CoverageLookup {
     if (covering.length === 0) return { kind: 'uncovered' };
     const wanted = sourcesForWorkload(covering.map((ac) => ac.spec), workload);
     if (wanted.size === 0) return { kind: 'uncovered' };
-    const scoped: ScopedSource[] = [];
+    const sources: CountedSource[] = [];
     const missing: SourceId[] = [];
     for (const [id, scope] of wanted) {
       const digest = this.#store.source(workload.namespace, id);
       if (digest === undefined) missing.push(id);
-      scoped.push({ ...parseSourceId(id), scope, digest });
+      sources.push({ ...parseSourceId(id), scope, digest, changedAt: this.#store.sourceChangedAt(workload.namespace, id) });
     }
-    return { kind: 'covered', checksum: workloadChecksum(scoped, hmacKeyId), sources: [...wanted.keys()], missing };
+    return { kind: 'covered', checksum: workloadChecksum(sources, hmacKeyId), sources, missing };
   }
 }

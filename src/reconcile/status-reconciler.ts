@@ -7,18 +7,16 @@ import { parseSourceId } from '../core/references.ts';
 import { buildStatus, READY_CONDITION, statusChanged } from '../core/status.ts';
 import type { WorkloadFacts } from '../core/types.ts';
 import type { EventRecorder } from '../k8s/event-recorder.ts';
-import type { FactStore, ObservedAppConfig } from '../k8s/fact-store.ts';
+import type { FactStore } from '../k8s/fact-store.ts';
 import { writeAppConfigStatus } from '../k8s/status-writer.ts';
 import type { CoverageLookup } from './coverage-lookup.ts';
-import type { RolloutLog } from './rollout-log.ts';
-import { appConfigSubject } from './workload-reconciler.ts';
+import { appConfigSubject } from './appconfig-subject.ts';
 
 export interface StatusReconcilerDeps {
   store: FactStore;
   coverage: CoverageLookup;
   customObjects: CustomObjectsApi;
   events: EventRecorder;
-  rollouts: RolloutLog;
   logger: Logger;
   hmacKeyId: string;
   now: () => Date;
@@ -33,7 +31,7 @@ const WARNING_REASONS = new Set(['InvalidSpec', 'MissingReference']);
  * the workloads it covers and where each stands, and the Ready condition. Writes only
  * when something changed, so a steady state costs no API call.
  */
-export async function reconcileStatus(deps: StatusReconcilerDeps, namespace: string, name: string): Promise<void> {
+export async function reconcileStatus(deps: StatusReconcilerDeps, namespace: string, name: string, signal: AbortSignal): Promise<void> {
   const appConfig = deps.store.appConfig(namespace, name);
   if (!appConfig) return;
   const problems = deps.coverage.problemsOf(appConfig);
@@ -42,11 +40,11 @@ export async function reconcileStatus(deps: StatusReconcilerDeps, namespace: str
     const digest = deps.store.source(namespace, id);
     return digest ? { kind, name: sourceName, checksum: sourceChecksum(kind, sourceName, digest, deps.hmacKeyId) } : { kind, name: sourceName };
   });
-  const targets = problems.length > 0 ? [] : deps.coverage.workloadsCoveredBy(appConfig).map((w) => targetStatus(deps, appConfig, w));
+  const targets = problems.length > 0 ? [] : deps.coverage.workloadsCoveredBy(appConfig).map((w) => targetStatus(deps, w));
   const next = buildStatus({ generation: appConfig.generation, previous: appConfig.status, now: deps.now().toISOString(), specProblems: problems, sources, targets });
   if (!statusChanged(appConfig.status, next)) return;
 
-  await writeAppConfigStatus(deps.customObjects, namespace, name, next);
+  await writeAppConfigStatus(deps.customObjects, namespace, name, next, signal);
   deps.onWrite?.();
   // Remember what was written so a second reconcile before the watch event writes nothing,
   // unless the watch has meanwhile brought a newer AppConfig.
@@ -60,17 +58,18 @@ export async function reconcileStatus(deps: StatusReconcilerDeps, namespace: str
   }
 }
 
-function targetStatus(deps: StatusReconcilerDeps, appConfig: ObservedAppConfig, workload: WorkloadFacts): TargetStatus {
+function targetStatus(deps: StatusReconcilerDeps, workload: WorkloadFacts): TargetStatus {
   const desired = deps.coverage.desiredChecksum(workload, deps.hmacKeyId);
-  const previous = appConfig.status?.targets?.find((t) => t.kind === workload.kind && t.name === workload.name);
-  const lastRolloutTime = deps.rollouts.lastRollout(workload.namespace, workload.kind, workload.name) ?? previous?.lastRolloutTime;
+  const record = deps.store.record(workload.namespace, workload.uid)?.spec;
+  const lastRolloutTime = record?.lastRollout?.time;
   const base = { kind: workload.kind, name: workload.name, ...(lastRolloutTime ? { lastRolloutTime } : {}) };
-  const recorded = workload.templateChecksum ?? workload.baseline;
+  const recorded = record?.checksum ?? workload.templateChecksum;
   if (desired.kind === 'uncovered') return { ...base, ...(recorded ? { checksum: recorded } : {}), reason: 'NotCovered' };
+  // InSync only when the pod template really carries the checksum of the content as it is now.
   const reason =
     workload.templateChecksum === desired.checksum
       ? 'InSync'
-      : workload.baseline === desired.checksum
+      : record?.checksum === desired.checksum
         ? 'Baselined'
         : desired.missing.length > 0
           ? 'MissingReference'

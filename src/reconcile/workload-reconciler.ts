@@ -1,19 +1,20 @@
-import type { AppsV1Api } from '@kubernetes/client-node';
+import type { AppsV1Api, CustomObjectsApi } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
-import { API_GROUP, API_VERSION, APPCONFIG_KIND, type WorkloadKind } from '../api/constants.ts';
-import { sourceChecksum } from '../core/checksum.ts';
+import type { WorkloadKind } from '../api/constants.ts';
 import { decide, type Decision } from '../core/decide.ts';
-import { parseSourceId } from '../core/references.ts';
-import type { SourceId, WorkloadFacts } from '../core/types.ts';
+import { describeChange } from '../core/record.ts';
+import type { WorkloadFacts } from '../core/types.ts';
 import type { EventRecorder, EventSubject } from '../k8s/event-recorder.ts';
 import { workloadId, type FactStore, type ObservedAppConfig } from '../k8s/fact-store.ts';
+import { workloadFacts } from '../k8s/projections.ts';
+import { writeWorkloadRecord } from '../k8s/record-writer.ts';
 import { patchWorkload } from '../k8s/workload-writer.ts';
+import { appConfigSubject } from './appconfig-subject.ts';
 import type { CoverageLookup } from './coverage-lookup.ts';
-import type { RolloutLog } from './rollout-log.ts';
 
 /** What the workload reconciler reports, for metrics. */
 export interface WorkloadReconcileObserver {
-  patched(kind: WorkloadKind, type: 'template' | 'baseline'): void;
+  patched(kind: WorkloadKind, type: 'template' | 'record'): void;
   rolled(kind: WorkloadKind, reason: string): void;
 }
 
@@ -21,8 +22,8 @@ export interface WorkloadReconcilerDeps {
   store: FactStore;
   coverage: CoverageLookup;
   apps: AppsV1Api;
+  customObjects: CustomObjectsApi;
   events: EventRecorder;
-  rollouts: RolloutLog;
   observer: WorkloadReconcileObserver;
   logger: Logger;
   hmacKeyId: string;
@@ -33,44 +34,55 @@ export interface WorkloadReconcilerDeps {
 }
 
 /**
- * Brings one workload's checksum annotation in line with the content of its sources, from
- * the facts as they are now (level-based: the event that queued it does not matter).
- * Running it twice writes nothing the second time.
+ * Brings one workload in line with the content of its sources, from the facts as they are
+ * now (level-based: the event that queued it does not matter). Running it twice writes
+ * nothing the second time: each write's response goes straight back into the store, so
+ * the next decision never rests on facts older than this one's own writes.
  */
-export async function reconcileWorkload(deps: WorkloadReconcilerDeps, namespace: string, kind: WorkloadKind, name: string): Promise<Decision | undefined> {
+export async function reconcileWorkload(
+  deps: WorkloadReconcilerDeps,
+  namespace: string,
+  kind: WorkloadKind,
+  name: string,
+  signal: AbortSignal,
+): Promise<Decision | undefined> {
   const workload = deps.store.workload(namespace, workloadId(kind, name));
   if (!workload) return undefined;
   const desired = deps.coverage.desiredChecksum(workload, deps.hmacKeyId);
   if (desired.kind === 'uncovered') return undefined;
+  const existing = deps.store.record(namespace, workload.uid);
   const decision = decide({
-    desired: desired.checksum,
     workload,
+    record: existing?.spec,
+    desired: desired.checksum,
+    sources: desired.sources,
     currentKeyId: deps.hmacKeyId,
     rollOnAdoption: deps.rollOnAdoption,
-    missing: desired.missing,
+    now: deps.now().toISOString(),
   });
   // Missing references are reported on the AppConfigs (status + Event).
   if (desired.missing.length > 0) refreshCovering(deps, workload);
-  const sourceChecksums = currentSourceChecksums(deps, namespace, desired.sources);
-  const seenBefore = deps.rollouts.sourcesSeen(namespace, kind, name);
   const log = deps.logger.child({ workload: `${kind}/${namespace}/${name}` });
   if (decision.kind === 'noop') {
-    deps.rollouts.rememberSources(namespace, kind, name, sourceChecksums);
     log.debug({ reason: decision.reason }, decision.message);
     return decision;
   }
 
-  await patchWorkload(deps.apps, kind, namespace, name, decision.ops);
-  deps.rollouts.rememberSources(namespace, kind, name, sourceChecksums);
-  deps.observer.patched(kind, decision.kind === 'roll' ? 'template' : 'baseline');
-  log.info({ decision: decision.kind, reason: decision.reason, checksum: decision.checksum }, decision.message);
-  const covering = deps.coverage.coveringAppConfigs(workload);
+  // The template first: a crash between the two writes then leaves a template that carries
+  // the checksum, which the next decision records without rolling again.
   if (decision.kind === 'roll') {
+    const patched = await patchWorkload(deps.apps, kind, namespace, name, decision.ops, signal);
+    deps.store.setWorkload(workloadFacts(kind, patched), 'write');
+    deps.observer.patched(kind, 'template');
     deps.observer.rolled(kind, decision.reason);
-    deps.rollouts.record(namespace, kind, name, deps.now().toISOString());
-    const changed = changedSources(sourceChecksums, seenBefore ?? recordedInStatus(covering));
-    await recordRolloutEvents(deps, workload, covering, changed, decision);
   }
+  const stored = await writeWorkloadRecord(deps.customObjects, namespace, existing, decision.record, signal);
+  deps.store.setRecord(stored);
+  deps.observer.patched(kind, 'record');
+  log.info({ decision: decision.kind, reason: decision.reason, checksum: decision.checksum }, decision.message);
+
+  const covering = deps.coverage.coveringAppConfigs(workload);
+  if (decision.kind === 'roll') await recordRolloutEvents(deps, workload, covering, decision);
   for (const appConfig of covering) deps.refreshStatus(namespace, appConfig.name);
   return decision;
 }
@@ -83,10 +95,9 @@ async function recordRolloutEvents(
   deps: WorkloadReconcilerDeps,
   workload: WorkloadFacts,
   covering: readonly ObservedAppConfig[],
-  changed: readonly string[],
   decision: Extract<Decision, { kind: 'roll' }>,
 ): Promise<void> {
-  const what = changed.length > 0 ? `${changed.join(', ')} changed` : 'content changed';
+  const what = decision.changes.length > 0 ? `${decision.changes.map(describeChange).join(', ')} changed` : 'content changed';
   const regarding: EventSubject = { apiVersion: 'apps/v1', kind: workload.kind, namespace: workload.namespace, name: workload.name, uid: workload.uid };
   const note =
     decision.reason === 'RolledOnAdoption'
@@ -103,36 +114,4 @@ async function recordRolloutEvents(
       note: `${workload.kind} ${workload.name} rolled: ${what}`,
     });
   }
-}
-
-function currentSourceChecksums(deps: WorkloadReconcilerDeps, namespace: string, sources: readonly SourceId[]): Map<SourceId, string> {
-  const checksums = new Map<SourceId, string>();
-  for (const id of sources) {
-    const digest = deps.store.source(namespace, id);
-    const { kind, name } = parseSourceId(id);
-    if (digest) checksums.set(id, sourceChecksum(kind, name, digest, deps.hmacKeyId));
-  }
-  return checksums;
-}
-
-/** After a restart the controller has not seen the sources before: the AppConfig status remembers. */
-function recordedInStatus(covering: readonly ObservedAppConfig[]): Map<string, string | undefined> {
-  const recorded = new Map<string, string | undefined>();
-  for (const appConfig of covering) {
-    for (const s of appConfig.status?.sources ?? []) recorded.set(`${s.kind}/${s.name}`, s.checksum);
-  }
-  return recorded;
-}
-
-/** "ConfigMap web-config" for each source whose checksum moved. Names only, never values. */
-function changedSources(current: ReadonlyMap<SourceId, string>, before: ReadonlyMap<string, string | undefined>): string[] {
-  return [...current].flatMap(([id, checksum]) => {
-    if (!before.has(id) || before.get(id) === checksum) return [];
-    const { kind, name } = parseSourceId(id);
-    return [`${kind} ${name}`];
-  });
-}
-
-export function appConfigSubject(appConfig: ObservedAppConfig): EventSubject {
-  return { apiVersion: `${API_GROUP}/${API_VERSION}`, kind: APPCONFIG_KIND, namespace: appConfig.namespace, name: appConfig.name, uid: appConfig.uid };
 }

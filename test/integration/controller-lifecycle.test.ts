@@ -36,7 +36,7 @@ describe('adoption, restarts and failover', () => {
   it('adopts a workload without rolling it, then rolls once on the first real change', async () => {
     await withControllerScene(async ({ namespace, apps, apply }) => {
       await apply(...manifests);
-      const baseline = await waitForAdoption(apps, namespace, 'Deployment', 'web');
+      const baseline = await waitForAdoption(namespace, 'Deployment', 'web');
       const adopted = await annotationsOf(apps, namespace, 'Deployment', 'web');
       assert.equal(adopted.baseline, baseline, 'the baseline is a workload annotation');
       assert.equal(adopted.checksum, undefined, 'the pod template is untouched');
@@ -51,7 +51,7 @@ describe('adoption, restarts and failover', () => {
   it('makes no PATCH and no rollout when the controller restarts with nothing changed', async () => {
     await withControllerScene(async ({ namespace, apps, apply, stopController, startController: start }) => {
       await apply(...manifests);
-      await waitForAdoption(apps, namespace, 'Deployment', 'web');
+      await waitForAdoption(namespace, 'Deployment', 'web');
       await kubectl(['-n', namespace, 'patch', 'configmap', 'web-config', '--type=merge', '-p', '{"data":{"LOG_LEVEL":"warn"}}']);
       await waitFor(async () => (await annotationsOf(apps, namespace, 'Deployment', 'web')).checksum, { description: 'a checksum' });
       const before = await settledReplicaSetCount(namespace, 'web');
@@ -67,7 +67,7 @@ describe('adoption, restarts and failover', () => {
   it('rolls exactly once for a change made while the controller was stopped', async () => {
     await withControllerScene(async ({ namespace, apps, apply, stopController, startController: start }) => {
       await apply(...manifests);
-      await waitForAdoption(apps, namespace, 'Deployment', 'web');
+      await waitForAdoption(namespace, 'Deployment', 'web');
       assert.equal(await settledReplicaSetCount(namespace, 'web'), 1);
 
       await stopController();
@@ -86,7 +86,7 @@ describe('adoption, restarts and failover', () => {
     await withControllerScene(
       async ({ namespace, apps, apply, stopController }) => {
         await apply(...manifests);
-        await waitForAdoption(apps, namespace, 'Deployment', 'web');
+        await waitForAdoption(namespace, 'Deployment', 'web');
         const standby = await startController({ kubeconfig, args: ['--namespace', namespace, '--debounce', '0', ...election] });
         try {
           assert.equal(await standby.metricValue('confighash_leader'), 0, 'the second replica waits');

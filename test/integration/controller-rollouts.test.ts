@@ -39,7 +39,7 @@ describe('rollouts on ConfigMap changes', () => {
         workloadConsuming('Deployment', 'bystander', { configMapEnvFrom: ['other-config'] }),
         appConfigManifest('web', { configMaps: [{ name: 'web-config' }] }),
       );
-      for (const name of ['web', 'worker']) await waitForAdoption(apps, namespace, 'Deployment', name);
+      for (const name of ['web', 'worker']) await waitForAdoption(namespace, 'Deployment', name);
       for (const name of ['web', 'worker', 'bystander']) assert.equal(await settledReplicaSetCount(namespace, name), 1, `${name} before the edit`);
 
       await kubectl(['-n', namespace, 'patch', 'configmap', 'web-config', '--type=merge', '-p', '{"data":{"LOG_LEVEL":"debug"}}']);
@@ -53,14 +53,14 @@ describe('rollouts on ConfigMap changes', () => {
   });
 
   it('does not roll when only labels or annotations of the ConfigMap change, nor on a delete and re-create with the same content, nor on a re-apply', async () => {
-    await withControllerScene(async ({ namespace, apps, apply, controller }) => {
+    await withControllerScene(async ({ namespace, apply, controller }) => {
       const manifests = [
         configMapManifest('web-config', { LOG_LEVEL: 'info' }),
         workloadConsuming('Deployment', 'web', { configMapEnvFrom: ['web-config'] }),
         appConfigManifest('web', { configMaps: [{ name: 'web-config' }] }),
       ];
       await apply(...manifests);
-      await waitForAdoption(apps, namespace, 'Deployment', 'web');
+      await waitForAdoption(namespace, 'Deployment', 'web');
       assert.equal(await settledReplicaSetCount(namespace, 'web'), 1);
       const patchesBefore = await controller().metricValue('confighash_patches_total', { kind: 'Deployment' });
 
@@ -89,7 +89,7 @@ describe('rollouts on ConfigMap changes', () => {
           workloadConsuming('Deployment', 'web', { configMapEnvFrom: ['burst-config'] }),
           appConfigManifest('web', { configMaps: [{ name: 'burst-config' }] }),
         );
-        await waitForAdoption(apps, namespace, 'Deployment', 'web');
+        await waitForAdoption(namespace, 'Deployment', 'web');
         assert.equal(await settledReplicaSetCount(namespace, 'web'), 1);
 
         // Twenty content edits straight through the API: well inside the 5 s window.
@@ -114,7 +114,7 @@ describe('rollouts on ConfigMap changes', () => {
         workloadConsuming('Deployment', 'web', { configMapKeys: [{ name: 'web-config', key: 'USED' }] }),
         appConfigManifest('web', { configMaps: [{ name: 'web-config' }] }),
       );
-      await waitForAdoption(apps, namespace, 'Deployment', 'web');
+      await waitForAdoption(namespace, 'Deployment', 'web');
       const adopted = await annotationsOf(apps, namespace, 'Deployment', 'web');
       await kubectl(['-n', namespace, 'patch', 'configmap', 'web-config', '--type=merge', '-p', '{"data":{"UNUSED":"y"}}']);
       assert.equal(await settledReplicaSetCount(namespace, 'web'), 1, 'an unconsumed key rolls nothing');
@@ -135,7 +135,7 @@ describe('rollouts on ConfigMap changes', () => {
           workloadConsuming(kind, 'bystander', {}),
           appConfigManifest('app', { configMaps: [{ name: 'app-config' }] }),
         );
-        await waitForAdoption(apps, namespace, kind, 'app');
+        await waitForAdoption(namespace, kind, 'app');
         assert.equal(await settledControllerRevisionCount(namespace, kind, 'app'), 1);
 
         await kubectl(['-n', namespace, 'patch', 'configmap', 'app-config', '--type=merge', '-p', '{"data":{"MODE":"b"}}']);

@@ -26,7 +26,7 @@ describe('secrets, missing references and AppConfig specs', () => {
         workloadConsuming('Deployment', 'api', { secretKeys: [{ name: 'db', key: 'password' }] }),
         appConfigManifest('api', { secrets: [{ name: 'db' }] }),
       );
-      await waitForAdoption(apps, namespace, 'Deployment', 'api');
+      await waitForAdoption(namespace, 'Deployment', 'api');
       await kubectl(['-n', namespace, 'patch', 'secret', 'db', '--type=merge', '-p', JSON.stringify({ stringData: { password: secondValue } })]);
       const checksum = await waitFor(async () => (await annotationsOf(apps, namespace, 'Deployment', 'api')).checksum, { description: 'the checksum' });
       assert.match(checksum, /^v1\.[0-9a-f]{8}\.[0-9a-f]{64}$/, 'a Secret checksum names its HMAC key');
@@ -59,7 +59,7 @@ describe('secrets, missing references and AppConfig specs', () => {
         async () => (await kubectl(['-n', namespace, 'get', 'events.events.k8s.io', '--field-selector', 'reason=MissingReference', '-o', 'name'])).stdout.trim(),
         { description: 'a MissingReference Event' },
       );
-      await waitForAdoption(apps, namespace, 'Deployment', 'web');
+      await waitForAdoption(namespace, 'Deployment', 'web');
       assert.equal(await settledReplicaSetCount(namespace, 'web'), 1, 'nothing rolls while it is missing');
 
       await apply(configMapManifest('flags', { NEW_UI: 'on' }));
@@ -78,7 +78,7 @@ describe('secrets, missing references and AppConfig specs', () => {
         appConfigManifest('platform', { configMaps: [{ name: 'common' }] }),
         appConfigManifest('web', { configMaps: [{ name: 'web-only' }], workloads: { names: [{ kind: 'Deployment', name: 'web' }] } }),
       );
-      await waitForAdoption(apps, namespace, 'Deployment', 'web');
+      await waitForAdoption(namespace, 'Deployment', 'web');
       for (const [name, patch] of [['common', '{"data":{"REGION":"us"}}'], ['web-only', '{"data":{"THEME":"light"}}']] as const) {
         const before = await settledReplicaSetCount(namespace, 'web');
         await kubectl(['-n', namespace, 'patch', 'configmap', name, '--type=merge', '-p', patch]);
@@ -131,7 +131,7 @@ describe('secrets, missing references and AppConfig specs', () => {
         { description: 'an InvalidSpec Event' },
       );
       await waitForReadyCondition(kubeConfig, namespace, 'web', 'Ready');
-      await waitForAdoption(apps, namespace, 'Deployment', 'web');
+      await waitForAdoption(namespace, 'Deployment', 'web');
       await kubectl(['-n', namespace, 'patch', 'configmap', 'web-config', '--type=merge', '-p', '{"data":{"A":"2"}}']);
       await waitFor(async () => (await annotationsOf(apps, namespace, 'Deployment', 'web')).checksum, { description: 'the valid AppConfig still rolls' });
       assert.equal(await settledReplicaSetCount(namespace, 'web'), 2);

@@ -1,10 +1,11 @@
 import { AppsV1Api, CoreV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
 import type { AppConfig } from '../../src/api/appconfig.ts';
-import { API_GROUP, API_VERSION, APPCONFIG_PLURAL, BASELINE_ANNOTATION, CHECKSUM_ANNOTATION, type WorkloadKind } from '../../src/api/constants.ts';
+import { API_GROUP, API_VERSION, APPCONFIG_PLURAL, CHECKSUM_ANNOTATION, type WorkloadKind } from '../../src/api/constants.ts';
 import { adminKubeConfig, kubectl } from './cluster.ts';
 import { installControllerAccess } from './controller-access.ts';
 import { startController, type ControllerProcess } from './controller-process.ts';
 import { withTestNamespace } from './namespace.ts';
+import { workloadRecord } from './records.ts';
 import { waitFor } from './wait.ts';
 
 let controllerKubeconfig: Promise<string> | undefined;
@@ -85,11 +86,13 @@ export async function withControllerScene<T>(fn: (scene: ControllerScene) => Pro
 }
 
 export interface WorkloadAnnotations {
+  /** The pod-template checksum annotation. */
   checksum?: string;
+  /** The WorkloadRecord's checksum, when it is recorded without being in the template (placement Baseline). */
   baseline?: string;
 }
 
-/** The pod-template checksum and the workload's baseline annotation, as stored now. */
+/** The pod-template checksum, and the checksum confighash recorded without rolling (if any), as stored now. */
 export async function annotationsOf(apps: AppsV1Api, namespace: string, kind: WorkloadKind, name: string): Promise<WorkloadAnnotations> {
   const object =
     kind === 'Deployment'
@@ -98,19 +101,17 @@ export async function annotationsOf(apps: AppsV1Api, namespace: string, kind: Wo
         ? await apps.readNamespacedStatefulSet({ namespace, name })
         : await apps.readNamespacedDaemonSet({ namespace, name });
   const checksum = object.spec?.template.metadata?.annotations?.[CHECKSUM_ANNOTATION];
-  const baseline = object.metadata?.annotations?.[BASELINE_ANNOTATION];
+  const record = await workloadRecord(namespace, kind, name);
+  const baseline = record?.placement === 'Baseline' ? record.checksum : undefined;
   return { ...(checksum ? { checksum } : {}), ...(baseline ? { baseline } : {}) };
 }
 
-/** Waits until confighash has adopted the workload (baseline or checksum recorded) and returns what it recorded. */
-export function waitForAdoption(apps: AppsV1Api, namespace: string, kind: WorkloadKind, name: string): Promise<string> {
-  return waitFor(
-    async () => {
-      const a = await annotationsOf(apps, namespace, kind, name);
-      return a.checksum ?? a.baseline;
-    },
-    { description: `confighash to adopt ${kind} ${namespace}/${name}`, timeoutMs: 30_000 },
-  );
+/** Waits until confighash has a WorkloadRecord for the workload, and returns the recorded checksum. */
+export function waitForAdoption(namespace: string, kind: WorkloadKind, name: string): Promise<string> {
+  return waitFor(async () => (await workloadRecord(namespace, kind, name))?.checksum ?? false, {
+    description: `confighash to record ${kind} ${namespace}/${name}`,
+    timeoutMs: 30_000,
+  });
 }
 
 /** Waits until the pod template carries `expected` as its checksum. */

@@ -1,7 +1,8 @@
 import { AppsV1Api } from '@kubernetes/client-node';
-import { BASELINE_ANNOTATION, CHECKSUM_ANNOTATION } from '../../src/api/constants.ts';
+import { CHECKSUM_ANNOTATION } from '../../src/api/constants.ts';
 import { SAMPLE_APP_DIR, kustomizeBuildInNamespace, parseManifests, toYaml, type Manifest } from '../../scripts/lib/kustomize.ts';
 import { adminKubeConfig, testCluster } from './cluster.ts';
+import { workloadRecord } from './records.ts';
 import { waitFor } from './wait.ts';
 
 /** The names in kustomize/overlays/sample/app. */
@@ -33,7 +34,7 @@ export { toYaml };
 export interface SampleAnnotations {
   /** spec.template.metadata.annotations[confighash.dev/checksum] */
   checksum?: string;
-  /** metadata.annotations[confighash.dev/baseline] */
+  /** The WorkloadRecord's checksum when the template does not carry it (placement Baseline). */
   baseline?: string;
   /** metadata.annotations[deployment.kubernetes.io/revision] */
   revision?: string;
@@ -44,17 +45,18 @@ export async function sampleAnnotations(namespace: string): Promise<SampleAnnota
   const d = await apps.readNamespacedDeployment({ namespace, name: SAMPLE.deployment });
   const metadata = d.metadata?.annotations ?? {};
   const template = d.spec?.template.metadata?.annotations ?? {};
+  const record = await workloadRecord(namespace, 'Deployment', SAMPLE.deployment);
   return {
     ...(template[CHECKSUM_ANNOTATION] !== undefined ? { checksum: template[CHECKSUM_ANNOTATION] } : {}),
-    ...(metadata[BASELINE_ANNOTATION] !== undefined ? { baseline: metadata[BASELINE_ANNOTATION] } : {}),
+    ...(record?.placement === 'Baseline' ? { baseline: record.checksum } : {}),
     ...(metadata['deployment.kubernetes.io/revision'] !== undefined ? { revision: metadata['deployment.kubernetes.io/revision'] } : {}),
   };
 }
 
-/** Waits until the controller has adopted the sample Deployment, and returns its baseline. */
+/** Waits until the controller has recorded the sample Deployment, and returns the recorded checksum. */
 export function waitForAdoption(namespace: string, timeoutMs = 30_000): Promise<string> {
-  return waitFor(async () => (await sampleAnnotations(namespace)).baseline ?? false, {
-    description: `confighash to record a baseline on Deployment ${namespace}/${SAMPLE.deployment}`,
+  return waitFor(async () => (await workloadRecord(namespace, 'Deployment', SAMPLE.deployment))?.checksum ?? false, {
+    description: `confighash to record Deployment ${namespace}/${SAMPLE.deployment}`,
     timeoutMs,
   });
 }

@@ -2,8 +2,7 @@ import { isDeepStrictEqual } from 'node:util';
 import type { V1Deployment } from '@kubernetes/client-node';
 import jsonPatch from 'fast-json-patch';
 import type { Operation } from 'fast-json-patch';
-import { BASELINE_ANNOTATION, CHECKSUM_ANNOTATION } from '../../../src/api/constants.ts';
-import { referencedSources } from '../../../src/core/references.ts';
+import { workloadFacts as projectWorkload } from '../../../src/k8s/projections.ts';
 import type { WorkloadFacts } from '../../../src/core/types.ts';
 
 /** Facts for a Deployment "shop/web"; override what a test is about. */
@@ -18,7 +17,7 @@ export function workloadFacts(overrides: Partial<WorkloadFacts> = {}): WorkloadF
     references: new Map(),
     templateHasAnnotations: true,
     templateHasMetadata: true,
-    hasAnnotations: true,
+    templateDigest: 'template-1',
     ...overrides,
   };
 }
@@ -78,22 +77,7 @@ export function deployment(shape: DeploymentShape = {}): V1Deployment {
 
 /** What the reconcile layer reads off a Deployment, so tests can patch, re-read and decide again. */
 export function factsOf(object: V1Deployment): WorkloadFacts {
-  const templateMetadata = object.spec?.template.metadata;
-  return {
-    kind: 'Deployment',
-    namespace: object.metadata?.namespace ?? '',
-    name: object.metadata?.name ?? '',
-    uid: object.metadata?.uid ?? '',
-    generation: object.metadata?.generation ?? 0,
-    resourceVersion: object.metadata?.resourceVersion,
-    labels: object.metadata?.labels ?? {},
-    references: referencedSources(object.spec?.template.spec),
-    templateChecksum: templateMetadata?.annotations?.[CHECKSUM_ANNOTATION],
-    baseline: object.metadata?.annotations?.[BASELINE_ANNOTATION],
-    templateHasAnnotations: templateMetadata?.annotations !== undefined,
-    templateHasMetadata: templateMetadata !== undefined,
-    hasAnnotations: object.metadata?.annotations !== undefined,
-  };
+  return projectWorkload('Deployment', object);
 }
 
 /**

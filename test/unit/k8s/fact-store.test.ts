@@ -3,19 +3,21 @@ import { describe, it } from 'node:test';
 import { FactStore } from '../../../src/k8s/fact-store.ts';
 import { workloadFacts } from '../../../src/k8s/projections.ts';
 
-function deployment(name: string, configMaps: string[], namespace = 'shop') {
+function deployment(name: string, configMaps: string[], namespace = 'shop', { image = 'app:1', resourceVersion = '10' } = {}) {
   return workloadFacts('Deployment', {
-    metadata: { name, namespace, uid: `uid-${name}`, generation: 1 },
-    spec: { template: { spec: { containers: [{ name: 'app', envFrom: configMaps.map((cm) => ({ configMapRef: { name: cm } })) }] } } },
+    metadata: { name, namespace, uid: `uid-${name}`, generation: 1, resourceVersion },
+    spec: { template: { spec: { containers: [{ name: 'app', image, envFrom: configMaps.map((cm) => ({ configMapRef: { name: cm } })) }] } } },
   });
 }
+
+const digest = (value: string) => ({ data: { A: value }, binaryData: {} });
 
 describe('FactStore', () => {
   it('finds the workloads referencing a ConfigMap through its reverse index, per namespace', () => {
     const store = new FactStore();
-    store.setWorkload(deployment('web', ['web-config', 'shared']));
-    store.setWorkload(deployment('worker', ['shared']));
-    store.setWorkload(deployment('web', ['shared'], 'other'));
+    store.setWorkload(deployment('web', ['web-config', 'shared']), 'list');
+    store.setWorkload(deployment('worker', ['shared']), 'list');
+    store.setWorkload(deployment('web', ['shared'], 'other'), 'list');
     assert.deepEqual(store.workloadsReferencing('shop', 'ConfigMap/shared').map((w) => w.name).sort(), ['web', 'worker']);
     assert.deepEqual(store.workloadsReferencing('shop', 'ConfigMap/web-config').map((w) => w.name), ['web']);
     assert.deepEqual(store.workloadsReferencing('other', 'ConfigMap/web-config'), []);
@@ -23,12 +25,12 @@ describe('FactStore', () => {
 
   it('updates the reverse index when a workload stops referencing a ConfigMap or is deleted', () => {
     const store = new FactStore();
-    store.setWorkload(deployment('web', ['a', 'b']));
-    store.setWorkload(deployment('web', ['b']));
+    store.setWorkload(deployment('web', ['a', 'b']), 'list');
+    store.setWorkload(deployment('web', ['b']), 'list');
     assert.deepEqual(store.workloadsReferencing('shop', 'ConfigMap/a'), []);
     store.deleteWorkload('shop', 'Deployment/web');
     assert.deepEqual(store.workloadsReferencing('shop', 'ConfigMap/b'), []);
-    assert.deepEqual(store.counts(), { sources: 0, workloads: 0, appConfigs: 0 });
+    assert.deepEqual(store.counts(), { sources: 0, workloads: 0, appConfigs: 0, records: 0, namespaces: 0 });
   });
 
   it('returns the digest a source update replaced, so the caller can tell content changes from metadata edits', () => {
@@ -38,5 +40,52 @@ describe('FactStore', () => {
     assert.equal(store.setSource('shop', 'ConfigMap/a', { data: { A: 'y' }, binaryData: {} }), first);
     assert.deepEqual(store.sourceIds('shop', 'ConfigMap'), ['ConfigMap/a']);
     assert.deepEqual(store.sourceIds('shop', 'Secret'), []);
+  });
+
+  it('stamps content and template changes in the order it observes them, and 0 before the initial sync', () => {
+    const store = new FactStore();
+    store.setSource('shop', 'ConfigMap/a', digest('1'));
+    store.setWorkload(deployment('web', ['a']), 'list');
+    assert.equal(store.sourceChangedAt('shop', 'ConfigMap/a'), 0);
+    assert.equal(store.workload('shop', 'Deployment/web')?.templateChangedAt, undefined);
+    store.markSynced();
+
+    store.setSource('shop', 'ConfigMap/a', digest('2'));
+    const contentStamp = store.sourceChangedAt('shop', 'ConfigMap/a');
+    store.setWorkload(deployment('web', ['a'], 'shop', { image: 'app:2', resourceVersion: '11' }), 'watch');
+    const templateStamp = store.workload('shop', 'Deployment/web')?.templateChangedAt ?? 0;
+    assert.ok(contentStamp > 0 && templateStamp > contentStamp, `content ${contentStamp}, then template ${templateStamp}`);
+
+    store.setSource('shop', 'ConfigMap/a', digest('2'));
+    assert.equal(store.sourceChangedAt('shop', 'ConfigMap/a'), contentStamp, 'same content keeps its stamp');
+    store.setWorkload(deployment('web', ['a'], 'shop', { image: 'app:2', resourceVersion: '12' }), 'watch');
+    assert.equal(store.workload('shop', 'Deployment/web')?.templateChangedAt, templateStamp, 'a status update keeps the template stamp');
+  });
+
+  it('does not stamp a template change found by a relist: its time is unknown', () => {
+    const store = new FactStore();
+    store.setWorkload(deployment('web', ['a']), 'list');
+    store.markSynced();
+    store.setWorkload(deployment('web', ['a'], 'shop', { image: 'app:2', resourceVersion: '20' }), 'list');
+    assert.equal(store.workload('shop', 'Deployment/web')?.templateChangedAt, undefined);
+  });
+
+  it('ignores a watch event older than the response of its own write', () => {
+    const store = new FactStore();
+    store.markSynced();
+    store.setWorkload(deployment('web', ['a'], 'shop', { resourceVersion: '10' }), 'list');
+    store.setWorkload(deployment('web', ['a'], 'shop', { image: 'app:2', resourceVersion: '12' }), 'write');
+    const { current } = store.setWorkload(deployment('web', ['a'], 'shop', { image: 'app:1', resourceVersion: '11' }), 'watch');
+    assert.equal(current.resourceVersion, '12');
+    assert.equal(store.workload('shop', 'Deployment/web')?.resourceVersion, '12');
+  });
+
+  it('forgets a namespace once its last object is gone', () => {
+    const store = new FactStore();
+    store.setSource('gone', 'ConfigMap/a', digest('1'));
+    store.setWorkload(deployment('web', ['a'], 'gone'), 'list');
+    store.deleteSource('gone', 'ConfigMap/a');
+    store.deleteWorkload('gone', 'Deployment/web');
+    assert.deepEqual(store.namespaces(), []);
   });
 });

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { BASELINE_ANNOTATION, CHECKSUM_ANNOTATION } from '../../../src/api/constants.ts';
+import { CHECKSUM_ANNOTATION } from '../../../src/api/constants.ts';
 import { digestConfigMapContent } from '../../../src/core/checksum.ts';
 import { sameDigest, sameWorkloadFacts, workloadFacts } from '../../../src/k8s/projections.ts';
 
-const deployment = (overrides: { resourceVersion?: string; replicas?: number; checksum?: string; baseline?: string } = {}) => ({
+const deployment = (overrides: { resourceVersion?: string; replicas?: number; checksum?: string; image?: string } = {}) => ({
   metadata: {
     name: 'web',
     namespace: 'shop',
@@ -12,23 +12,22 @@ const deployment = (overrides: { resourceVersion?: string; replicas?: number; ch
     generation: 3,
     resourceVersion: overrides.resourceVersion ?? '10',
     labels: { app: 'web' },
-    ...(overrides.baseline ? { annotations: { [BASELINE_ANNOTATION]: overrides.baseline } } : {}),
   },
   spec: {
     replicas: overrides.replicas ?? 1,
     template: {
       metadata: { labels: { app: 'web' }, ...(overrides.checksum ? { annotations: { [CHECKSUM_ANNOTATION]: overrides.checksum } } : {}) },
-      spec: { containers: [{ name: 'app', env: [{ name: 'A', valueFrom: { configMapKeyRef: { name: 'cfg', key: 'A' } } }] }] },
+      spec: { containers: [{ name: 'app', image: overrides.image ?? 'app:1', env: [{ name: 'A', valueFrom: { configMapKeyRef: { name: 'cfg', key: 'A' } } }] }] },
     },
   },
   status: { replicas: 1 },
 });
 
 describe('projections', () => {
-  it('keeps the references, the recorded checksum and baseline of a workload, not its pod template', () => {
-    const facts = workloadFacts('Deployment', deployment({ checksum: 'v1.abc', baseline: 'v1.def' }));
+  it('keeps the references and the checksum of a workload, and a digest of its pod template instead of the template', () => {
+    const facts = workloadFacts('Deployment', deployment({ checksum: 'v1.abc' }));
     assert.equal(facts.templateChecksum, 'v1.abc');
-    assert.equal(facts.baseline, 'v1.def');
+    assert.equal(typeof facts.templateDigest, 'string');
     assert.deepEqual([...facts.references], [['ConfigMap/cfg', { kind: 'keys', keys: ['A'] }]]);
     assert.equal('spec' in facts, false);
   });
@@ -38,6 +37,12 @@ describe('projections', () => {
     const after = workloadFacts('Deployment', deployment({ resourceVersion: '11' }));
     assert.ok(sameWorkloadFacts(before, after));
     assert.ok(!sameWorkloadFacts(before, workloadFacts('Deployment', deployment({ checksum: 'v1.abc' }))));
+  });
+
+  it('gives the same template digest for the same template and another one when the image changes, but not for a scale', () => {
+    const digest = (o: ReturnType<typeof deployment>) => workloadFacts('Deployment', o).templateDigest;
+    assert.equal(digest(deployment()), digest(deployment({ resourceVersion: '99', replicas: 5 })));
+    assert.notEqual(digest(deployment()), digest(deployment({ image: 'app:2' })));
   });
 
   it('compares digests by content, whatever the key order', () => {
