@@ -24,6 +24,8 @@ export interface ControllerOptions {
 }
 
 const DRAIN_TIMEOUT_MS = 20_000;
+/** Events still queued at shutdown get this long; they are information, not state. */
+const EVENT_FLUSH_TIMEOUT_MS = 2_000;
 
 /**
  * The controller: watches feed the fact store, the router turns changes into keys, the
@@ -38,6 +40,7 @@ export class Controller {
   #leading = false;
   #synced = false;
   #watchDone: Promise<void> = Promise.resolve();
+  #events: EventRecorder | undefined;
 
   constructor(options: ControllerOptions) {
     this.#options = options;
@@ -59,6 +62,7 @@ export class Controller {
     const keyId = hmacKeyId(hmac.key);
     const coverage = new CoverageLookup(this.#store);
     const events = new EventRecorder(clients.events, config.identity, logger);
+    this.#events = events;
 
     const workloadDeps: WorkloadReconcilerDeps = {
       store: this.#store, coverage, apps: clients.apps, customObjects: clients.customObjects, events, logger, hmacKeyId: keyId,
@@ -117,6 +121,7 @@ export class Controller {
   /** Drains in-flight reconciles (SIGTERM), then waits for the watches to close. */
   async stop(): Promise<void> {
     await this.#queue?.drain(DRAIN_TIMEOUT_MS);
+    await Promise.race([this.#events?.flushed(), new Promise((resolve) => setTimeout(resolve, EVENT_FLUSH_TIMEOUT_MS).unref())]);
     await this.#watchDone;
   }
 

@@ -122,7 +122,12 @@ export const appConfigStatusSchema: JSONSchemaType<AppConfigStatus> = {
   properties: {
     observedGeneration: { type: 'integer', nullable: true, format: 'int64' },
     sourceCount: { type: 'integer', nullable: true },
-    targetCount: { type: 'integer', nullable: true },
+    targetCount: { type: 'integer', nullable: true, description: 'Every covered workload, listed in targets or not.' },
+    targetsOmitted: {
+      type: 'integer',
+      nullable: true,
+      description: 'Covered workloads left out of targets, which lists at most 100, those needing attention first.',
+    },
     conditions: {
       type: 'array',
       nullable: true,

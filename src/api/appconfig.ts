@@ -68,6 +68,8 @@ export interface AppConfigStatus {
   /** Printer columns: counts kept in status so `kubectl get ac` can show them. */
   sourceCount?: number;
   targetCount?: number;
+  /** Covered workloads not listed in `targets` (the list is capped; those needing attention come first). */
+  targetsOmitted?: number;
 }
 
 export interface AppConfig {

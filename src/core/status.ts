@@ -3,6 +3,15 @@ import { compareCodePoints } from './order.ts';
 
 export const READY_CONDITION = 'Ready';
 
+/**
+ * At most this many targets are listed in status, those that need attention first: a
+ * broad selector over thousands of workloads would otherwise make a status larger than the
+ * apiserver accepts, and its write would fail for ever. `targetCount` counts them all.
+ */
+export const MAX_STATUS_TARGETS = 100;
+
+const SETTLED_TARGET_REASONS = new Set(['InSync', 'Baselined']);
+
 export interface StatusInput {
   /** metadata.generation of the AppConfig these facts were computed for. */
   readonly generation: number;
@@ -18,15 +27,17 @@ export interface StatusInput {
 /** The AppConfig status for these facts: the same facts always give an equal status. */
 export function buildStatus(input: StatusInput): AppConfigStatus {
   const sources = [...input.sources].map(copySource).sort(byKindThenName);
-  const targets = [...input.targets].map(copyTarget).sort(byKindThenName);
+  const targets = [...input.targets].map(copyTarget).sort(byAttentionThenKindThenName);
+  const listed = targets.slice(0, MAX_STATUS_TARGETS);
   const ready = readyCondition(input, sources);
   return {
     observedGeneration: input.generation,
     conditions: [ready],
     sources,
-    targets,
+    targets: listed,
     sourceCount: sources.length,
     targetCount: targets.length,
+    ...(targets.length > listed.length ? { targetsOmitted: targets.length - listed.length } : {}),
   };
 }
 
@@ -72,6 +83,11 @@ function readyCondition(input: StatusInput, sources: readonly SourceStatus[]): C
 
 function count(n: number, noun: string): string {
   return `${n} ${noun}${n === 1 ? '' : 's'}`;
+}
+
+function byAttentionThenKindThenName(a: TargetStatus, b: TargetStatus): number {
+  const settled = (t: TargetStatus): number => (SETTLED_TARGET_REASONS.has(t.reason) ? 1 : 0);
+  return settled(a) - settled(b) || byKindThenName(a, b);
 }
 
 function byKindThenName(a: { kind: string; name: string }, b: { kind: string; name: string }): number {

@@ -46,7 +46,8 @@ export class ChangeRouter implements ChangeListener {
 
   appConfigChanged(previous: ObservedAppConfig | undefined, current: ObservedAppConfig | undefined): void {
     if (current) this.#status(current);
-    else if (previous) this.#coverage.forget(previous);
+    // Deleted, or re-created under the same name: the old one's memoised validation goes.
+    if (previous && previous.uid !== current?.uid) this.#coverage.forget(previous);
     const affected = new Map<string, WorkloadFacts>();
     for (const appConfig of [previous, current]) {
       if (!appConfig) continue;

@@ -54,7 +54,7 @@ export async function reconcileStatus(deps: StatusReconcilerDeps, namespace: str
   const after = next.conditions?.find((c) => c.type === READY_CONDITION);
   if (after && WARNING_REASONS.has(after.reason) && (before?.reason !== after.reason || before.message !== after.message)) {
     deps.logger.warn({ appConfig: `${namespace}/${name}`, reason: after.reason }, after.message);
-    await deps.events.record({ regarding: appConfigSubject(appConfig), type: 'Warning', reason: after.reason, action: 'Validate', note: after.message });
+    deps.events.record({ regarding: appConfigSubject(appConfig), type: 'Warning', reason: after.reason, action: 'Validate', note: after.message });
   }
 }
 

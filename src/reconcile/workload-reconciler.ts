@@ -82,7 +82,7 @@ export async function reconcileWorkload(
   log.info({ decision: decision.kind, reason: decision.reason, checksum: decision.checksum }, decision.message);
 
   const covering = deps.coverage.coveringAppConfigs(workload);
-  if (decision.kind === 'roll') await recordRolloutEvents(deps, workload, covering, decision);
+  if (decision.kind === 'roll') recordRolloutEvents(deps, workload, covering, decision);
   for (const appConfig of covering) deps.refreshStatus(namespace, appConfig.name);
   return decision;
 }
@@ -91,21 +91,21 @@ function refreshCovering(deps: WorkloadReconcilerDeps, workload: WorkloadFacts):
   for (const appConfig of deps.coverage.coveringAppConfigs(workload)) deps.refreshStatus(workload.namespace, appConfig.name);
 }
 
-async function recordRolloutEvents(
+function recordRolloutEvents(
   deps: WorkloadReconcilerDeps,
   workload: WorkloadFacts,
   covering: readonly ObservedAppConfig[],
   decision: Extract<Decision, { kind: 'roll' }>,
-): Promise<void> {
+): void {
   const what = decision.changes.length > 0 ? `${decision.changes.map(describeChange).join(', ')} changed` : 'content changed';
   const regarding: EventSubject = { apiVersion: 'apps/v1', kind: workload.kind, namespace: workload.namespace, name: workload.name, uid: workload.uid };
   const note =
     decision.reason === 'RolledOnAdoption'
       ? `Rolling out on adoption: checksum ${decision.checksum}`
       : `Rolling out: ${what}; checksum ${decision.previous ?? '(none)'} -> ${decision.checksum}`;
-  await deps.events.record({ regarding, type: 'Normal', reason: 'ConfigChanged', action: 'Rollout', note });
+  deps.events.record({ regarding, type: 'Normal', reason: 'ConfigChanged', action: 'Rollout', note });
   for (const appConfig of covering) {
-    await deps.events.record({
+    deps.events.record({
       regarding: appConfigSubject(appConfig),
       related: regarding,
       type: 'Normal',

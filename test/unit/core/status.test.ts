@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { AppConfigStatus, SourceStatus, TargetStatus } from '../../../src/api/appconfig.ts';
-import { buildStatus, statusChanged, type StatusInput } from '../../../src/core/status.ts';
+import { buildStatus, MAX_STATUS_TARGETS, statusChanged, type StatusInput } from '../../../src/core/status.ts';
 
 const T0 = '2025-01-01T10:00:00Z';
 const T1 = '2025-01-01T10:05:00Z';
@@ -14,8 +14,8 @@ const sources: SourceStatus[] = [
 ];
 const targets: TargetStatus[] = [
   { kind: 'StatefulSet', name: 'cache', checksum: CM, reason: 'InSync' },
-  { kind: 'Deployment', name: 'web', checksum: SEC, reason: 'ContentChanged', lastRolloutTime: T0 },
-  { kind: 'Deployment', name: 'api', checksum: CM, reason: 'Adopted' },
+  { kind: 'Deployment', name: 'web', checksum: SEC, reason: 'InSync', lastRolloutTime: T0 },
+  { kind: 'Deployment', name: 'api', checksum: CM, reason: 'Baselined' },
 ];
 
 function input(overrides: Partial<StatusInput> = {}): StatusInput {
@@ -25,6 +25,16 @@ function input(overrides: Partial<StatusInput> = {}): StatusInput {
 const ready = (status: AppConfigStatus) => status.conditions?.find((c) => c.type === 'Ready');
 
 describe('buildStatus', () => {
+  it(`lists at most ${MAX_STATUS_TARGETS} targets, those needing attention first, and counts them all`, () => {
+    const many: TargetStatus[] = Array.from({ length: 250 }, (_, i) => ({ kind: 'Deployment', name: `w${String(i).padStart(3, '0')}`, reason: i === 240 ? 'Pending' : 'InSync' }));
+    const status = buildStatus(input({ targets: many }));
+    assert.equal(status.targets?.length, MAX_STATUS_TARGETS);
+    assert.equal(status.targetCount, 250);
+    assert.equal(status.targetsOmitted, 150);
+    assert.deepEqual(status.targets?.[0], { kind: 'Deployment', name: 'w240', reason: 'Pending' });
+    assert.equal(buildStatus(input()).targetsOmitted, undefined);
+  });
+
   it('reports Ready with counts, the observed generation and sorted sources and targets', () => {
     const status = buildStatus(input());
     assert.equal(status.observedGeneration, 2);
