@@ -1,11 +1,14 @@
 import { backoffDelay, type BackoffPolicy } from './backoff.ts';
 import { createSystemClock, type Clock } from './clock.ts';
+import { dueAt, type QuietPeriod, type Wait } from './due-time.ts';
 
 export type WorkHandler = (key: string, signal: AbortSignal) => Promise<void>;
 
 export interface WorkQueueOptions {
-  /** Quiet period after the first add of a key before it is processed; 0 means on the next tick. */
+  /** Quiet period: a key runs once this long has passed without an add; 0 means on the next tick. */
   debounceMs: number;
+  /** Longest a burst of adds can postpone a key, from its first add; 0 or absent means no cap. */
+  debounceMaxMs?: number;
   /** Most keys processed at the same time. */
   concurrency: number;
   /** Delays between retries of a key whose handler threw an error with `retryable === true`. */
@@ -22,6 +25,7 @@ export interface WorkQueueOptions {
 }
 
 interface Scheduled {
+  wait: Wait;
   dueAt: number;
   timer: unknown;
 }
@@ -34,13 +38,26 @@ function isRetryable(error: unknown): boolean {
 
 /**
  * A keyed work queue: each key is a unit of reconcile work, identified by name,
- * never by what an event said. A key waits in exactly one place at a time:
- * scheduled (debounce or backoff timer), ready (due, waiting for a free slot)
- * or in flight (possibly marked dirty to run once more afterwards).
+ * never by what an event said. A key is in exactly one of these states:
+ *
+ * - scheduled: waiting on a timer, for a quiet period after adds, for a retry
+ *   after a failed run, or for both;
+ * - ready: due, waiting for a free slot (first come, first served);
+ * - in flight: its handler runs; an add marks it dirty, to run once more after.
+ *
+ * The quiet period: a scheduled key runs once `debounceMs` has passed since its
+ * latest add. Every add restarts that period, but never beyond `debounceMaxMs`
+ * after the first add of the burst, so a steady stream of changes delays the
+ * work by at most the cap. Adds made while a key is in flight count as a burst
+ * that started at the first of them and was last added when the run ended.
+ *
+ * A retry keeps its due time: adds never postpone it. They do open a quiet
+ * period, and the key runs when that ends if it ends before the retry is due,
+ * because the change may be what fixes the failure.
  */
 export class WorkQueue {
   readonly #handler: WorkHandler;
-  readonly #debounceMs: number;
+  readonly #quiet: QuietPeriod;
   readonly #concurrency: number;
   readonly #backoff: BackoffPolicy;
   readonly #clock: Clock;
@@ -53,7 +70,8 @@ export class WorkQueue {
   /** Insertion-ordered, so keys are taken first come, first served. */
   readonly #ready = new Set<string>();
   readonly #inFlight = new Set<string>();
-  readonly #dirty = new Set<string>();
+  /** Keys added while in flight, with the time of the first such add. */
+  readonly #dirty = new Map<string, number>();
   readonly #failures = new Map<string, number>();
   readonly #abort = new AbortController();
   #idleWaiters: Array<() => void> = [];
@@ -63,9 +81,12 @@ export class WorkQueue {
   #reportedDepth = 0;
 
   constructor(handler: WorkHandler, options: WorkQueueOptions) {
-    const { debounceMs, concurrency, backoff } = options;
+    const { debounceMs, debounceMaxMs = 0, concurrency, backoff } = options;
     if (!Number.isFinite(debounceMs) || debounceMs < 0) {
       throw new RangeError(`debounceMs must be a finite number >= 0, got ${debounceMs}`);
+    }
+    if (!Number.isFinite(debounceMaxMs) || (debounceMaxMs !== 0 && debounceMaxMs < debounceMs)) {
+      throw new RangeError(`debounceMaxMs must be 0 or at least debounceMs (${debounceMs}), got ${debounceMaxMs}`);
     }
     if (!Number.isInteger(concurrency) || concurrency < 1) {
       throw new RangeError(`concurrency must be a whole number >= 1, got ${concurrency}`);
@@ -76,7 +97,7 @@ export class WorkQueue {
       );
     }
     this.#handler = handler;
-    this.#debounceMs = debounceMs;
+    this.#quiet = { debounceMs, debounceMaxMs };
     this.#concurrency = concurrency;
     this.#backoff = { ...backoff };
     this.#clock = options.clock ?? createSystemClock();
@@ -98,13 +119,16 @@ export class WorkQueue {
    */
   add(key: string): void {
     if (this.#draining) return;
+    const now = this.#clock.now();
     if (this.#inFlight.has(key)) {
-      this.#dirty.add(key);
+      if (!this.#dirty.has(key)) this.#dirty.set(key, now);
       this.#reportDepth();
       return;
     }
     if (this.#ready.has(key)) return;
-    this.#schedule(key, this.#debounceMs);
+    const wait = this.#scheduled.get(key)?.wait ?? {};
+    const changes = { firstAt: wait.changes?.firstAt ?? now, lastAt: now };
+    this.#schedule(key, { ...wait, changes });
   }
 
   /** Starts processing. Keys added before start wait (and merge) until then. */
@@ -148,13 +172,17 @@ export class WorkQueue {
     return new Promise((resolve) => this.#idleWaiters.push(resolve));
   }
 
-  #schedule(key: string, delayMs: number): void {
-    const dueAt = this.#clock.now() + delayMs;
+  /** (Re)sets the timer of `key` to the due time of `wait`. */
+  #schedule(key: string, wait: Wait): void {
+    const now = this.#clock.now();
+    const due = dueAt(wait, this.#quiet);
     const existing = this.#scheduled.get(key);
-    // An add never postpones work: a key in backoff keeps the earlier due time.
-    if (existing && existing.dueAt <= dueAt) return;
+    if (existing?.dueAt === due) {
+      existing.wait = wait;
+      return;
+    }
     if (existing) this.#clock.clearTimeout(existing.timer);
-    if (delayMs <= 0) {
+    if (due <= now) {
       this.#scheduled.delete(key);
       this.#makeReady(key);
       return;
@@ -162,8 +190,8 @@ export class WorkQueue {
     const timer = this.#clock.setTimeout(() => {
       this.#scheduled.delete(key);
       this.#makeReady(key);
-    }, delayMs);
-    this.#scheduled.set(key, { dueAt, timer });
+    }, due - now);
+    this.#scheduled.set(key, { wait, dueAt: due, timer });
     this.#reportDepth();
   }
 
@@ -204,21 +232,26 @@ export class WorkQueue {
       outcome = isRetryable(error) ? { kind: 'retry', error } : { kind: 'failed', error };
     }
     this.#inFlight.delete(key);
-    const dirty = this.#dirty.delete(key);
+    const now = this.#clock.now();
+    const dirtySince = this.#dirty.get(key);
+    this.#dirty.delete(key);
+    const wait: Wait = {};
+    // The run's end counts as the latest add: changes it may have missed get a full quiet period.
+    if (dirtySince !== undefined) wait.changes = { firstAt: dirtySince, lastAt: now };
 
     let retryDelay = 0;
     let attempt = 0;
     if (outcome.kind === 'retry') {
       attempt = (this.#failures.get(key) ?? 0) + 1;
       this.#failures.set(key, attempt);
-      // A change seen during the failed run still gets its quiet period.
-      retryDelay = Math.max(backoffDelay(this.#backoff, attempt, this.#random), dirty ? this.#debounceMs : 0);
+      const at = now + backoffDelay(this.#backoff, attempt, this.#random);
+      wait.retry = { at, notBefore: now };
+      retryDelay = dueAt(wait, this.#quiet) - now;
     } else {
       this.#failures.delete(key);
     }
     if (!this.#draining) {
-      if (outcome.kind === 'retry') this.#schedule(key, retryDelay);
-      else if (dirty) this.#schedule(key, this.#debounceMs);
+      if (wait.changes || wait.retry) this.#schedule(key, wait);
     } else {
       this.#failures.delete(key);
     }

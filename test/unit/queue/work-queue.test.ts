@@ -43,17 +43,90 @@ function harness(
 const noop = async (): Promise<void> => {};
 
 describe('WorkQueue', () => {
-  it('runs a key once for 20 adds within the debounce window', async () => {
-    const { clock, queue, runs } = harness(noop);
+  it('runs a key once, a quiet period after the last of 20 adds made 200 ms apart', async () => {
+    const { clock, queue, runs } = harness(noop, { debounceMs: 1000, debounceMaxMs: 10_000 });
     queue.start();
     for (let i = 0; i < 20; i++) {
       queue.add('default/web');
-      await clock.advance(40);
+      if (i < 19) await clock.advance(200);
     }
-    assert.equal(runs.length, 0, 'nothing runs before the window closes');
-    await clock.advance(300);
-    await queue.idle();
-    assert.deepEqual(runs, [{ key: 'default/web', at: 1000 }]);
+    assert.equal(clock.now(), 3800, 'the last add is at 3.8 s');
+    await clock.advance(999);
+    assert.equal(runs.length, 0, 'every add restarts the quiet period');
+    await clock.advance(1);
+    await clock.advance(60_000);
+    assert.deepEqual(runs, [{ key: 'default/web', at: 4800 }]);
+  });
+
+  it('runs a key under a steady stream of adds at least once per debounceMaxMs', async () => {
+    const debounceMaxMs = 5000;
+    const { clock, queue, runs } = harness(noop, { debounceMs: 1000, debounceMaxMs });
+    queue.start();
+    const spanMs = 30_000;
+    for (let at = 0; at < spanMs; at += 200) {
+      queue.add('a');
+      await clock.advance(200);
+    }
+    await clock.advance(60_000);
+    assert.equal(runs[0]?.at, debounceMaxMs, 'the first run waits no longer than the cap');
+    assert.ok(runs.length <= Math.ceil(spanMs / debounceMaxMs) + 1, `ran ${runs.length} times`);
+    for (let i = 1; i < runs.length; i++) {
+      const gap = runs[i]!.at - runs[i - 1]!.at;
+      assert.ok(gap <= debounceMaxMs, `a gap of ${gap} ms between runs ${i - 1} and ${i}`);
+    }
+    const lastAdd = spanMs - 200;
+    assert.ok(runs.at(-1)!.at >= lastAdd, 'a run starts after the last add, so it sees the last change');
+  });
+
+  it('lets a stream of adds postpone a key without limit when debounceMaxMs is 0', async () => {
+    const { clock, queue, runs } = harness(noop, { debounceMs: 1000, debounceMaxMs: 0 });
+    queue.start();
+    for (let i = 0; i < 100; i++) {
+      queue.add('a');
+      await clock.advance(500);
+    }
+    assert.equal(runs.length, 0);
+    await clock.advance(500);
+    assert.deepEqual(runs, [{ key: 'a', at: 50_500 }]);
+  });
+
+  it('processes every add of a stream on the next tick with debounce 0', async () => {
+    const { clock, queue, runs } = harness(noop, { debounceMs: 0, debounceMaxMs: 10_000 });
+    queue.start();
+    for (let i = 0; i < 5; i++) {
+      queue.add('a');
+      await settle();
+      await clock.advance(200);
+    }
+    assert.deepEqual(
+      runs.map((run) => run.at),
+      [0, 200, 400, 600, 800],
+    );
+  });
+
+  it('does not postpone a retry when the key is added while it waits in backoff', async () => {
+    let failuresLeft = 1;
+    const { clock, queue, runs } = harness(
+      async () => {
+        if (failuresLeft-- > 0) throw new Retryable('apiserver unavailable');
+      },
+      { debounceMs: 1000, debounceMaxMs: 10_000, backoff: { initialMs: 400, maxMs: 400 } },
+    );
+    queue.start();
+    queue.add('a');
+    await clock.advance(1000);
+    assert.equal(runs.length, 1, 'the first run fails at 1 s; its retry is due at 1.4 s');
+    for (let i = 0; i < 3; i++) {
+      await clock.advance(100);
+      queue.add('a');
+    }
+    await clock.advance(100);
+    assert.deepEqual(
+      runs.map((run) => run.at),
+      [1000, 1400],
+    );
+    await clock.advance(60_000);
+    assert.equal(runs.length, 2, 'the retry covered the adds made before it');
   });
 
   it('runs exactly once more when a key is added while it is being processed', async () => {
@@ -84,6 +157,29 @@ describe('WorkQueue', () => {
     assert.equal(runs.length, 2);
     assert.equal(runs[1]?.at, 7000, 'the extra run waits for the debounce after the first ends');
     assert.equal(maxConcurrentRunsOfKey, 1);
+  });
+
+  it('runs again as soon as a long run ends when adds made during it have waited past debounceMaxMs', async () => {
+    const release = Promise.withResolvers<void>();
+    const { clock, queue, runs } = harness(
+      async () => {
+        if (runs.length === 1) await release.promise;
+      },
+      { debounceMs: 1000, debounceMaxMs: 3000 },
+    );
+    queue.start();
+    queue.add('a');
+    await clock.advance(1500);
+    queue.add('a');
+    await clock.advance(4500);
+    release.resolve();
+    await settle();
+    await clock.advance(0);
+    assert.deepEqual(
+      runs.map((run) => run.at),
+      [1000, 6000],
+      'the add at 1.5 s has waited 4.5 s, more than the 3 s cap',
+    );
   });
 
   it('processes with debounce 0 on the next tick without the clock moving', async () => {
@@ -299,6 +395,7 @@ describe('WorkQueue', () => {
     const base = { debounceMs: 0, concurrency: 1, backoff: { initialMs: 1, maxMs: 1 } };
     assert.throws(() => new WorkQueue(noop, { ...base, concurrency: 0 }), RangeError);
     assert.throws(() => new WorkQueue(noop, { ...base, debounceMs: -1 }), RangeError);
+    assert.throws(() => new WorkQueue(noop, { ...base, debounceMs: 1000, debounceMaxMs: 999 }), RangeError);
     assert.throws(() => new WorkQueue(noop, { ...base, backoff: { initialMs: 10, maxMs: 5 } }), RangeError);
   });
 });
