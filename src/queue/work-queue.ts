@@ -1,28 +1,10 @@
-import { backoffDelay, type BackoffPolicy } from './backoff.ts';
+import type { BackoffPolicy } from './backoff.ts';
 import { createSystemClock, type Clock } from './clock.ts';
 import { dueAt, type QuietPeriod, type Wait } from './due-time.ts';
+import { retryDelay, retryHintOf } from './retry-delay.ts';
+import { checkWorkQueueOptions, type WorkHandler, type WorkQueueOptions } from './work-queue-options.ts';
 
-export type WorkHandler = (key: string, signal: AbortSignal) => Promise<void>;
-
-export interface WorkQueueOptions {
-  /** Quiet period: a key runs once this long has passed without an add; 0 means on the next tick. */
-  debounceMs: number;
-  /** Longest a burst of adds can postpone a key, from its first add; 0 or absent means no cap. */
-  debounceMaxMs?: number;
-  /** Most keys processed at the same time. */
-  concurrency: number;
-  /** Delays between retries of a key whose handler threw an error with `retryable === true`. */
-  backoff: BackoffPolicy;
-  clock?: Clock;
-  /** Called whenever the number of waiting keys changes (feeds the queue-depth gauge). */
-  onDepthChange?: (depth: number) => void;
-  /** A handler failed with an error that is not retryable; the key is not retried. */
-  onError?: (key: string, error: unknown) => void;
-  /** A handler failed with a retryable error; the key runs again after `delayMs`. */
-  onRetry?: (key: string, error: unknown, delayMs: number, attempt: number) => void;
-  /** Source of jitter for the backoff, [0, 1) like Math.random. */
-  random?: () => number;
-}
+export type { WorkHandler, WorkQueueOptions } from './work-queue-options.ts';
 
 interface Scheduled {
   wait: Wait;
@@ -30,11 +12,7 @@ interface Scheduled {
   timer: unknown;
 }
 
-type Outcome = { kind: 'done' } | { kind: 'retry'; error: unknown } | { kind: 'failed'; error: unknown };
-
-function isRetryable(error: unknown): boolean {
-  return typeof error === 'object' && error !== null && (error as { retryable?: unknown }).retryable === true;
-}
+type Failure = { error: unknown } | undefined;
 
 /**
  * A keyed work queue: each key is a unit of reconcile work, identified by name,
@@ -44,6 +22,12 @@ function isRetryable(error: unknown): boolean {
  *   after a failed run, or for both;
  * - ready: due, waiting for a free slot (first come, first served);
  * - in flight: its handler runs; an add marks it dirty, to run once more after.
+ *
+ * No key is ever dropped, except by drain: a failed run is retried, with a
+ * delay picked by the error's retry class (see retryDelay), until it succeeds.
+ * Each run gets its own AbortSignal, aborted at its deadline (`handlerTimeoutMs`)
+ * or when a drain times out. A handler that ignores its signal keeps its key in
+ * flight: the queue never runs one key twice at once.
  *
  * The quiet period: a scheduled key runs once `debounceMs` has passed since its
  * latest add. Every add restarts that period, but never beyond `debounceMaxMs`
@@ -60,20 +44,23 @@ export class WorkQueue {
   readonly #quiet: QuietPeriod;
   readonly #concurrency: number;
   readonly #backoff: BackoffPolicy;
+  readonly #handlerTimeoutMs: number | undefined;
   readonly #clock: Clock;
   readonly #random: () => number;
-  readonly #onDepthChange: ((depth: number) => void) | undefined;
-  readonly #onError: ((key: string, error: unknown) => void) | undefined;
+  readonly #onDepthChange: WorkQueueOptions['onDepthChange'];
+  readonly #onFailure: WorkQueueOptions['onFailure'];
+  readonly #onRecovered: WorkQueueOptions['onRecovered'];
   readonly #onRetry: WorkQueueOptions['onRetry'];
 
   readonly #scheduled = new Map<string, Scheduled>();
   /** Insertion-ordered, so keys are taken first come, first served. */
   readonly #ready = new Set<string>();
-  readonly #inFlight = new Set<string>();
+  /** Keys whose handler runs, with the controller of that run's signal. */
+  readonly #inFlight = new Map<string, AbortController>();
   /** Keys added while in flight, with the time of the first such add. */
   readonly #dirty = new Map<string, number>();
+  /** Failed runs in a row, per key that has not succeeded since. */
   readonly #failures = new Map<string, number>();
-  readonly #abort = new AbortController();
   #idleWaiters: Array<() => void> = [];
   #started = false;
   #draining = false;
@@ -81,29 +68,18 @@ export class WorkQueue {
   #reportedDepth = 0;
 
   constructor(handler: WorkHandler, options: WorkQueueOptions) {
-    const { debounceMs, debounceMaxMs = 0, concurrency, backoff } = options;
-    if (!Number.isFinite(debounceMs) || debounceMs < 0) {
-      throw new RangeError(`debounceMs must be a finite number >= 0, got ${debounceMs}`);
-    }
-    if (!Number.isFinite(debounceMaxMs) || (debounceMaxMs !== 0 && debounceMaxMs < debounceMs)) {
-      throw new RangeError(`debounceMaxMs must be 0 or at least debounceMs (${debounceMs}), got ${debounceMaxMs}`);
-    }
-    if (!Number.isInteger(concurrency) || concurrency < 1) {
-      throw new RangeError(`concurrency must be a whole number >= 1, got ${concurrency}`);
-    }
-    if (!(backoff.initialMs > 0) || !(backoff.maxMs >= backoff.initialMs)) {
-      throw new RangeError(
-        `backoff needs 0 < initialMs <= maxMs, got initialMs=${backoff.initialMs} maxMs=${backoff.maxMs}`,
-      );
-    }
+    checkWorkQueueOptions(options);
+    const { debounceMs, debounceMaxMs = 0, concurrency, backoff, handlerTimeoutMs } = options;
     this.#handler = handler;
     this.#quiet = { debounceMs, debounceMaxMs };
     this.#concurrency = concurrency;
     this.#backoff = { ...backoff };
+    this.#handlerTimeoutMs = handlerTimeoutMs;
     this.#clock = options.clock ?? createSystemClock();
     this.#random = options.random ?? Math.random;
     this.#onDepthChange = options.onDepthChange;
-    this.#onError = options.onError;
+    this.#onFailure = options.onFailure;
+    this.#onRecovered = options.onRecovered;
     this.#onRetry = options.onRetry;
   }
 
@@ -140,8 +116,9 @@ export class WorkQueue {
 
   /**
    * Stops taking keys, drops the waiting ones and waits for the handlers in
-   * flight. After `timeoutMs` it aborts their signal and resolves anyway, so a
-   * shutdown never outlives its grace period.
+   * flight. After `timeoutMs` it aborts their signals and resolves anyway, so a
+   * shutdown never outlives its grace period. Failures from here on are not
+   * retried and not reported.
    */
   async drain(timeoutMs: number): Promise<void> {
     if (!this.#draining) {
@@ -156,7 +133,8 @@ export class WorkQueue {
     if (this.#inFlight.size === 0) return;
     await new Promise<void>((resolve) => {
       const timer = this.#clock.setTimeout(() => {
-        this.#abort.abort(new Error(`work queue drain timed out after ${timeoutMs}ms`));
+        const reason = new Error(`work queue drain timed out after ${timeoutMs}ms`);
+        for (const run of this.#inFlight.values()) run.abort(reason);
         resolve();
       }, timeoutMs);
       this.#idleWaiters.push(() => {
@@ -223,15 +201,11 @@ export class WorkQueue {
   }
 
   async #run(key: string): Promise<void> {
-    this.#inFlight.add(key);
-    let outcome: Outcome;
-    try {
-      await this.#handler(key, this.#abort.signal);
-      outcome = { kind: 'done' };
-    } catch (error) {
-      outcome = isRetryable(error) ? { kind: 'retry', error } : { kind: 'failed', error };
-    }
+    const run = new AbortController();
+    this.#inFlight.set(key, run);
+    const failure = await this.#runHandler(key, run);
     this.#inFlight.delete(key);
+
     const now = this.#clock.now();
     const dirtySince = this.#dirty.get(key);
     this.#dirty.delete(key);
@@ -239,29 +213,50 @@ export class WorkQueue {
     // The run's end counts as the latest add: changes it may have missed get a full quiet period.
     if (dirtySince !== undefined) wait.changes = { firstAt: dirtySince, lastAt: now };
 
-    let retryDelay = 0;
-    let attempt = 0;
-    if (outcome.kind === 'retry') {
-      attempt = (this.#failures.get(key) ?? 0) + 1;
+    const failedBefore = this.#failures.get(key) ?? 0;
+    const attempt = failedBefore + 1;
+    let delayMs = 0;
+    if (failure) {
+      const hint = retryHintOf(failure.error);
+      const delay = retryDelay(this.#backoff, hint, attempt, this.#random);
+      wait.retry = { at: now + delay, notBefore: now + (hint.retryAfterMs ?? 0) };
+      delayMs = dueAt(wait, this.#quiet) - now;
       this.#failures.set(key, attempt);
-      const at = now + backoffDelay(this.#backoff, attempt, this.#random);
-      wait.retry = { at, notBefore: now };
-      retryDelay = dueAt(wait, this.#quiet) - now;
     } else {
       this.#failures.delete(key);
     }
-    if (!this.#draining) {
-      if (wait.changes || wait.retry) this.#schedule(key, wait);
-    } else {
-      this.#failures.delete(key);
-    }
+    if (this.#draining) this.#failures.delete(key);
+    else if (wait.changes || wait.retry) this.#schedule(key, wait);
     this.#reportDepth();
     this.#queuePump();
     this.#settleIdle();
 
     // Callbacks last: the queue's own state is consistent even if one throws.
-    if (outcome.kind === 'failed') this.#onError?.(key, outcome.error);
-    if (outcome.kind === 'retry' && !this.#draining) this.#onRetry?.(key, outcome.error, retryDelay, attempt);
+    if (failure && !this.#draining) {
+      this.#onFailure?.(key, failure.error, delayMs, attempt);
+      this.#onRetry?.(key, failure.error, delayMs, attempt);
+    }
+    if (!failure && failedBefore > 0) this.#onRecovered?.(key, failedBefore);
+  }
+
+  /** Runs the handler under the run's deadline; returns what made the run fail, if anything. */
+  async #runHandler(key: string, run: AbortController): Promise<Failure> {
+    const timeoutMs = this.#handlerTimeoutMs;
+    const deadline =
+      timeoutMs === undefined
+        ? undefined
+        : this.#clock.setTimeout(() => {
+            run.abort(new DOMException(`the run for ${key} passed its ${timeoutMs}ms deadline`, 'TimeoutError'));
+          }, timeoutMs);
+    try {
+      await this.#handler(key, run.signal);
+    } catch (error) {
+      return { error };
+    } finally {
+      if (deadline !== undefined) this.#clock.clearTimeout(deadline);
+    }
+    // A run cut short may have stopped halfway even if its handler swallowed the abort.
+    return run.signal.aborted ? { error: run.signal.reason } : undefined;
   }
 
   #isIdle(): boolean {
