@@ -18,6 +18,10 @@ export interface Config {
   /** Longest a stream of changes can postpone a workload, from its first change; 0 means no cap. */
   debounceMaxMs: number;
   concurrency: number;
+  /** Longest delay between retries of a failing workload (the backoff cap). */
+  retryMaxMs: number;
+  /** Deadline of one reconcile; past it, its API calls abort and it is retried. */
+  reconcileTimeoutMs: number;
   rollOnAdoption: boolean;
   leaderElect: boolean;
   leaseName: string;
@@ -41,6 +45,10 @@ export const DEFAULTS = {
   concurrency: 4,
   minConcurrency: 1,
   maxConcurrency: 64,
+  retryMaxMs: 300_000,
+  reconcileTimeoutMs: 30_000,
+  /** Shortest --retry-max and --reconcile-timeout: below it they would only cause churn. */
+  minTimingMs: 1000,
   systemNamespace: 'confighash-system',
   leaseDurationMs: 15_000,
   renewDeadlineMs: 10_000,
@@ -55,6 +63,8 @@ const OPTIONS = {
   debounce: { type: 'string' },
   'debounce-max': { type: 'string' },
   concurrency: { type: 'string' },
+  'retry-max': { type: 'string' },
+  'reconcile-timeout': { type: 'string' },
   'roll-on-adoption': { type: 'boolean' },
   'leader-elect': { type: 'boolean' },
   'leader-election-namespace': { type: 'string' },
@@ -89,6 +99,12 @@ Behaviour:
                                  (default ${formatDuration(DEFAULTS.debounceMaxMs)}, or --debounce when that is longer)
       --concurrency N            workloads reconciled at once, ${DEFAULTS.minConcurrency}..${DEFAULTS.maxConcurrency}
                                  (default ${DEFAULTS.concurrency})
+      --retry-max DURATION       longest wait between retries of a failing reconcile; failures are
+                                 never dropped, and an object the apiserver rejects as invalid is
+                                 retried at this interval (default ${formatDuration(DEFAULTS.retryMaxMs)}, at least ${formatDuration(DEFAULTS.minTimingMs)})
+      --reconcile-timeout DURATION
+                                 deadline of one reconcile; past it, its API calls are aborted
+                                 and it is retried (default ${formatDuration(DEFAULTS.reconcileTimeoutMs)}, at least ${formatDuration(DEFAULTS.minTimingMs)})
       --roll-on-adoption         roll a workload the first time confighash sees it
                                  (default: record a baseline without rolling)
       --hmac-secret-namespace NS namespace of the HMAC key Secret
@@ -147,6 +163,8 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv, host: HostIn
     debounceMs,
     debounceMaxMs,
     concurrency: concurrency(setting('concurrency')) ?? DEFAULTS.concurrency,
+    retryMaxMs: atLeastOneSecond(setting('retry-max')) ?? DEFAULTS.retryMaxMs,
+    reconcileTimeoutMs: atLeastOneSecond(setting('reconcile-timeout')) ?? DEFAULTS.reconcileTimeoutMs,
     rollOnAdoption: boolean(setting('roll-on-adoption')) ?? false,
     leaderElect: boolean(setting('leader-elect')) ?? false,
     leaseName: CONTROLLER_NAME,
@@ -179,6 +197,14 @@ function duration(setting: Setting | undefined): number | undefined {
   if (!setting) return undefined;
   const ms = parseDuration(setting.text);
   if (ms === undefined) throw invalid(setting, 'use a duration such as 0, 500ms or 2s');
+  return ms;
+}
+
+function atLeastOneSecond(setting: Setting | undefined): number | undefined {
+  const ms = duration(setting);
+  if (setting && ms !== undefined && ms < DEFAULTS.minTimingMs) {
+    throw invalid(setting, `use a duration of at least ${formatDuration(DEFAULTS.minTimingMs)}, e.g. 30s or 5m`);
+  }
   return ms;
 }
 

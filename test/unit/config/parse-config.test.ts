@@ -29,6 +29,8 @@ describe('parseConfig defaults', () => {
       debounceMs: 1000,
       debounceMaxMs: 10_000,
       concurrency: 4,
+      retryMaxMs: 300_000,
+      reconcileTimeoutMs: 30_000,
       rollOnAdoption: false,
       leaderElect: false,
       leaseName: 'confighash-controller',
@@ -119,6 +121,18 @@ describe('parseConfig values', () => {
       inCluster,
       '--debounce-max (1s) must be 0 (no cap) or at least --debounce (2s)',
     );
+  });
+
+  it('reads --retry-max and --reconcile-timeout as durations', () => {
+    const config = parse(['--retry-max', '10m', '--reconcile-timeout', '1m']);
+    assert.equal(config.retryMaxMs, 600_000);
+    assert.equal(config.reconcileTimeoutMs, 60_000);
+    assert.equal(parse([], { ...inCluster, CONFIGHASH_RETRY_MAX: '90s' }).retryMaxMs, 90_000);
+  });
+
+  it('rejects a --retry-max or --reconcile-timeout below 1s, naming the flag', () => {
+    rejects(['--retry-max', '0'], inCluster, 'invalid --retry-max "0": use a duration of at least 1s, e.g. 30s or 5m');
+    rejects(['--reconcile-timeout', '500ms'], inCluster, /^invalid --reconcile-timeout "500ms": use a duration of at least 1s/);
   });
 
   it('describes --debounce as a quiet period that restarts on every change', () => {
