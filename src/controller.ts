@@ -11,6 +11,8 @@ import type { ControllerObserver } from './observability/controller-observer.ts'
 import { WorkQueue } from './queue/work-queue.ts';
 import { ChangeRouter } from './reconcile/change-router.ts';
 import { CoverageLookup } from './reconcile/coverage-lookup.ts';
+import { FailureLog } from './reconcile/failure-log.ts';
+import { failureReporter } from './reconcile/failure-reporter.ts';
 import { reconcileStatus, type StatusReconcilerDeps } from './reconcile/status-reconciler.ts';
 import { decodeWorkKey, encodeWorkKey, type WorkKey } from './reconcile/work-key.ts';
 import { reconcileWorkload, type WorkloadReconcilerDeps } from './reconcile/workload-reconciler.ts';
@@ -63,24 +65,26 @@ export class Controller {
     const coverage = new CoverageLookup(this.#store);
     const events = new EventRecorder(clients.events, config.identity, logger);
     this.#events = events;
+    const failures = new FailureLog();
+    const refreshStatus = (namespace: string, name: string): void => this.#enqueue({ type: 'status', namespace, name });
 
     const workloadDeps: WorkloadReconcilerDeps = {
       store: this.#store, coverage, apps: clients.apps, customObjects: clients.customObjects, events, logger, hmacKeyId: keyId,
-      rollOnAdoption: config.rollOnAdoption, now, observer,
-      refreshStatus: (namespace, name) => this.#enqueue({ type: 'status', namespace, name }),
+      rollOnAdoption: config.rollOnAdoption, now, observer, refreshStatus,
     };
     const statusDeps: StatusReconcilerDeps = {
-      store: this.#store, coverage, customObjects: clients.customObjects, events, logger, hmacKeyId: keyId, now,
+      store: this.#store, coverage, customObjects: clients.customObjects, events, failures, logger, hmacKeyId: keyId, now,
       onWrite: () => observer.statusWritten(),
     };
 
     this.#queue = new WorkQueue((key, signal) => this.#reconcile(key, signal, workloadDeps, statusDeps), {
       debounceMs: config.debounceMs,
+      debounceMaxMs: config.debounceMaxMs,
       concurrency: config.concurrency,
-      backoff: { initialMs: 200, maxMs: 60_000 },
+      backoff: { initialMs: 200, maxMs: config.retryMaxMs },
+      handlerTimeoutMs: config.reconcileTimeoutMs,
       onDepthChange: (depth) => observer.queueDepth(depth),
-      onError: (key, err) => logger.error({ key, err }, 'reconcile failed; not retrying'),
-      onRetry: (key, err, delayMs, attempt) => logger.info({ key, err: describe(err), delayMs, attempt }, 'reconcile will be retried'),
+      ...failureReporter({ store: this.#store, coverage, failures, events, logger, refreshStatus }),
     });
     this.#router = new ChangeRouter(this.#store, coverage, (key) => this.#enqueue(key));
 
@@ -144,17 +148,13 @@ export class Controller {
       else await reconcileStatus(statusDeps, key.namespace, key.name, signal);
       this.#options.observer.reconciled(key.type, 'success', seconds());
     } catch (err) {
-      const classified = classifyApiError(err, `reconcile ${encoded}`);
-      this.#options.observer.reconciled(key.type, classified.retryable ? 'retry' : 'error', seconds());
-      throw classified;
+      // Every failure is retried by the queue: no reconcile ends in a dropped key.
+      this.#options.observer.reconciled(key.type, 'retry', seconds());
+      throw classifyApiError(err, `reconcile ${encoded}`);
     }
   }
 }
 
 function aborted(signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
-}
-
-function describe(err: unknown): string {
-  return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
 }

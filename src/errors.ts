@@ -22,11 +22,6 @@ export class ControllerError extends Error {
   readonly retryAfterMs: number | undefined;
   readonly statusCode: number | undefined;
   readonly expected: boolean;
-  /**
-   * @deprecated Every failure is retried now, and `retry` says how soon. Always
-   * true; kept only until src/controller.ts stops reading it.
-   */
-  readonly retryable = true;
 
   constructor(message: string, options: ControllerErrorOptions) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });

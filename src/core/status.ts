@@ -1,5 +1,6 @@
 import type { AppConfigStatus, Condition, SourceStatus, TargetStatus } from '../api/appconfig.ts';
 import { compareCodePoints } from './order.ts';
+import { isRecord } from './is-record.ts';
 
 export const READY_CONDITION = 'Ready';
 
@@ -22,6 +23,8 @@ export interface StatusInput {
   /** Every listed source; `checksum` absent while the object does not exist. */
   readonly sources: readonly SourceStatus[];
   readonly targets: readonly TargetStatus[];
+  /** Covered workloads whose writes keep failing (retried with backoff), with why. */
+  readonly failures?: readonly { readonly kind: string; readonly name: string; readonly message: string }[];
 }
 
 /** The AppConfig status for these facts: the same facts always give an equal status. */
@@ -58,6 +61,13 @@ function readyCondition(input: StatusInput, sources: readonly SourceStatus[]): C
     status = 'False';
     reason = 'InvalidSpec';
     message = `The spec is invalid: ${input.specProblems.join('; ')}`;
+  } else if ((input.failures ?? []).length > 0) {
+    const failures = [...(input.failures ?? [])].sort(byKindThenName);
+    status = 'False';
+    reason = 'ReconcileFailed';
+    const [first] = failures;
+    const others = failures.length > 1 ? ` (and ${count(failures.length - 1, 'other workload')})` : '';
+    message = `Cannot bring ${first?.kind} ${first?.name} in line${others}, retrying with backoff: ${first?.message}`;
   } else if (missing.length > 0) {
     status = 'False';
     reason = 'MissingReference';
@@ -127,8 +137,4 @@ function sameJson(a: unknown, b: unknown): boolean {
 
 function definedKeys(record: Record<string, unknown>): string[] {
   return Object.keys(record).filter((key) => record[key] !== undefined);
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null;
 }

@@ -1,5 +1,6 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { appConfigSpecSchema } from '../api/appconfig-schema.ts';
+import { isRecord } from './is-record.ts';
 
 /**
  * Everything wrong with an AppConfig spec, as sentences that name the field and say what to
@@ -154,8 +155,4 @@ function workloadsProblems(workloads: Record<string, unknown>): string[] {
     }
   });
   return problems;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -30,7 +30,7 @@ export async function getJson<T>(
   if (!response.ok) {
     // The body is an apiserver Status: safe to keep, it never echoes object data.
     const body = await response.text();
-    throw new ApiException(response.status, `GET ${path} answered ${response.status}`, safeJson(body), {});
+    throw new ApiException(response.status, `GET ${path} answered ${response.status}`, safeJson(body), Object.fromEntries(response.headers));
   }
   return (await response.json()) as T;
 }

@@ -3,7 +3,7 @@ import type { Metrics } from './metrics.ts';
 
 /** What the controller reports; main.ts maps it onto Prometheus metrics. */
 export interface ControllerObserver {
-  reconciled(type: 'workload' | 'status', result: 'success' | 'retry' | 'error', seconds: number): void;
+  reconciled(type: 'workload' | 'status', result: 'success' | 'retry', seconds: number): void;
   patched(kind: WorkloadKind, type: 'template' | 'record'): void;
   rolled(kind: WorkloadKind, reason: string): void;
   statusWritten(): void;

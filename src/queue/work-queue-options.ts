@@ -36,10 +36,6 @@ export interface WorkQueueOptions {
   onFailure?: (key: string, error: unknown, delayMs: number, attempt: number) => void;
   /** A run succeeded after `attempts` failed runs in a row: the failure streak ended. */
   onRecovered?: (key: string, attempts: number) => void;
-  /** @deprecated Called like onFailure; use onFailure. Kept until src/controller.ts moves over. */
-  onRetry?: (key: string, error: unknown, delayMs: number, attempt: number) => void;
-  /** @deprecated Never called: no failure drops a key. Kept until src/controller.ts stops passing it. */
-  onError?: (key: string, error: unknown) => void;
   /** Source of jitter for the backoff, [0, 1) like Math.random. */
   random?: () => number;
 }

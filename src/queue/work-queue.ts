@@ -50,7 +50,6 @@ export class WorkQueue {
   readonly #onDepthChange: WorkQueueOptions['onDepthChange'];
   readonly #onFailure: WorkQueueOptions['onFailure'];
   readonly #onRecovered: WorkQueueOptions['onRecovered'];
-  readonly #onRetry: WorkQueueOptions['onRetry'];
 
   readonly #scheduled = new Map<string, Scheduled>();
   /** Insertion-ordered, so keys are taken first come, first served. */
@@ -80,7 +79,6 @@ export class WorkQueue {
     this.#onDepthChange = options.onDepthChange;
     this.#onFailure = options.onFailure;
     this.#onRecovered = options.onRecovered;
-    this.#onRetry = options.onRetry;
   }
 
   /** Keys waiting to be processed: scheduled, ready, or dirty while in flight. */
@@ -234,7 +232,6 @@ export class WorkQueue {
     // Callbacks last: the queue's own state is consistent even if one throws.
     if (failure && !this.#draining) {
       this.#onFailure?.(key, failure.error, delayMs, attempt);
-      this.#onRetry?.(key, failure.error, delayMs, attempt);
     }
     if (!failure && failedBefore > 0) this.#onRecovered?.(key, failedBefore);
   }

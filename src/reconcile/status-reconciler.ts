@@ -10,6 +10,7 @@ import type { EventRecorder } from '../k8s/event-recorder.ts';
 import type { FactStore } from '../k8s/fact-store.ts';
 import { writeAppConfigStatus } from '../k8s/status-writer.ts';
 import type { CoverageLookup } from './coverage-lookup.ts';
+import type { FailureLog } from './failure-log.ts';
 import { appConfigSubject } from './appconfig-subject.ts';
 
 export interface StatusReconcilerDeps {
@@ -17,6 +18,7 @@ export interface StatusReconcilerDeps {
   coverage: CoverageLookup;
   customObjects: CustomObjectsApi;
   events: EventRecorder;
+  failures: FailureLog;
   logger: Logger;
   hmacKeyId: string;
   now: () => Date;
@@ -24,7 +26,7 @@ export interface StatusReconcilerDeps {
 }
 
 /** Reasons worth a Warning Event when the Ready condition turns to them. */
-const WARNING_REASONS = new Set(['InvalidSpec', 'MissingReference']);
+const WARNING_REASONS = new Set(['InvalidSpec', 'MissingReference', 'ReconcileFailed']);
 
 /**
  * Brings an AppConfig's status in line with the facts: its sources and their checksums,
@@ -40,8 +42,10 @@ export async function reconcileStatus(deps: StatusReconcilerDeps, namespace: str
     const digest = deps.store.source(namespace, id);
     return digest ? { kind, name: sourceName, checksum: sourceChecksum(kind, sourceName, digest, deps.hmacKeyId) } : { kind, name: sourceName };
   });
-  const targets = problems.length > 0 ? [] : deps.coverage.workloadsCoveredBy(appConfig).map((w) => targetStatus(deps, w));
-  const next = buildStatus({ generation: appConfig.generation, previous: appConfig.status, now: deps.now().toISOString(), specProblems: problems, sources, targets });
+  const covered = problems.length > 0 ? [] : deps.coverage.workloadsCoveredBy(appConfig);
+  const targets = covered.map((w) => targetStatus(deps, w));
+  const failures = covered.flatMap((w) => deps.failures.get(namespace, w.kind, w.name) ?? []);
+  const next = buildStatus({ generation: appConfig.generation, previous: appConfig.status, now: deps.now().toISOString(), specProblems: problems, sources, targets, failures });
   if (!statusChanged(appConfig.status, next)) return;
 
   await writeAppConfigStatus(deps.customObjects, namespace, name, next, signal);
@@ -73,6 +77,8 @@ function targetStatus(deps: StatusReconcilerDeps, workload: WorkloadFacts): Targ
         ? 'Baselined'
         : desired.missing.length > 0
           ? 'MissingReference'
-          : 'Pending';
+          : deps.failures.get(workload.namespace, workload.kind, workload.name)
+            ? 'Failed'
+            : 'Pending';
   return { ...base, checksum: reason === 'MissingReference' ? recorded : desired.checksum, reason };
 }

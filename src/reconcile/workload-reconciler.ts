@@ -2,6 +2,7 @@ import type { AppsV1Api, CustomObjectsApi } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import type { WorkloadKind } from '../api/constants.ts';
 import { decide, type Decision } from '../core/decide.ts';
+import { classifyApiError } from '../errors.ts';
 import { describeChange } from '../core/record.ts';
 import type { WorkloadFacts } from '../core/types.ts';
 import type { EventRecorder, EventSubject } from '../k8s/event-recorder.ts';
@@ -70,13 +71,18 @@ export async function reconcileWorkload(
 
   // The template first: a crash between the two writes then leaves a template that carries
   // the checksum, which the next decision records without rolling again.
+  const who = `${kind} ${namespace}/${name}`;
   if (decision.kind === 'roll') {
-    const patched = await patchWorkload(deps.apps, kind, namespace, name, decision.ops, signal);
+    const patched = await patchWorkload(deps.apps, kind, namespace, name, decision.ops, signal).catch((err: unknown) => {
+      throw classifyApiError(err, `patch the pod template of ${who}`);
+    });
     deps.store.setWorkload(workloadFacts(kind, patched), 'write');
     deps.observer.patched(kind, 'template');
     deps.observer.rolled(kind, decision.reason);
   }
-  const stored = await writeWorkloadRecord(deps.customObjects, namespace, existing, decision.record, signal);
+  const stored = await writeWorkloadRecord(deps.customObjects, namespace, existing, decision.record, signal).catch((err: unknown) => {
+    throw classifyApiError(err, `write the WorkloadRecord of ${who}`);
+  });
   deps.store.setRecord(stored);
   deps.observer.patched(kind, 'record');
   log.info({ decision: decision.kind, reason: decision.reason, checksum: decision.checksum }, decision.message);

@@ -55,12 +55,12 @@ describe('createLogger', () => {
     assert.match(lines[1] ?? '', /while patching/);
   });
 
-  it('serializes controller errors with their message, class and retryable flag', () => {
+  it('serializes controller errors with their message, class and retry class', () => {
     const { logger, records } = capture();
     logger.warn({ err: new ConflictError('patch Deployment shop/web: changed') }, 'will retry');
     const err = records()[0]?.err as Record<string, unknown>;
     assert.equal(err.type, 'ConflictError');
     assert.equal(err.message, 'patch Deployment shop/web: changed');
-    assert.equal(err.retryable, true);
+    assert.equal(err.retry, 'conflict');
   });
 });
