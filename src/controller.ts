@@ -122,6 +122,15 @@ export class Controller {
     if (this.#synced) this.#catchUp();
   }
 
+  /**
+   * Leadership is lost: another replica may take over as soon as the lease runs out, so this
+   * one writes nothing more. In-flight reconciles are aborted, and nothing new starts.
+   */
+  abandonLeadership(): void {
+    this.#leading = false;
+    void this.#queue?.drain(0);
+  }
+
   /** Drains in-flight reconciles (SIGTERM), then waits for the watches to close. */
   async stop(): Promise<void> {
     await this.#queue?.drain(DRAIN_TIMEOUT_MS);

@@ -72,7 +72,9 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
           metrics.leader.set(0);
           if (election.signal.aborted) return;
           // Like client-go: a replica that lost its Lease exits and restarts clean.
-          logger.error('lost the leader Lease; exiting');
+          // Another replica may take over once the lease duration has passed: stop writing now.
+          logger.error('lost the leader Lease; aborting in-flight writes and exiting');
+          controller.abandonLeadership();
           exitCode = 1;
           shutdown.abort();
         },
