@@ -15,95 +15,88 @@ import { workloadRecordSpecSchema } from './workload-record-schema.ts';
 
 /** The AppConfig CustomResourceDefinition, built from the one schema source. */
 export function appConfigCrd(): Record<string, unknown> {
-  return {
-    apiVersion: 'apiextensions.k8s.io/v1',
-    kind: 'CustomResourceDefinition',
-    metadata: { name: `${APPCONFIG_PLURAL}.${API_GROUP}` },
-    spec: {
-      group: API_GROUP,
-      scope: 'Namespaced',
-      names: {
-        kind: APPCONFIG_KIND,
-        listKind: `${APPCONFIG_KIND}List`,
-        plural: APPCONFIG_PLURAL,
-        singular: APPCONFIG_SINGULAR,
-        shortNames: APPCONFIG_SHORT_NAMES,
-        categories: ['all'],
-      },
-      versions: [
-        {
-          name: API_VERSION,
-          served: true,
-          storage: true,
-          subresources: { status: {} },
-          additionalPrinterColumns: [
-            { name: 'Sources', type: 'integer', jsonPath: '.status.sourceCount' },
-            { name: 'Targets', type: 'integer', jsonPath: '.status.targetCount' },
-            { name: 'Ready', type: 'string', jsonPath: '.status.conditions[?(@.type=="Ready")].status' },
-            { name: 'Reason', type: 'string', jsonPath: '.status.conditions[?(@.type=="Ready")].reason', priority: 1 },
-            { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
-          ],
-          schema: {
-            openAPIV3Schema: {
-              type: 'object',
-              description: 'AppConfig names ConfigMaps and Secrets and the workloads that consume them.',
-              required: ['spec'],
-              properties: {
-                apiVersion: { type: 'string' },
-                kind: { type: 'string' },
-                metadata: { type: 'object' },
-                spec: toStructural(appConfigSpecSchema),
-                status: toStructural(appConfigStatusSchema),
-              },
-            },
-          },
-        },
-      ],
-    },
-  };
+  return namespacedCrd({
+    kind: APPCONFIG_KIND,
+    plural: APPCONFIG_PLURAL,
+    singular: APPCONFIG_SINGULAR,
+    shortNames: APPCONFIG_SHORT_NAMES,
+    categories: ['all'],
+    statusSubresource: true,
+    printerColumns: [
+      { name: 'Sources', type: 'integer', jsonPath: '.status.sourceCount' },
+      { name: 'Targets', type: 'integer', jsonPath: '.status.targetCount' },
+      { name: 'Ready', type: 'string', jsonPath: '.status.conditions[?(@.type=="Ready")].status' },
+      { name: 'Reason', type: 'string', jsonPath: '.status.conditions[?(@.type=="Ready")].reason', priority: 1 },
+      { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
+    ],
+    description: 'AppConfig names ConfigMaps and Secrets and the workloads that consume them.',
+    properties: { spec: toStructural(appConfigSpecSchema), status: toStructural(appConfigStatusSchema) },
+  });
 }
 
 /** The WorkloadRecord CustomResourceDefinition: the controller's own per-workload record. */
 export function workloadRecordCrd(): Record<string, unknown> {
+  return namespacedCrd({
+    kind: RECORD_KIND,
+    plural: RECORD_PLURAL,
+    singular: RECORD_SINGULAR,
+    shortNames: RECORD_SHORT_NAMES,
+    statusSubresource: false,
+    printerColumns: [
+      { name: 'Kind', type: 'string', jsonPath: '.spec.workload.kind' },
+      { name: 'Workload', type: 'string', jsonPath: '.spec.workload.name' },
+      { name: 'Placement', type: 'string', jsonPath: '.spec.placement' },
+      { name: 'Checksum', type: 'string', jsonPath: '.spec.checksum', priority: 1 },
+      { name: 'Last-Rollout', type: 'date', jsonPath: '.spec.lastRollout.time' },
+    ],
+    description:
+      'What the pods of one workload run with, kept by the confighash controller (one per workload UID). ' +
+      'It lives beside the workload so that replacing the workload cannot wipe it. Do not edit.',
+    properties: { spec: toStructural(workloadRecordSpecSchema) },
+  });
+}
+
+interface CrdShape {
+  kind: string;
+  plural: string;
+  singular: string;
+  shortNames: readonly string[];
+  categories?: readonly string[];
+  statusSubresource: boolean;
+  printerColumns: readonly Record<string, unknown>[];
+  description: string;
+  properties: Record<string, unknown>;
+}
+
+function namespacedCrd(shape: CrdShape): Record<string, unknown> {
   return {
     apiVersion: 'apiextensions.k8s.io/v1',
     kind: 'CustomResourceDefinition',
-    metadata: { name: `${RECORD_PLURAL}.${API_GROUP}` },
+    metadata: { name: `${shape.plural}.${API_GROUP}` },
     spec: {
       group: API_GROUP,
       scope: 'Namespaced',
       names: {
-        kind: RECORD_KIND,
-        listKind: `${RECORD_KIND}List`,
-        plural: RECORD_PLURAL,
-        singular: RECORD_SINGULAR,
-        shortNames: RECORD_SHORT_NAMES,
+        kind: shape.kind,
+        listKind: `${shape.kind}List`,
+        plural: shape.plural,
+        singular: shape.singular,
+        shortNames: shape.shortNames,
+        ...(shape.categories ? { categories: shape.categories } : {}),
       },
       versions: [
         {
           name: API_VERSION,
           served: true,
           storage: true,
-          additionalPrinterColumns: [
-            { name: 'Kind', type: 'string', jsonPath: '.spec.workload.kind' },
-            { name: 'Workload', type: 'string', jsonPath: '.spec.workload.name' },
-            { name: 'Placement', type: 'string', jsonPath: '.spec.placement' },
-            { name: 'Checksum', type: 'string', jsonPath: '.spec.checksum', priority: 1 },
-            { name: 'Last-Rollout', type: 'date', jsonPath: '.spec.lastRollout.time' },
-          ],
+          ...(shape.statusSubresource ? { subresources: { status: {} } } : {}),
+          additionalPrinterColumns: shape.printerColumns,
           schema: {
             openAPIV3Schema: {
               type: 'object',
-              description:
-                'What the pods of one workload run with, kept by the confighash controller (one per workload UID). ' +
-                'It lives beside the workload so that replacing the workload cannot wipe it. Do not edit.',
+              description: shape.description,
               required: ['spec'],
-              properties: {
-                apiVersion: { type: 'string' },
-                kind: { type: 'string' },
-                metadata: { type: 'object' },
-                spec: toStructural(workloadRecordSpecSchema),
-              },
+              properties: { apiVersion: { type: 'string' }, kind: { type: 'string' }, metadata: { type: 'object' }, ...shape.properties },
             },
           },
         },
