@@ -57,6 +57,12 @@ export function evaluateGoals(result: BenchResult): Goal[] {
     goals.push({ figure: 'scale peak RSS', value: `${scale.peak_rss_mib} MiB`, goal: '≤ 200 MiB', met: scale.peak_rss_mib <= 200 });
     goals.push({ figure: 'scale LISTs', value: `${scale.lists}`, goal: `≤ ${scale.list_bound} (types × pages)`, met: scale.lists <= scale.list_bound });
     goals.push({ figure: `steady writes (${scale.steady_window_s} s)`, value: `${scale.steady_writes}`, goal: '0', met: scale.steady_writes === 0 });
+    goals.push({
+      figure: 'scale start-up workload PATCHes',
+      value: `${scale.startup_workload_writes} (WorkloadRecord writes ${scale.startup_record_writes})`,
+      goal: '0',
+      met: scale.startup_workload_writes === 0,
+    });
   }
   const burst = ok<BurstResult>(result.burst);
   if (burst) {
@@ -93,7 +99,12 @@ export function formatTable(result: BenchResult): string {
     add('scale', 'peak RSS (MiB, goal ≤ 200)', scale.peak_rss_mib);
     add('scale', `RSS after ${scale.steady_window_s} s steady (MiB)`, scale.steady_rss_mib);
     add('scale', 'LISTs / bound (types × pages)', `${scale.lists} / ${scale.list_bound}`);
-    add('scale', 'start-up writes (PATCH Deploy / status / Events)', `${scale.startup_writes.deployment_patches} / ${scale.startup_writes.status_patches} / ${scale.startup_writes.events}`);
+    add(
+      'scale',
+      'start-up writes (PATCH workloads / records / status / Events)',
+      `${scale.startup_workload_writes} / ${scale.startup_record_writes} / ${scale.startup_writes.status_patches} / ${scale.startup_writes.events}`,
+    );
+    add('scale', `records correct / Deployments`, `${scale.baselines_correct} / ${scale.objects.deployments}`);
     add('scale', `steady writes in ${scale.steady_window_s} s (goal 0)`, scale.steady_writes);
   }
   const burst = result.burst;
@@ -101,6 +112,7 @@ export function formatTable(result: BenchResult): string {
   else if (burst) {
     add('burst', 'edits / seconds / affected Deployments', `${burst.edits} / ${burst.edit_span_s} / ${burst.affected_workloads}`);
     add('burst', 'template PATCHes / rollouts (new ReplicaSets)', `${burst.patches} / ${burst.rollouts}`);
+    add('burst', 'WorkloadRecord writes', burst.record_writes);
     add('burst', `rollouts per Deployment min/mean/max (windows ${burst.windows})`, `${burst.min_rollouts_per_deployment} / ${burst.mean_rollouts_per_deployment} / ${burst.max_rollouts_per_deployment}`);
     add('burst', 'most template PATCHes to one Deployment', burst.max_patches_per_deployment);
     add('burst', 'converged after last edit (s)', burst.converge_after_last_edit_s);
@@ -109,6 +121,7 @@ export function formatTable(result: BenchResult): string {
   if (restart && 'error' in restart) add('restart', 'error', restart.error);
   else if (restart) {
     add('restart', 'PATCHes / rollouts (goal 0 / 0)', `${restart.patches} / ${restart.rollouts}`);
+    add('restart', 'WorkloadRecord writes', restart.record_writes);
     add('restart', 'ready / settled (s)', `${restart.ready_s} / ${restart.settled_s}`);
   }
   const widths = [0, 1, 2].map((i) => Math.max(...rows.map((r) => r[i]?.length ?? 0), ['scenario', 'figure', 'value'][i]?.length ?? 0));

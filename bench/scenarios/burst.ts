@@ -1,9 +1,10 @@
-import { scrapeApiserver } from '../apiserver-metrics.ts';
+import { recordWrites, scrapeApiserver, workloadPatches } from '../apiserver-metrics.ts';
 import { startController, secondsSince, settled, sleep, type BenchContext } from '../context.ts';
 import { configMapChecksum } from '../expected.ts';
 import { deploymentView, type DeploymentObject, type DeploymentView } from '../kube/deployment-view.ts';
 import { appConfig, configMap, deployment, namespace, paths } from '../kube/objects.ts';
 import { forEachLimited, withRetries } from '../kube/pool.ts';
+import { adopted, recordTracker } from '../kube/record-view.ts';
 import { Tracker } from '../kube/tracker.ts';
 import { replicaSetsByOwner } from '../replica-sets.ts';
 import { round } from '../stats.ts';
@@ -21,6 +22,8 @@ export interface BurstResult {
   patches: number;
   /** PATCHes to Deployments the apiserver counted in the same time (all field managers). */
   apiserver_deployment_patches: number;
+  /** WorkloadRecord writes the apiserver counted in the same time: one per template PATCH is expected. */
+  record_writes: number;
   /** New ReplicaSets owned by the affected Deployments. */
   rollouts: number;
   /** Sum of the deployment.kubernetes.io/revision increments: must equal rollouts. */
@@ -64,14 +67,16 @@ export async function runBurst(ctx: BenchContext): Promise<BurstResult> {
 
   const tracker = new Tracker<DeploymentObject, DeploymentView>({ api, collectionPath: paths.deployments(NS), project: deploymentView });
   await tracker.start();
+  const records = recordTracker(api, NS);
+  await records.start();
   const flags = ['--all-namespaces'];
   const debounceS = 1;
   const controller = await startController(ctx, 'burst', flags);
   try {
     await controller.ready();
-    await tracker.waitUntil(
-      () => [...tracker.current.values()].filter((d) => d.baseline !== undefined).length === affected,
-      'confighash to adopt every burst Deployment',
+    await records.waitUntil(
+      () => [...tracker.current].filter(([key, d]) => adopted(d, records.current.get(key))).length === affected,
+      'a WorkloadRecord for every burst Deployment',
       120_000,
     );
     // The deployment controller sets the revision annotation after making the first ReplicaSet,
@@ -87,7 +92,7 @@ export async function runBurst(ctx: BenchContext): Promise<BurstResult> {
     const revisionsBefore = new Map([...tracker.current].map(([k, d]) => [k, d.revision]));
     const patchesBefore = await controller.metricValue('confighash_patches_total', { type: 'template' });
     const rolloutsBefore = await controller.metricValue('confighash_rollouts_total');
-    const apiBefore = await deploymentPatchCount(ctx);
+    const apiBefore = (await scrapeApiserver(api)).requests;
     // Every template patch changes the checksum, and a watch delivers every change.
     const templateChanges = new Map<string, number>();
     const lastChecksum = new Map([...tracker.current].map(([k, d]) => [k, d.checksum]));
@@ -135,6 +140,12 @@ export async function runBurst(ctx: BenchContext): Promise<BurstResult> {
       'every burst Deployment to carry its final checksum',
       120_000,
     );
+    // The record is written after the template: count record writes only once every one has landed.
+    await records.waitUntil(
+      () => [...expected].every(([key, checksum]) => records.current.get(key)?.checksum === checksum),
+      'every burst WorkloadRecord to hold the final checksum',
+      60_000,
+    );
     // The deployment controller (20 requests/s) may still be working through the patches:
     // count only once it has observed every Deployment's latest template.
     await tracker.waitUntil(
@@ -143,6 +154,7 @@ export async function runBurst(ctx: BenchContext): Promise<BurstResult> {
       300_000,
     );
     const after = new Map(await settled(() => replicaSetsByOwner(api, NS).then((m) => [...m.entries()].sort()), 'the burst ReplicaSets'));
+    const apiAfter = (await scrapeApiserver(api)).requests;
     const perDeployment = cms.flatMap((cm, i) => {
       const windows = Math.floor(((lastSent.get(cm.metadata.name) ?? 0) - (firstSent.get(cm.metadata.name) ?? 0)) / (debounceS * 1000)) + 1;
       return deploymentsOf(i).map((name) => {
@@ -161,7 +173,8 @@ export async function runBurst(ctx: BenchContext): Promise<BurstResult> {
       debounce_s: debounceS,
       windows: Math.max(...perDeployment.map((d) => d.windows)),
       patches: (await controller.metricValue('confighash_patches_total', { type: 'template' })) - patchesBefore,
-      apiserver_deployment_patches: (await deploymentPatchCount(ctx)) - apiBefore,
+      apiserver_deployment_patches: workloadPatches(apiAfter) - workloadPatches(apiBefore),
+      record_writes: recordWrites(apiAfter) - recordWrites(apiBefore),
       rollouts: rollouts.reduce((a, b) => a + b, 0),
       revision_increments: perDeployment.reduce((a, d) => a + d.revisions, 0),
       controller_rollouts: (await controller.metricValue('confighash_rollouts_total')) - rolloutsBefore,
@@ -176,11 +189,8 @@ export async function runBurst(ctx: BenchContext): Promise<BurstResult> {
   } finally {
     await controller.stop();
     await tracker.stop();
+    await records.stop();
   }
-}
-
-async function deploymentPatchCount(ctx: BenchContext): Promise<number> {
-  return (await scrapeApiserver(ctx.api)).requests['PATCH deployments.apps'] ?? 0;
 }
 
 function pad(i: number): string {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { diffCounts, parseApiserverMetrics, sumVerbs } from '../../../bench/apiserver-metrics.ts';
+import { diffCounts, parseApiserverMetrics, recordWrites, sumVerbs, workloadPatches } from '../../../bench/apiserver-metrics.ts';
 import { parseBenchArgs } from '../../../bench/args.ts';
 import { evaluateGoals, formatTable, type BenchResult } from '../../../bench/report.ts';
 import { kibField } from '../../../bench/rss.ts';
@@ -44,6 +44,24 @@ test('apiserver request counters are summed per verb and resource, and diffed', 
   assert.equal(sumVerbs(requests, ['PATCH'], /^deployments\.apps$/), 1);
 });
 
+test('workload PATCHes and WorkloadRecord writes are counted apart, leaving out status and garbage collection', () => {
+  const requests = {
+    'PATCH deployments.apps': 3,
+    'PATCH statefulsets.apps': 1,
+    'PUT deployments.apps': 7,
+    'PATCH deployments.apps/status': 5,
+    'POST workloadrecords.confighash.dev': 20,
+    'PUT workloadrecords.confighash.dev': 4,
+    'DELETE workloadrecords.confighash.dev': 9,
+    'LIST workloadrecords.confighash.dev': 2,
+    'PATCH appconfigs.confighash.dev/status': 6,
+  };
+  assert.equal(workloadPatches(requests), 4);
+  assert.equal(recordWrites(requests), 24);
+  assert.equal(workloadPatches({}), 0);
+  assert.equal(recordWrites({ 'POST workloadrecords.other.example': 1 }), 0);
+});
+
 test('VmRSS and VmHWM are read in kB from /proc status text', () => {
   const status = 'Name:\tnode\nVmHWM:\t  204800 kB\nVmRSS:\t  102400 kB\n';
   assert.equal(kibField(status, 'VmHWM'), 204800);
@@ -77,4 +95,19 @@ test('the report names missed goals and keeps the stable field names', () => {
   assert.match(table, /\| latency +\| confighash p50 \/ p99 \(ms, 10 edits\) +\| 10 \/ 50 +\|/);
   assert.match(table, /MISSED {2}latency p99 vs floor p99: 2.5× \(goal ≤ 2×\)/);
   assert.match(table, /met {5}restart patches \/ rollouts: 0 \/ 0/);
+});
+
+const run = { profile: 'small', scenarios: ['burst', 'scale'], bench_flags: [], commit: 'x', src_dirty: false, etcd_fsync: false, controller_node_options: [], load_start: [0, 0, 0] };
+const machine = { nproc: 2, memory_gib: 8, cpu_model: 'test', kernel: 'test' };
+test('scale start-up writes to workloads must be 0; WorkloadRecord writes are reported beside them', () => {
+  const scale = {
+    objects: { configmaps: 240, secrets: 240, deployments: 48, appconfigs: 24 }, ready_s: 1, convergence_s: 5, peak_rss_mib: 150, steady_rss_mib: 140, steady_window_s: 15,
+    lists: 6, list_bound: 6, steady_writes: 0, startup_workload_writes: 0, startup_record_writes: 48, startup_writes: { deployment_patches: 0, status_patches: 24, events: 0 }, baselines_correct: 48,
+  };
+  const goalOf = (s: object) => evaluateGoals({ schema: 1, started_at: '', run, machine, scale: s } as unknown as BenchResult).find((g) => g.figure === 'scale start-up workload PATCHes');
+  assert.deepEqual(goalOf(scale), { figure: 'scale start-up workload PATCHes', value: '0 (WorkloadRecord writes 48)', goal: '0', met: true });
+  assert.equal(goalOf({ ...scale, startup_workload_writes: 48 })?.met, false);
+  const table = formatTable({ schema: 1, started_at: '', run, machine, scale } as unknown as BenchResult);
+  assert.match(table, /\| scale +\| start-up writes \(PATCH workloads \/ records \/ status \/ Events\) +\| 0 \/ 48 \/ 24 \/ 0 +\|/);
+  assert.match(table, /\| scale +\| records correct \/ Deployments +\| 48 \/ 48 +\|/);
 });
