@@ -99,6 +99,36 @@ test('the report names missed goals and keeps the stable field names', () => {
 
 const run = { profile: 'small', scenarios: ['burst', 'scale'], bench_flags: [], commit: 'x', src_dirty: false, etcd_fsync: false, controller_node_options: [], load_start: [0, 0, 0] };
 const machine = { nproc: 2, memory_gib: 8, cpu_model: 'test', kernel: 'test' };
+const burst = {
+  edits: 200, span_s: 4.1, affected_workloads: 20, debounce_flags: [], debounce_s: 1, debounce_max_s: 10, rollouts_total: 20, patches: 20, record_writes: 20,
+  min_rollouts_per_deployment: 1, mean_rollouts_per_deployment: 1, rollouts_per_workload_max: 1, max_patches_per_deployment: 1, converge_after_last_edit_s: 1.2,
+};
+
+test('the burst goal is met when rollouts and template PATCHes are at most one per affected workload, and the span is shown against the longest wait', () => {
+  const result = { schema: 1, started_at: '', run, machine, burst } as unknown as BenchResult;
+  const [goal] = evaluateGoals(result);
+  assert.equal(goal?.figure, 'burst rollouts vs affected workloads');
+  assert.equal(goal?.met, true);
+  assert.equal(goal?.goal, '≤ 20; edits span 4.1 s < longest wait 10 s');
+  const table = formatTable({ ...result, goals: [goal!] });
+  assert.match(table, /\| burst +\| rollouts \(new ReplicaSets\) \/ affected \(goal ≤\) +\| 20 \/ 20 +\|/);
+  assert.match(table, /\| burst +\| template PATCHes \/ WorkloadRecord writes +\| 20 \/ 20 +\|/);
+  assert.match(table, /\| burst +\| debounce flags \(quiet \/ longest wait, s\) +\| defaults \(1 \/ 10\) +\|/);
+});
+
+test('the burst goal is missed when a workload rolled more than once, even if the deployment controller folded the patches into fewer ReplicaSets', () => {
+  const overRolled = { ...burst, rollouts_total: 34, rollouts_per_workload_max: 3 };
+  const folded = { ...burst, rollouts_total: 18, patches: 61, max_patches_per_deployment: 4 };
+  const tooLong = { ...burst, span_s: 11, debounce_flags: ['--debounce', '2s'], debounce_max_s: null };
+  const goalOf = (b: object) => evaluateGoals({ schema: 1, started_at: '', run, machine, burst: b } as unknown as BenchResult)[0];
+  assert.equal(goalOf(overRolled)?.met, false);
+  assert.equal(goalOf(overRolled)?.value, '34 rollouts, 20 template PATCHes (max 3 / 1 per workload)');
+  assert.equal(goalOf(folded)?.met, false);
+  assert.equal(goalOf({ ...burst, span_s: 10.2 })?.goal, '≤ 20; edits span 10.2 s NOT < longest wait 10 s');
+  assert.equal(goalOf(tooLong)?.goal, '≤ 20; edits span 11 s, controller without --debounce-max');
+  assert.match(formatTable({ schema: 1, started_at: '', run, machine, burst: tooLong } as unknown as BenchResult), /--debounce 2s \(1 \/ none\)/);
+});
+
 test('scale start-up writes to workloads must be 0; WorkloadRecord writes are reported beside them', () => {
   const scale = {
     objects: { configmaps: 240, secrets: 240, deployments: 48, appconfigs: 24 }, ready_s: 1, convergence_s: 5, peak_rss_mib: 150, steady_rss_mib: 140, steady_window_s: 15,
