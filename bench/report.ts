@@ -76,7 +76,12 @@ export function evaluateGoals(result: BenchResult): Goal[] {
   }
   const restart = ok<RestartResult>(result.restart);
   if (restart) {
-    goals.push({ figure: 'restart patches / rollouts', value: `${restart.patches} / ${restart.rollouts}`, goal: '0 / 0', met: restart.patches === 0 && restart.rollouts === 0 });
+    goals.push({
+      figure: 'restart patches / rollouts / record writes',
+      value: `${restart.patches} / ${restart.rollouts} / ${restart.record_writes}`,
+      goal: '0 / 0 / 0',
+      met: restart.patches === 0 && restart.rollouts === 0 && restart.record_writes === 0,
+    });
   }
   return goals;
 }
@@ -130,8 +135,7 @@ export function formatTable(result: BenchResult): string {
   const restart = result.restart;
   if (restart && 'error' in restart) add('restart', 'error', restart.error);
   else if (restart) {
-    add('restart', 'PATCHes / rollouts (goal 0 / 0)', `${restart.patches} / ${restart.rollouts}`);
-    add('restart', 'WorkloadRecord writes', restart.record_writes);
+    add('restart', 'PATCHes / rollouts / record writes (goal 0 / 0 / 0)', `${restart.patches} / ${restart.rollouts} / ${restart.record_writes}`);
     add('restart', 'ready / settled (s)', `${restart.ready_s} / ${restart.settled_s}`);
   }
   const widths = [0, 1, 2].map((i) => Math.max(...rows.map((r) => r[i]?.length ?? 0), ['scenario', 'figure', 'value'][i]?.length ?? 0));

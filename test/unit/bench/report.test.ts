@@ -87,14 +87,14 @@ test('the report names missed goals and keeps the stable field names', () => {
     run: { profile: 'small', scenarios: ['latency', 'restart'], bench_flags: [], commit: 'x', src_dirty: false, etcd_fsync: false, controller_node_options: [], load_start: [0, 0, 0] },
     machine: { nproc: 2, memory_gib: 8, cpu_model: 'test', kernel: 'test' },
     latency: { edits: 10, p50_ms: 10, p99_ms: 50, floor_p50_ms: 5, floor_p99_ms: 20, p50_ratio: 2, p99_ratio: 2.5 },
-    restart: { patches: 0, rollouts: 0, ready_s: 1, settled_s: 2 },
+    restart: { patches: 0, rollouts: 0, record_writes: 0, ready_s: 1, settled_s: 2 },
   } as unknown as BenchResult;
   const goals = evaluateGoals(result);
-  assert.deepEqual(goals.map((g) => [g.figure, g.met]), [['latency p99 vs floor p99', false], ['restart patches / rollouts', true]]);
+  assert.deepEqual(goals.map((g) => [g.figure, g.met]), [['latency p99 vs floor p99', false], ['restart patches / rollouts / record writes', true]]);
   const table = formatTable({ ...result, goals });
   assert.match(table, /\| latency +\| confighash p50 \/ p99 \(ms, 10 edits\) +\| 10 \/ 50 +\|/);
   assert.match(table, /MISSED {2}latency p99 vs floor p99: 2.5× \(goal ≤ 2×\)/);
-  assert.match(table, /met {5}restart patches \/ rollouts: 0 \/ 0/);
+  assert.match(table, /met {5}restart patches \/ rollouts \/ record writes: 0 \/ 0 \/ 0/);
 });
 
 const run = { profile: 'small', scenarios: ['burst', 'scale'], bench_flags: [], commit: 'x', src_dirty: false, etcd_fsync: false, controller_node_options: [], load_start: [0, 0, 0] };
@@ -140,4 +140,10 @@ test('scale start-up writes to workloads must be 0; WorkloadRecord writes are re
   const table = formatTable({ schema: 1, started_at: '', run, machine, scale } as unknown as BenchResult);
   assert.match(table, /\| scale +\| start-up writes \(PATCH workloads \/ records \/ status \/ Events\) +\| 0 \/ 48 \/ 24 \/ 0 +\|/);
   assert.match(table, /\| scale +\| records correct \/ Deployments +\| 48 \/ 48 +\|/);
+});
+
+test('a restart that rewrites WorkloadRecords misses the restart goal, though it patched and rolled nothing', () => {
+  const restart = { patches: 0, rollouts: 0, record_writes: 117, ready_s: 1, settled_s: 2 };
+  const goals = evaluateGoals({ schema: 1, started_at: '', run, machine, restart } as unknown as BenchResult);
+  assert.deepEqual(goals, [{ figure: 'restart patches / rollouts / record writes', value: '0 / 0 / 117', goal: '0 / 0 / 0', met: false }]);
 });
