@@ -15,7 +15,13 @@ export interface Config {
   namespaces: string[];
   allNamespaces: boolean;
   debounceMs: number;
+  /** Longest a stream of changes can postpone a workload, from its first change; 0 means no cap. */
+  debounceMaxMs: number;
   concurrency: number;
+  /** Longest delay between retries of a failing workload (the backoff cap). */
+  retryMaxMs: number;
+  /** Deadline of one reconcile; past it, its API calls abort and it is retried. */
+  reconcileTimeoutMs: number;
   rollOnAdoption: boolean;
   leaderElect: boolean;
   leaseName: string;
@@ -35,9 +41,14 @@ export { ConfigError };
 
 export const DEFAULTS = {
   debounceMs: 1000,
+  debounceMaxMs: 10_000,
   concurrency: 4,
   minConcurrency: 1,
   maxConcurrency: 64,
+  retryMaxMs: 300_000,
+  reconcileTimeoutMs: 30_000,
+  /** Shortest --retry-max and --reconcile-timeout: below it they would only cause churn. */
+  minTimingMs: 1000,
   systemNamespace: 'confighash-system',
   leaseDurationMs: 15_000,
   renewDeadlineMs: 10_000,
@@ -50,7 +61,10 @@ const OPTIONS = {
   namespace: { type: 'string', multiple: true, short: 'n' },
   'all-namespaces': { type: 'boolean', short: 'A' },
   debounce: { type: 'string' },
+  'debounce-max': { type: 'string' },
   concurrency: { type: 'string' },
+  'retry-max': { type: 'string' },
+  'reconcile-timeout': { type: 'string' },
   'roll-on-adoption': { type: 'boolean' },
   'leader-elect': { type: 'boolean' },
   'leader-election-namespace': { type: 'string' },
@@ -78,10 +92,19 @@ Scope (exactly one; defaults to $POD_NAMESPACE when neither is given):
   -A, --all-namespaces           watch every namespace
 
 Behaviour:
-      --debounce DURATION        quiet period before acting on a change, e.g. 0, 500ms, 2s
-                                 (default ${formatDuration(DEFAULTS.debounceMs)})
+      --debounce DURATION        quiet period: restarts on every change, capped by --debounce-max;
+                                 e.g. 0, 500ms, 2s (default ${formatDuration(DEFAULTS.debounceMs)})
+      --debounce-max DURATION    longest a stream of changes can postpone a workload, counted
+                                 from its first change; 0 = no cap
+                                 (default ${formatDuration(DEFAULTS.debounceMaxMs)}, or --debounce when that is longer)
       --concurrency N            workloads reconciled at once, ${DEFAULTS.minConcurrency}..${DEFAULTS.maxConcurrency}
                                  (default ${DEFAULTS.concurrency})
+      --retry-max DURATION       longest wait between retries of a failing reconcile; failures are
+                                 never dropped, and an object the apiserver rejects as invalid is
+                                 retried at this interval (default ${formatDuration(DEFAULTS.retryMaxMs)}, at least ${formatDuration(DEFAULTS.minTimingMs)})
+      --reconcile-timeout DURATION
+                                 deadline of one reconcile; past it, its API calls are aborted
+                                 and it is retried (default ${formatDuration(DEFAULTS.reconcileTimeoutMs)}, at least ${formatDuration(DEFAULTS.minTimingMs)})
       --roll-on-adoption         roll a workload the first time confighash sees it
                                  (default: record a baseline without rolling)
       --hmac-secret-namespace NS namespace of the HMAC key Secret
@@ -132,11 +155,16 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv, host: HostIn
   const retryPeriodMs = duration(setting('leader-election-retry-period')) ?? DEFAULTS.retryPeriodMs;
   checkLeaderElectionTiming(leaseDurationMs, renewDeadlineMs, retryPeriodMs);
   const metrics = bindAddress(setting('metrics-bind-address'));
+  const debounceMs = duration(setting('debounce')) ?? DEFAULTS.debounceMs;
+  const debounceMaxMs = debounceCap(duration(setting('debounce-max')), debounceMs);
 
   return {
     ...scope,
-    debounceMs: duration(setting('debounce')) ?? DEFAULTS.debounceMs,
+    debounceMs,
+    debounceMaxMs,
     concurrency: concurrency(setting('concurrency')) ?? DEFAULTS.concurrency,
+    retryMaxMs: atLeastOneSecond(setting('retry-max')) ?? DEFAULTS.retryMaxMs,
+    reconcileTimeoutMs: atLeastOneSecond(setting('reconcile-timeout')) ?? DEFAULTS.reconcileTimeoutMs,
     rollOnAdoption: boolean(setting('roll-on-adoption')) ?? false,
     leaderElect: boolean(setting('leader-elect')) ?? false,
     leaseName: CONTROLLER_NAME,
@@ -169,6 +197,14 @@ function duration(setting: Setting | undefined): number | undefined {
   if (!setting) return undefined;
   const ms = parseDuration(setting.text);
   if (ms === undefined) throw invalid(setting, 'use a duration such as 0, 500ms or 2s');
+  return ms;
+}
+
+function atLeastOneSecond(setting: Setting | undefined): number | undefined {
+  const ms = duration(setting);
+  if (setting && ms !== undefined && ms < DEFAULTS.minTimingMs) {
+    throw invalid(setting, `use a duration of at least ${formatDuration(DEFAULTS.minTimingMs)}, e.g. 30s or 5m`);
+  }
   return ms;
 }
 
@@ -206,6 +242,20 @@ function bindAddress(setting: Setting | undefined): { host: string; port: number
   const address = parseBindAddress(setting.text);
   if (!address) throw invalid(setting, 'use host:port such as 0.0.0.0:8080, :8080 or [::]:8080');
   return address;
+}
+
+/**
+ * A cap below one quiet period would cut every quiet period short, so an explicit one is
+ * rejected; the default grows to a long --debounce instead, so that setting --debounce
+ * alone keeps working.
+ */
+function debounceCap(explicitMs: number | undefined, debounceMs: number): number {
+  if (explicitMs === undefined) return Math.max(DEFAULTS.debounceMaxMs, debounceMs);
+  if (explicitMs === 0 || explicitMs >= debounceMs) return explicitMs;
+  throw new ConfigError(
+    `--debounce-max (${formatDuration(explicitMs)}) must be 0 (no cap) or at least ` +
+      `--debounce (${formatDuration(debounceMs)})`,
+  );
 }
 
 /** The same rules client-go applies, so a replica cannot lose its lease between two renewals. */

@@ -27,7 +27,10 @@ describe('parseConfig defaults', () => {
       namespaces: ['platform'],
       allNamespaces: false,
       debounceMs: 1000,
+      debounceMaxMs: 10_000,
       concurrency: 4,
+      retryMaxMs: 300_000,
+      reconcileTimeoutMs: 30_000,
       rollOnAdoption: false,
       leaderElect: false,
       leaseName: 'confighash-controller',
@@ -99,6 +102,41 @@ describe('parseConfig values', () => {
     assert.equal(parse(['--debounce', '500ms']).debounceMs, 500);
     assert.equal(parse(['--debounce=2s']).debounceMs, 2000);
     assert.equal(parse(['--debounce', '1m']).debounceMs, 60_000);
+  });
+
+  it('caps the quiet period at 10s unless --debounce-max says otherwise, with 0 for no cap', () => {
+    assert.equal(parse([]).debounceMaxMs, 10_000);
+    assert.equal(parse(['--debounce-max', '30s']).debounceMaxMs, 30_000);
+    assert.equal(parse(['--debounce-max', '0']).debounceMaxMs, 0);
+    assert.equal(parse([], { ...inCluster, CONFIGHASH_DEBOUNCE_MAX: '1m' }).debounceMaxMs, 60_000);
+  });
+
+  it('raises the default cap to a --debounce longer than it, so that flag alone keeps working', () => {
+    assert.equal(parse(['--debounce', '1m']).debounceMaxMs, 60_000);
+  });
+
+  it('rejects a --debounce-max shorter than --debounce', () => {
+    rejects(
+      ['--debounce', '2s', '--debounce-max', '1s'],
+      inCluster,
+      '--debounce-max (1s) must be 0 (no cap) or at least --debounce (2s)',
+    );
+  });
+
+  it('reads --retry-max and --reconcile-timeout as durations', () => {
+    const config = parse(['--retry-max', '10m', '--reconcile-timeout', '1m']);
+    assert.equal(config.retryMaxMs, 600_000);
+    assert.equal(config.reconcileTimeoutMs, 60_000);
+    assert.equal(parse([], { ...inCluster, CONFIGHASH_RETRY_MAX: '90s' }).retryMaxMs, 90_000);
+  });
+
+  it('rejects a --retry-max or --reconcile-timeout below 1s, naming the flag', () => {
+    rejects(['--retry-max', '0'], inCluster, 'invalid --retry-max "0": use a duration of at least 1s, e.g. 30s or 5m');
+    rejects(['--reconcile-timeout', '500ms'], inCluster, /^invalid --reconcile-timeout "500ms": use a duration of at least 1s/);
+  });
+
+  it('describes --debounce as a quiet period that restarts on every change', () => {
+    assert.match(usage, /--debounce DURATION +quiet period: restarts on every change, capped by --debounce-max/);
   });
 
   it('rejects a --debounce that is not a duration, naming the flag', () => {
