@@ -6,8 +6,8 @@ export interface DebounceSettings {
   debounce_flags: string[];
   /** The quiet period, as the controller's own config parser resolves it. */
   debounce_s: number;
-  /** The longest wait from a workload's first change (--debounce-max); null when this controller has no such setting, 0 when uncapped. */
-  debounce_max_s: number | null;
+  /** The longest wait from a workload's first change (--debounce-max); 0: no cap. */
+  debounce_max_s: number;
 }
 
 const BENCH_HOST = { hostname: () => 'bench', randomSuffix: () => '0' };
@@ -18,9 +18,7 @@ const BENCH_HOST = { hostname: () => 'bench', randomSuffix: () => '0' };
  */
 export function debounceSettings(flags: readonly string[]): DebounceSettings {
   const config = parseConfig([...flags], {}, BENCH_HOST);
-  // Read by name: the cap exists only in controllers that have --debounce-max.
-  const max = 'debounceMaxMs' in config && typeof config.debounceMaxMs === 'number' ? config.debounceMaxMs / 1000 : null;
-  return { debounce_flags: debounceFlags(flags), debounce_s: config.debounceMs / 1000, debounce_max_s: max };
+  return { debounce_flags: debounceFlags(flags), debounce_s: config.debounceMs / 1000, debounce_max_s: config.debounceMaxMs / 1000 };
 }
 
 /** `--debounce 0`, `--debounce=2s` and `--debounce-max 10s` from a flag list, values included. */

@@ -142,7 +142,7 @@ export async function runBurst(ctx: BenchContext): Promise<BurstResult> {
     }
     await Promise.all(inFlight);
     const editSpanS = secondsSince(start, lastAck);
-    const overCap = debounce.debounce_max_s !== null && debounce.debounce_max_s > 0 && editSpanS >= debounce.debounce_max_s;
+    const overCap = debounce.debounce_max_s > 0 && editSpanS >= debounce.debounce_max_s;
     ctx.log(`burst: ${edits} edits sent in ${editSpanS} s${overCap ? `, NOT below the longest debounce wait (${debounce.debounce_max_s} s)` : ''}`);
 
     const expected = new Map<string, string>();

@@ -119,14 +119,14 @@ test('the burst goal is met when rollouts and template PATCHes are at most one p
 test('the burst goal is missed when a workload rolled more than once, even if the deployment controller folded the patches into fewer ReplicaSets', () => {
   const overRolled = { ...burst, rollouts_total: 34, rollouts_per_workload_max: 3 };
   const folded = { ...burst, rollouts_total: 18, patches: 61, max_patches_per_deployment: 4 };
-  const tooLong = { ...burst, span_s: 11, debounce_flags: ['--debounce', '2s'], debounce_max_s: null };
+  const uncapped = { ...burst, span_s: 11, debounce_flags: ['--debounce', '2s', '--debounce-max', '0'], debounce_s: 2, debounce_max_s: 0 };
   const goalOf = (b: object) => evaluateGoals({ schema: 1, started_at: '', run, machine, burst: b } as unknown as BenchResult)[0];
   assert.equal(goalOf(overRolled)?.met, false);
   assert.equal(goalOf(overRolled)?.value, '34 rollouts, 20 template PATCHes (max 3 / 1 per workload)');
   assert.equal(goalOf(folded)?.met, false);
   assert.equal(goalOf({ ...burst, span_s: 10.2 })?.goal, '≤ 20; edits span 10.2 s NOT < longest wait 10 s');
-  assert.equal(goalOf(tooLong)?.goal, '≤ 20; edits span 11 s, controller without --debounce-max');
-  assert.match(formatTable({ schema: 1, started_at: '', run, machine, burst: tooLong } as unknown as BenchResult), /--debounce 2s \(1 \/ none\)/);
+  assert.equal(goalOf(uncapped)?.goal, '≤ 20; edits span 11 s, no longest wait');
+  assert.match(formatTable({ schema: 1, started_at: '', run, machine, burst: uncapped } as unknown as BenchResult), /--debounce 2s --debounce-max 0 \(2 \/ no cap\)/);
 });
 
 test('scale start-up writes to workloads must be 0; WorkloadRecord writes are reported beside them', () => {
