@@ -1,3 +1,4 @@
+import { API_GROUP, RECORD_PLURAL } from '../src/api/constants.ts';
 import type { KubeApi } from './kube/api.ts';
 
 /** Counts keyed like "LIST configmaps" or "PATCH appconfigs.confighash.dev/status". */
@@ -49,6 +50,21 @@ export function sumVerbs(counts: RequestCounts, verbs: readonly string[], resour
     if (verbs.includes(verb) && (!resourcePattern || resourcePattern.test(resource))) total += value;
   }
   return total;
+}
+
+/** PATCHes to workloads themselves (not their status): what can roll pods. */
+export function workloadPatches(counts: RequestCounts): number {
+  return sumVerbs(counts, ['PATCH'], /^(deployments|statefulsets|daemonsets)\.apps$/);
+}
+
+const RECORDS = new RegExp(`^${RECORD_PLURAL}\\.${API_GROUP.replaceAll('.', '\\.')}$`);
+
+/**
+ * Creates (POST, adoption) and replaces (PUT, after a rollout) of WorkloadRecords, and any
+ * PATCH, should one appear. Not DELETE: the garbage collector deletes a workload's record.
+ */
+export function recordWrites(counts: RequestCounts): number {
+  return sumVerbs(counts, ['POST', 'PUT', 'PATCH'], RECORDS);
 }
 
 function requestKey(labels: Record<string, string>): string {

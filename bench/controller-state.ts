@@ -5,6 +5,10 @@ import { settled } from './context.ts';
 export interface ControllerCounters {
   reconciles: number;
   templatePatches: number;
+  /**
+   * WorkloadRecord writes (confighash_patches_total{type="record"}). The name is kept from
+   * when adoption patched a baseline annotation, so that runs stay comparable by field name.
+   */
   baselinePatches: number;
   statusPatches: number;
   rollouts: number;
@@ -14,7 +18,7 @@ export async function readCounters(controller: BenchController): Promise<Control
   return {
     reconciles: await controller.metricValue('confighash_reconciles_total'),
     templatePatches: await controller.metricValue('confighash_patches_total', { type: 'template' }),
-    baselinePatches: await controller.metricValue('confighash_patches_total', { type: 'baseline' }),
+    baselinePatches: await controller.metricValue('confighash_patches_total', { type: 'record' }),
     statusPatches: await controller.metricValue('confighash_patches_total', { type: 'status' }),
     rollouts: await controller.metricValue('confighash_rollouts_total'),
   };

@@ -5,10 +5,12 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureBinaries, startControlPlane, type ControlPlane } from '../scripts/lib/control-plane/index.ts';
+import { API_GROUP, RECORD_PLURAL } from '../src/api/constants.ts';
 import { installControllerAccess } from '../test/support/controller-access.ts';
 import { BenchArgsError, parseBenchArgs, usage, type BenchArgs, type ScenarioName } from './args.ts';
 import type { BenchContext } from './context.ts';
 import { KubeApi } from './kube/api.ts';
+import { waitForCrdEstablished } from './kube/crd.ts';
 import { describeCommit, describeMachine, describeVersions, loadAverage } from './machine.ts';
 import { PROFILES } from './profile.ts';
 import { evaluateGoals, formatTable, writeReport, type BenchResult } from './report.ts';
@@ -80,6 +82,8 @@ async function main(args: BenchArgs): Promise<number> {
     process.env.CONFIGHASH_TEST_SERVER = cluster.server;
     const controllerKubeconfig = await installControllerAccess();
     api = await KubeApi.fromKubeconfig(cluster.kubeconfig);
+    // installControllerAccess waits for the AppConfig CRD only; the bench watches WorkloadRecords too.
+    await waitForCrdEstablished(api, `${RECORD_PLURAL}.${API_GROUP}`);
     const profilesDir = join(resultsDir, 'profiles');
     const ctx: BenchContext = {
       api,

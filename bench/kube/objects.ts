@@ -1,4 +1,4 @@
-import { API_GROUP, API_VERSION, APPCONFIG_KIND } from '../../src/api/constants.ts';
+import { API_GROUP, API_VERSION, APPCONFIG_KIND, RECORD_PLURAL } from '../../src/api/constants.ts';
 
 /** Label on everything the bench creates, so trackers and counts can select it. */
 export const BENCH_LABEL = 'confighash.dev/bench';
@@ -17,6 +17,8 @@ export const paths = {
   deployment: (ns: string, name: string) => `/apis/apps/v1/namespaces/${ns}/deployments/${name}`,
   replicaSets: (ns?: string) => (ns ? `/apis/apps/v1/namespaces/${ns}/replicasets` : '/apis/apps/v1/replicasets'),
   appConfigs: (ns?: string) => (ns ? `/apis/${API_GROUP}/${API_VERSION}/namespaces/${ns}/appconfigs` : `/apis/${API_GROUP}/${API_VERSION}/appconfigs`),
+  workloadRecords: (ns?: string) => (ns ? `/apis/${API_GROUP}/${API_VERSION}/namespaces/${ns}/${RECORD_PLURAL}` : `/apis/${API_GROUP}/${API_VERSION}/${RECORD_PLURAL}`),
+  crd: (name: string) => `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${name}`,
 };
 
 export function namespace(name: string, scenario: string) {

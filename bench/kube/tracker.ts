@@ -8,6 +8,8 @@ export interface TrackerOptions<T extends KubeObject, P> {
   labelSelector?: string;
   /** Reduces each object to what the scenario needs, so the bench holds no full objects. */
   project: (object: T) => P;
+  /** The key an object is kept under; "namespace/name" unless given. */
+  keyOf?: (object: T) => string;
 }
 
 interface Waiter {
@@ -16,7 +18,7 @@ interface Waiter {
 }
 
 /**
- * A list-then-watch view of one collection, keyed "namespace/name", with waiters that
+ * A list-then-watch view of one collection, keyed "namespace/name" (or `keyOf`), with waiters that
  * resolve at the arrival time of the event that made their condition true.
  */
 export class Tracker<T extends KubeObject, P> {
@@ -32,10 +34,10 @@ export class Tracker<T extends KubeObject, P> {
   }
 
   async start(): Promise<void> {
-    const { api, collectionPath, labelSelector, project } = this.#options;
+    const { api, collectionPath, labelSelector, project, keyOf: key = keyOf } = this.#options;
     const query: Record<string, string> = labelSelector ? { labelSelector } : {};
     const { items, resourceVersion } = await api.listAll<T>(collectionPath, query);
-    for (const item of items) this.current.set(keyOf(item), project(item));
+    for (const item of items) this.current.set(key(item), project(item));
     this.#done = keepWatching<T>(
       api,
       collectionPath,
@@ -43,11 +45,11 @@ export class Tracker<T extends KubeObject, P> {
       resourceVersion,
       (type, object, arrivedAt) => {
         if (type === 'BOOKMARK') return;
-        const key = keyOf(object);
+        const at = key(object);
         const value = type === 'DELETED' ? undefined : project(object);
-        if (value === undefined) this.current.delete(key);
-        else this.current.set(key, value);
-        for (const listener of this.#listeners) listener(key, value, arrivedAt);
+        if (value === undefined) this.current.delete(at);
+        else this.current.set(at, value);
+        for (const listener of this.#listeners) listener(at, value, arrivedAt);
         for (const waiter of this.#waiters) {
           if (!waiter.check()) continue;
           this.#waiters.delete(waiter);

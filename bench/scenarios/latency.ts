@@ -4,6 +4,7 @@ import { configMapChecksum } from '../expected.ts';
 import { startFloorClient } from '../floor-client.ts';
 import { deploymentView, type DeploymentObject, type DeploymentView } from '../kube/deployment-view.ts';
 import { appConfig, configMap, deployment, namespace, paths } from '../kube/objects.ts';
+import { adopted, recordTracker } from '../kube/record-view.ts';
 import { Tracker } from '../kube/tracker.ts';
 import { readProcessMemory } from '../rss.ts';
 import { distribution, round, type Distribution } from '../stats.ts';
@@ -60,12 +61,15 @@ export async function runLatency(ctx: BenchContext): Promise<LatencyResult> {
 
   const tracker = new Tracker<DeploymentObject, DeploymentView>({ api, collectionPath: paths.deployments(NS), project: deploymentView });
   await tracker.start();
+  const records = recordTracker(api, NS);
+  await records.start();
   const flags = ['--all-namespaces', '--debounce', '0'];
   const controller = await startController(ctx, 'latency', flags);
   const floor = await startFloorClient(api, NS, FLOOR_CM, FLOOR_DEPLOYMENT);
   try {
     await controller.ready();
-    await tracker.waitUntil(() => tracker.current.get(`${NS}/${CONTROLLER_DEPLOYMENT}`)?.baseline !== undefined, 'confighash to adopt the latency Deployment');
+    const key = `${NS}/${CONTROLLER_DEPLOYMENT}`;
+    await records.waitUntil(() => adopted(tracker.current.get(key), records.current.get(key)), 'a WorkloadRecord for the latency Deployment');
     const measure = async (cm: typeof controllerCm, target: string, revision: string): Promise<number> => {
       const expected = configMapChecksum(cm.metadata.name, { ...cm.data, revision });
       const seen = tracker.waitUntil(() => tracker.current.get(`${NS}/${target}`)?.checksum === expected, `checksum ${expected} on ${target} (floor patches failed so far: ${floor.failed})`, 30_000);
@@ -115,6 +119,7 @@ export async function runLatency(ctx: BenchContext): Promise<LatencyResult> {
     await floor.stop();
     await controller.stop();
     await tracker.stop();
+    await records.stop();
   }
 }
 

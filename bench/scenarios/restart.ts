@@ -1,4 +1,4 @@
-import { diffCounts, scrapeApiserver, sumVerbs, type RequestCounts } from '../apiserver-metrics.ts';
+import { diffCounts, recordWrites, scrapeApiserver, sumVerbs, type RequestCounts } from '../apiserver-metrics.ts';
 import { startController, secondsSince, settled, type BenchContext } from '../context.ts';
 import { controllerIdle, readCounters, type ControllerCounters } from '../controller-state.ts';
 import { deploymentView, type DeploymentObject, type DeploymentView } from '../kube/deployment-view.ts';
@@ -20,7 +20,10 @@ export interface RestartResult {
   ready_s: number;
   settled_s: number;
   requests: RequestCounts;
+  /** Writes to workloads, AppConfigs (incl. status) and Events from spawn to settled. */
   writes: number;
+  /** WorkloadRecord writes from spawn to settled (apiserver count): a restart with nothing changed needs none. */
+  record_writes: number;
 }
 
 const PATCHED = /^((deployments|statefulsets|daemonsets)\.apps|appconfigs\.confighash\.dev(\/status)?)$/;
@@ -64,6 +67,7 @@ export async function runRestart(ctx: BenchContext): Promise<RestartResult> {
       settled_s: secondsSince(controller.spawnedAt, settledAt),
       requests,
       writes: sumVerbs(requests, ['POST', 'PUT', 'PATCH', 'DELETE'], /^((deployments|statefulsets|daemonsets)\.apps|appconfigs\.confighash\.dev(\/status)?|events\.events\.k8s\.io)$/),
+      record_writes: recordWrites(requests),
     };
   } finally {
     await controller.stop();

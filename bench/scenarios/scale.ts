@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { AppConfigStatus } from '../../src/api/appconfig.ts';
 import { HMAC_SECRET_KEY, HMAC_SECRET_NAME } from '../../src/api/constants.ts';
 import { hmacKeyId } from '../../src/core/checksum.ts';
-import { diffCounts, scrapeApiserver, sumVerbs, type ApiserverSnapshot, type RequestCounts } from '../apiserver-metrics.ts';
+import { diffCounts, recordWrites, scrapeApiserver, sumVerbs, workloadPatches, type ApiserverSnapshot, type RequestCounts } from '../apiserver-metrics.ts';
 import { startController, secondsSince, sleep, withTimeout, type BenchContext } from '../context.ts';
 import type { BenchController } from '../controller.ts';
 import { controllerIdle, counterDelta, readCounters, type ControllerCounters } from '../controller-state.ts';
@@ -11,6 +11,7 @@ import { sourcesChecksum } from '../expected.ts';
 import { deploymentView, type DeploymentObject, type DeploymentView } from '../kube/deployment-view.ts';
 import { BENCH_LABEL, namespace, paths } from '../kube/objects.ts';
 import { forEachLimited, withRetries } from '../kube/pool.ts';
+import { adopted, recordedChecksum, recordTracker, type RecordView, type WorkloadRecordObject } from '../kube/record-view.ts';
 import { Tracker } from '../kube/tracker.ts';
 import type { KubeObject } from '../kube/watch.ts';
 import { countObjects } from '../replica-sets.ts';
@@ -27,7 +28,7 @@ export interface ScaleResult {
   controller_flags: string[];
   /** Spawn → /readyz 200 (the initial lists are in). */
   ready_s: number;
-  /** Spawn → every scale Deployment annotated or baselined and every AppConfig Ready, current and settled. */
+  /** Spawn → every scale Deployment has a WorkloadRecord for its current UID and every AppConfig is Ready, current and settled. */
   convergence_s: number;
   /** Spawn → queue empty and counters still for 3 s. */
   settled_s: number;
@@ -58,14 +59,22 @@ export interface ScaleResult {
   /** Requests in the `service-accounts` flow schema: the controller's ServiceAccount and no other client here. */
   controller_requests: number;
   startup_writes: { deployment_patches: number; status_patches: number; events: number };
+  /** PATCHes to Deployments, StatefulSets and DaemonSets (not status) from spawn to settled, apiserver count: adoption writes none (goal 0). */
+  startup_workload_writes: number;
+  /** WorkloadRecord writes (POST, PUT, PATCH) from spawn to settled, apiserver count: one create per adopted workload. */
+  startup_record_writes: number;
   controller_counters: ControllerCounters;
   steady_window_s: number;
-  /** Writes to workloads, AppConfigs, Events, ConfigMaps and Secrets in the steady window (apiserver count, goal 0). */
+  /** Writes to workloads, WorkloadRecords, AppConfigs, Events, ConfigMaps and Secrets in the steady window (apiserver count, goal 0). */
   steady_writes: number;
   steady_controller_counters: ControllerCounters;
   steady_controller_requests: number;
   steady_requests: RequestCounts;
-  /** Baselines equal to the checksum the core computes from the content the bench created. */
+  /**
+   * Scale Deployments whose WorkloadRecord checksum (or, without a record for the current UID,
+   * pod-template checksum) equals the checksum the core computes from the content the bench
+   * created. The name is kept from when adoption wrote a baseline annotation: it counts records now.
+   */
   baselines_correct: number;
   heap_snapshot?: string;
 }
@@ -80,7 +89,7 @@ const WATCHED_PATHS: Record<(typeof WATCHED)[number], string> = {
   'appconfigs.confighash.dev': paths.appConfigs(),
 };
 const WRITE_VERBS = ['POST', 'PUT', 'PATCH', 'DELETE', 'APPLY'];
-const CONTROLLER_WRITES = /^((deployments|statefulsets|daemonsets)\.apps|appconfigs\.confighash\.dev(\/status)?|events\.events\.k8s\.io|configmaps|secrets)$/;
+const CONTROLLER_WRITES = /^((deployments|statefulsets|daemonsets)\.apps|(appconfigs|workloadrecords)\.confighash\.dev|appconfigs\.confighash\.dev\/status|events\.events\.k8s\.io|configmaps|secrets)$/;
 export const SCALE_FLAGS = ['--all-namespaces'];
 
 interface AppConfigObject extends KubeObject {
@@ -98,8 +107,6 @@ function appConfigConverged(ac: AppConfigObject): boolean {
     (status?.targets ?? []).every((t) => t.reason === 'InSync' || t.reason === 'Baselined')
   );
 }
-
-const deploymentConverged = (d: DeploymentView): boolean => d.baseline !== undefined || d.checksum !== undefined;
 
 /**
  * 10,000 ConfigMaps, 10,000 Secrets, 2,000 Deployments and 1,000 AppConfigs in 20 namespaces,
@@ -123,8 +130,10 @@ export async function runScale(ctx: BenchContext): Promise<ScaleResult> {
   const selector = `${BENCH_LABEL}=scale`;
   const deployments = new Tracker<DeploymentObject, DeploymentView>({ api, collectionPath: paths.deployments(), labelSelector: selector, project: deploymentView });
   const appConfigs = new Tracker<AppConfigObject, boolean>({ api, collectionPath: paths.appConfigs(), labelSelector: selector, project: appConfigConverged });
+  const records = recordTracker(api);
   await deployments.start();
   await appConfigs.start();
+  await records.start();
   let controller: BenchController | undefined;
   try {
     // The deployment controller makes a ReplicaSet for each new Deployment: let it finish first.
@@ -136,18 +145,21 @@ export async function runScale(ctx: BenchContext): Promise<ScaleResult> {
     const waitedForDeploymentController = Math.round((secondsSince(createdAt) - createS) * 1000) / 1000;
     await sleep(5000);
 
-    const pendingDeployments = new Set([...deployments.current].filter(([, d]) => !deploymentConverged(d)).map(([k]) => k));
+    const deploymentConverged = (key: string): boolean => adopted(deployments.current.get(key), records.current.get(key));
+    const pendingDeployments = new Set([...deployments.current.keys()].filter((k) => !deploymentConverged(k)));
     const pendingAppConfigs = new Set([...appConfigs.current].filter(([, done]) => !done).map(([k]) => k));
     let markConverged!: (at: number) => void;
     const converged = new Promise<number>((resolve) => (markConverged = resolve));
     const check = (at: number): void => {
       if (pendingDeployments.size === 0 && pendingAppConfigs.size === 0) markConverged(at);
     };
-    deployments.onChange((key, d, at) => {
-      if (d && !deploymentConverged(d)) pendingDeployments.add(key);
+    const recheckDeployment = (key: string, at: number): void => {
+      if (deployments.current.has(key) && !deploymentConverged(key)) pendingDeployments.add(key);
       else pendingDeployments.delete(key);
       check(at);
-    });
+    };
+    deployments.onChange((key, _d, at) => recheckDeployment(key, at));
+    records.onChange((key, _r, at) => recheckDeployment(key, at));
     appConfigs.onChange((key, done, at) => {
       if (done === false) pendingAppConfigs.add(key);
       else pendingAppConfigs.delete(key);
@@ -216,13 +228,15 @@ export async function runScale(ctx: BenchContext): Promise<ScaleResult> {
           status_patches: startup.requests['PATCH appconfigs.confighash.dev/status'] ?? 0,
           events: startup.requests['POST events.events.k8s.io'] ?? 0,
         },
+        startup_workload_writes: workloadPatches(startup.requests),
+        startup_record_writes: recordWrites(startup.requests),
         controller_counters: startupCounters,
         steady_window_s: window,
         steady_writes: sumVerbs(steady.requests, WRITE_VERBS, CONTROLLER_WRITES),
         steady_controller_counters: counterDelta(startupCounters, endCounters),
         steady_controller_requests: steady.byFlowSchema['service-accounts'] ?? 0,
         steady_requests: steady.requests,
-        baselines_correct: await countCorrectBaselines(ctx, deployments),
+        baselines_correct: await countCorrectRecords(ctx, deployments, records),
         ...(heapSnapshot ? { heap_snapshot: heapSnapshot } : {}),
       };
     } finally {
@@ -232,6 +246,7 @@ export async function runScale(ctx: BenchContext): Promise<ScaleResult> {
     await controller?.stop();
     await deployments.stop();
     await appConfigs.stop();
+    await records.stop();
   }
 }
 
@@ -248,8 +263,12 @@ function diff(before: ApiserverSnapshot, after: ApiserverSnapshot): ApiserverSna
   };
 }
 
-/** Recomputes each Deployment's checksum from the content the bench created, with the install's HMAC key. */
-async function countCorrectBaselines(ctx: BenchContext, deployments: Tracker<DeploymentObject, DeploymentView>): Promise<number> {
+/** Recomputes each Deployment's checksum from the content the bench created, with the install's HMAC key, and compares its record's. */
+async function countCorrectRecords(
+  ctx: BenchContext,
+  deployments: Tracker<DeploymentObject, DeploymentView>,
+  records: Tracker<WorkloadRecordObject, RecordView>,
+): Promise<number> {
   const hmacSecret = await ctx.api.get<{ data?: Record<string, string> }>(`/api/v1/namespaces/confighash-system/secrets/${HMAC_SECRET_NAME}`);
   const key = Buffer.from(hmacSecret.data?.[HMAC_SECRET_KEY] ?? '', 'base64');
   const keyId = hmacKeyId(key);
@@ -269,8 +288,9 @@ async function countCorrectBaselines(ctx: BenchContext, deployments: Tracker<Dep
         key,
         keyId,
       );
-      const view = deployments.current.get(`${ns}/${deploymentName(i)}`);
-      if (view && (view.baseline ?? view.checksum) === expected) correct += 1;
+      const workload = `${ns}/${deploymentName(i)}`;
+      const view = deployments.current.get(workload);
+      if (view && recordedChecksum(view, records.current.get(workload)) === expected) correct += 1;
     }
   }
   return correct;

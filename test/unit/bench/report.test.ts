@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { diffCounts, parseApiserverMetrics, sumVerbs } from '../../../bench/apiserver-metrics.ts';
+import { diffCounts, parseApiserverMetrics, recordWrites, sumVerbs, workloadPatches } from '../../../bench/apiserver-metrics.ts';
 import { parseBenchArgs } from '../../../bench/args.ts';
 import { evaluateGoals, formatTable, type BenchResult } from '../../../bench/report.ts';
 import { kibField } from '../../../bench/rss.ts';
@@ -44,6 +44,24 @@ test('apiserver request counters are summed per verb and resource, and diffed', 
   assert.equal(sumVerbs(requests, ['PATCH'], /^deployments\.apps$/), 1);
 });
 
+test('workload PATCHes and WorkloadRecord writes are counted apart, leaving out status and garbage collection', () => {
+  const requests = {
+    'PATCH deployments.apps': 3,
+    'PATCH statefulsets.apps': 1,
+    'PUT deployments.apps': 7,
+    'PATCH deployments.apps/status': 5,
+    'POST workloadrecords.confighash.dev': 20,
+    'PUT workloadrecords.confighash.dev': 4,
+    'DELETE workloadrecords.confighash.dev': 9,
+    'LIST workloadrecords.confighash.dev': 2,
+    'PATCH appconfigs.confighash.dev/status': 6,
+  };
+  assert.equal(workloadPatches(requests), 4);
+  assert.equal(recordWrites(requests), 24);
+  assert.equal(workloadPatches({}), 0);
+  assert.equal(recordWrites({ 'POST workloadrecords.other.example': 1 }), 0);
+});
+
 test('VmRSS and VmHWM are read in kB from /proc status text', () => {
   const status = 'Name:\tnode\nVmHWM:\t  204800 kB\nVmRSS:\t  102400 kB\n';
   assert.equal(kibField(status, 'VmHWM'), 204800);
@@ -69,12 +87,63 @@ test('the report names missed goals and keeps the stable field names', () => {
     run: { profile: 'small', scenarios: ['latency', 'restart'], bench_flags: [], commit: 'x', src_dirty: false, etcd_fsync: false, controller_node_options: [], load_start: [0, 0, 0] },
     machine: { nproc: 2, memory_gib: 8, cpu_model: 'test', kernel: 'test' },
     latency: { edits: 10, p50_ms: 10, p99_ms: 50, floor_p50_ms: 5, floor_p99_ms: 20, p50_ratio: 2, p99_ratio: 2.5 },
-    restart: { patches: 0, rollouts: 0, ready_s: 1, settled_s: 2 },
+    restart: { patches: 0, rollouts: 0, record_writes: 0, ready_s: 1, settled_s: 2 },
   } as unknown as BenchResult;
   const goals = evaluateGoals(result);
-  assert.deepEqual(goals.map((g) => [g.figure, g.met]), [['latency p99 vs floor p99', false], ['restart patches / rollouts', true]]);
+  assert.deepEqual(goals.map((g) => [g.figure, g.met]), [['latency p99 vs floor p99', false], ['restart patches / rollouts / record writes', true]]);
   const table = formatTable({ ...result, goals });
   assert.match(table, /\| latency +\| confighash p50 \/ p99 \(ms, 10 edits\) +\| 10 \/ 50 +\|/);
   assert.match(table, /MISSED {2}latency p99 vs floor p99: 2.5× \(goal ≤ 2×\)/);
-  assert.match(table, /met {5}restart patches \/ rollouts: 0 \/ 0/);
+  assert.match(table, /met {5}restart patches \/ rollouts \/ record writes: 0 \/ 0 \/ 0/);
+});
+
+const run = { profile: 'small', scenarios: ['burst', 'scale'], bench_flags: [], commit: 'x', src_dirty: false, etcd_fsync: false, controller_node_options: [], load_start: [0, 0, 0] };
+const machine = { nproc: 2, memory_gib: 8, cpu_model: 'test', kernel: 'test' };
+const burst = {
+  edits: 200, span_s: 4.1, affected_workloads: 20, debounce_flags: [], debounce_s: 1, debounce_max_s: 10, rollouts_total: 20, patches: 20, record_writes: 20,
+  min_rollouts_per_deployment: 1, mean_rollouts_per_deployment: 1, rollouts_per_workload_max: 1, max_patches_per_deployment: 1, converge_after_last_edit_s: 1.2,
+};
+
+test('the burst goal is met when rollouts and template PATCHes are at most one per affected workload, and the span is shown against the longest wait', () => {
+  const result = { schema: 1, started_at: '', run, machine, burst } as unknown as BenchResult;
+  const [goal] = evaluateGoals(result);
+  assert.equal(goal?.figure, 'burst rollouts vs affected workloads');
+  assert.equal(goal?.met, true);
+  assert.equal(goal?.goal, '≤ 20; edits span 4.1 s < longest wait 10 s');
+  const table = formatTable({ ...result, goals: [goal!] });
+  assert.match(table, /\| burst +\| rollouts \(new ReplicaSets\) \/ affected \(goal ≤\) +\| 20 \/ 20 +\|/);
+  assert.match(table, /\| burst +\| template PATCHes \/ WorkloadRecord writes +\| 20 \/ 20 +\|/);
+  assert.match(table, /\| burst +\| debounce flags \(quiet \/ longest wait, s\) +\| defaults \(1 \/ 10\) +\|/);
+});
+
+test('the burst goal is missed when a workload rolled more than once, even if the deployment controller folded the patches into fewer ReplicaSets', () => {
+  const overRolled = { ...burst, rollouts_total: 34, rollouts_per_workload_max: 3 };
+  const folded = { ...burst, rollouts_total: 18, patches: 61, max_patches_per_deployment: 4 };
+  const uncapped = { ...burst, span_s: 11, debounce_flags: ['--debounce', '2s', '--debounce-max', '0'], debounce_s: 2, debounce_max_s: 0 };
+  const goalOf = (b: object) => evaluateGoals({ schema: 1, started_at: '', run, machine, burst: b } as unknown as BenchResult)[0];
+  assert.equal(goalOf(overRolled)?.met, false);
+  assert.equal(goalOf(overRolled)?.value, '34 rollouts, 20 template PATCHes (max 3 / 1 per workload)');
+  assert.equal(goalOf(folded)?.met, false);
+  assert.equal(goalOf({ ...burst, span_s: 10.2 })?.goal, '≤ 20; edits span 10.2 s NOT < longest wait 10 s');
+  assert.equal(goalOf(uncapped)?.goal, '≤ 20; edits span 11 s, no longest wait');
+  assert.match(formatTable({ schema: 1, started_at: '', run, machine, burst: uncapped } as unknown as BenchResult), /--debounce 2s --debounce-max 0 \(2 \/ no cap\)/);
+});
+
+test('scale start-up writes to workloads must be 0; WorkloadRecord writes are reported beside them', () => {
+  const scale = {
+    objects: { configmaps: 240, secrets: 240, deployments: 48, appconfigs: 24 }, ready_s: 1, convergence_s: 5, peak_rss_mib: 150, steady_rss_mib: 140, steady_window_s: 15,
+    lists: 6, list_bound: 6, steady_writes: 0, startup_workload_writes: 0, startup_record_writes: 48, startup_writes: { deployment_patches: 0, status_patches: 24, events: 0 }, baselines_correct: 48,
+  };
+  const goalOf = (s: object) => evaluateGoals({ schema: 1, started_at: '', run, machine, scale: s } as unknown as BenchResult).find((g) => g.figure === 'scale start-up workload PATCHes');
+  assert.deepEqual(goalOf(scale), { figure: 'scale start-up workload PATCHes', value: '0 (WorkloadRecord writes 48)', goal: '0', met: true });
+  assert.equal(goalOf({ ...scale, startup_workload_writes: 48 })?.met, false);
+  const table = formatTable({ schema: 1, started_at: '', run, machine, scale } as unknown as BenchResult);
+  assert.match(table, /\| scale +\| start-up writes \(PATCH workloads \/ records \/ status \/ Events\) +\| 0 \/ 48 \/ 24 \/ 0 +\|/);
+  assert.match(table, /\| scale +\| records correct \/ Deployments +\| 48 \/ 48 +\|/);
+});
+
+test('a restart that rewrites WorkloadRecords misses the restart goal, though it patched and rolled nothing', () => {
+  const restart = { patches: 0, rollouts: 0, record_writes: 117, ready_s: 1, settled_s: 2 };
+  const goals = evaluateGoals({ schema: 1, started_at: '', run, machine, restart } as unknown as BenchResult);
+  assert.deepEqual(goals, [{ figure: 'restart patches / rollouts / record writes', value: '0 / 0 / 117', goal: '0 / 0 / 0', met: false }]);
 });
