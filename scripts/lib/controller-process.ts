@@ -102,6 +102,11 @@ async function stopChild(child: ChildProcess, exited: Promise<unknown[]>): Promi
 
 /** Sums the samples of `name` whose label set includes every pair in `labels`. */
 export function sumMetric(text: string, name: string, labels: Record<string, string>): number {
+  // A name the controller does not declare (a typo, a rename) must fail, not read as 0. A
+  // declared counter whose labels were never used has no series yet: that is a real 0.
+  if (!text.split('\n').some((line) => line.startsWith(`# TYPE ${name} `))) {
+    throw new Error(`the controller exposes no metric named ${name}`);
+  }
   let total = 0;
   for (const line of text.split('\n')) {
     if (!line.startsWith(name)) continue;
