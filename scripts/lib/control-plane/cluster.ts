@@ -129,7 +129,13 @@ export async function startControlPlane(opts: StartControlPlaneOptions): Promise
     });
     return apiserver;
   };
-  const faults = controlPlaneFaults({ dataDir, record, etcdClientUrl: `http://127.0.0.1:${ports.etcdClient}`, startApiserver });
+  const faults = controlPlaneFaults({
+    dataDir,
+    record,
+    etcdClientUrl: `http://127.0.0.1:${ports.etcdClient}`,
+    apiserverPort: ports.apiserver,
+    startApiserver,
+  });
   const stop = async () => {
     faults.thawAll();
     await terminateInStages(stopStages(record), dataDir);

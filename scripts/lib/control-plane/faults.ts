@@ -3,6 +3,7 @@ import type { ComponentName } from './components.ts';
 import { httpCall } from './http.ts';
 import type { LaunchedComponent } from './launch.ts';
 import { writePidsFile, type PidsFile } from './pids-file.ts';
+import { assertPortFree, PortInUseError } from './ports.ts';
 import { isAlive, isDescendantOf, isOurProcess, processStateOf, signal, waitUntilGone, type RecordedProcess } from './processes.ts';
 
 /** A component by name, or by PID any process that this process started (such as the controller under test). */
@@ -27,9 +28,14 @@ export interface ControlPlaneFaults {
   /** SIGCONT; resolves with the PID once /proc no longer shows it stopped. */
   thaw(target: FaultTarget): Promise<number>;
   /**
-   * Compacts etcd's history up to its current revision (etcd's JSON gateway,
-   * physical compaction). Reads at an older resourceVersion that reach etcd then answer
-   * 410 Gone. Resolves with the revision compacted to.
+   * Compacts etcd's history up to its current revision through etcd's JSON gateway,
+   * recorded in `compact_rev_key` as kube-apiserver's own compactor does, and resolves
+   * with that revision once the compaction is physical. Every change before it is gone:
+   * requests that reach etcd for an older resourceVersion answer 410 Gone, namely
+   * watches of resources without a watch cache (Events) and, once the apiserver has
+   * noticed (it polls every 15s), exact-resourceVersion lists. Watches served by the
+   * apiserver's watch cache (ConfigMaps, Deployments, ...) do not notice; they answer
+   * 410 for resourceVersions from before the cache started, i.e. after restartApiserver().
    */
   compactEtcd(): Promise<number>;
   /** The running component's PID (a new one after restartApiserver). Throws when it is not running. */
@@ -44,11 +50,14 @@ export interface FaultsContext {
   record: PidsFile;
   /** http://127.0.0.1:<client port> */
   etcdClientUrl: string;
+  /** kube-apiserver's secure port, free again before the restart. */
+  apiserverPort: number;
   /** Starts kube-apiserver with the flags and ports of the first start, records it, and waits for /readyz. */
   startApiserver(): Promise<LaunchedComponent>;
 }
 
 const STATE_TIMEOUT_MS = 5000;
+const COMPACT_REV_KEY = 'compact_rev_key';
 const KILL_TIMEOUT_MS = 10_000;
 
 export class FaultError extends Error {
@@ -94,6 +103,8 @@ export function controlPlaneFaults(ctx: FaultsContext): ControlPlaneFaults {
         throw new FaultError(`kube-apiserver (pid ${old.pid}) survived SIGKILL for ${KILL_TIMEOUT_MS / 1000}s`);
       }
       frozen.delete(old.pid);
+      // The PID turns zombie before all of a Go process's threads have exited and closed its sockets.
+      await waitUntilPortFree(ctx.apiserverPort, 'kube-apiserver secure port');
       ctx.record.components = ctx.record.components.filter((c) => c !== old);
       writePidsFile(ctx.record);
       const fresh = await ctx.startApiserver();
@@ -117,12 +128,18 @@ export function controlPlaneFaults(ctx: FaultsContext): ControlPlaneFaults {
     },
 
     async compactEtcd() {
-      // Any read answers with the store's current revision in its header; int64s arrive as strings.
-      const range = await etcdCall('/v3/kv/range', { key: Buffer.from('confighash/compact-probe').toString('base64') });
-      const revision = (range.header as { revision?: string } | undefined)?.revision;
-      if (!revision || !/^\d+$/.test(revision)) throw new FaultError(`etcd /v3/kv/range returned no revision: ${JSON.stringify(range)}`);
-      await etcdCall('/v3/kv/compaction', { revision, physical: true });
-      return Number(revision);
+      // kube-apiserver learns of compactions from this key (its etcd3/compact.go), as of another
+      // apiserver's. It holds the compacted revision, which the write itself creates: the
+      // write is retried in the rare case another write got that revision first.
+      let revision = headerRevision(await etcdCall('/v3/kv/range', { key: base64(COMPACT_REV_KEY) }));
+      for (let attempt = 0; attempt < 5; attempt++) {
+        const target = revision + 1;
+        revision = headerRevision(await etcdCall('/v3/kv/put', { key: base64(COMPACT_REV_KEY), value: base64(String(target)) }));
+        if (revision === target) break;
+      }
+      // Compacting at R keeps R: everything before the key's write is gone.
+      await etcdCall('/v3/kv/compaction', { revision: String(revision), physical: true });
+      return revision;
     },
 
     pid: (component) => running(component).pid,
@@ -132,6 +149,30 @@ export function controlPlaneFaults(ctx: FaultsContext): ControlPlaneFaults {
       frozen.clear();
     },
   };
+}
+
+/** The store's revision in the header of an etcd answer (int64s arrive as strings). */
+function headerRevision(answer: Record<string, unknown>): number {
+  const revision = (answer.header as { revision?: string } | undefined)?.revision;
+  if (!revision || !/^\d+$/.test(revision)) throw new FaultError(`etcd answered without a revision: ${JSON.stringify(answer).slice(0, 300)}`);
+  return Number(revision);
+}
+
+function base64(text: string): string {
+  return Buffer.from(text).toString('base64');
+}
+
+async function waitUntilPortFree(port: number, purpose: string): Promise<void> {
+  const deadline = Date.now() + KILL_TIMEOUT_MS;
+  for (;;) {
+    try {
+      await assertPortFree(port, purpose);
+      return;
+    } catch (error) {
+      if (!(error instanceof PortInUseError) || Date.now() > deadline) throw error;
+      await sleep(20);
+    }
+  }
 }
 
 async function waitForState(pid: number, wanted: (state: string) => boolean, description: string): Promise<void> {

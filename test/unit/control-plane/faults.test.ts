@@ -25,6 +25,7 @@ async function withFaults(fn: (faults: ControlPlaneFaults, component: number, re
     dataDir,
     record,
     etcdClientUrl: 'http://127.0.0.1:1',
+    apiserverPort: 1,
     startApiserver: () => Promise.reject(new Error('no apiserver in this test')),
   });
   try {
