@@ -16,8 +16,7 @@ export const KWOK_NODE_ANNOTATION_VALUE = 'fake';
 const KWOK_STAGES_FILE = 'kwok-stages.yaml';
 
 /** Every component a control plane may run; kube-scheduler and kwok only with simulated nodes. */
-export const COMPONENT_NAMES = ['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kwok'] as const;
-export type ComponentName = (typeof COMPONENT_NAMES)[number];
+export type ComponentName = 'etcd' | 'kube-apiserver' | 'kube-controller-manager' | 'kube-scheduler' | 'kwok';
 
 export const PORT_NAMES = ['etcdClient', 'etcdPeer', 'apiserver', 'controllerManager', 'scheduler', 'kwok'] as const;
 export type Ports = Record<(typeof PORT_NAMES)[number], number>;

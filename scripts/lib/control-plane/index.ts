@@ -2,12 +2,12 @@
 // simulated nodes, kube-scheduler and kwok, built from upstream Go modules.
 export { startControlPlane, stopControlPlaneIn, type ControlPlane, type StartControlPlaneOptions } from './cluster.ts';
 export { FaultError, type ApiserverRestart, type ControlPlaneFaults, type FaultTarget } from './faults.ts';
-export { COMPONENT_NAMES, type ComponentName } from './components.ts';
+export type { ComponentName } from './components.ts';
 export { writeServiceAccountKubeconfig, type ServiceAccountKubeconfigOptions } from './service-account-kubeconfig.ts';
 export { ensureBinaries, ControlPlaneBuildError, MissingBinariesError, CONTROL_PLANE_BINARIES } from './binaries.ts';
 export { readClusterState, type ClusterState } from './cluster-state.ts';
 export { readPidsFile, type PidsFile } from './pids-file.ts';
-export { isOurProcess, isAlive, processStateOf } from './processes.ts';
+export { isOurProcess, isAlive } from './processes.ts';
 export { PortInUseError } from './ports.ts';
 export { ComponentStartError } from './readiness.ts';
 export { SIMULATED_NODE_NAME } from './bootstrap.ts';
