@@ -7,6 +7,7 @@ import { metricsObserver } from './observability/controller-observer.ts';
 import { startHealthServer } from './observability/health-server.ts';
 import { createLogger } from './observability/logger.ts';
 import { createMetrics } from './observability/metrics.ts';
+import { createSystemClock, type Clock } from './queue/clock.ts';
 
 async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   if (wantsHelp(argv)) {
@@ -14,8 +15,10 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
     return 0;
   }
   let config;
+  let leaseClock: Clock;
   try {
     config = parseConfig(argv, env);
+    leaseClock = skewedForTests(createSystemClock(), env);
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     process.stderr.write(`confighash: ${err.message}\nRun with --help for the flags.\n`);
@@ -66,6 +69,7 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
         renewDeadlineMs: config.renewDeadlineMs,
         retryPeriodMs: config.retryPeriodMs,
         logger,
+        clock: leaseClock,
         signal: election.signal,
         onStartedLeading: lead,
         onStoppedLeading: () => {
@@ -96,6 +100,21 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   await health.close();
   logger.info({ exitCode }, 'stopped');
   return exitCode;
+}
+
+/**
+ * Test-only: CONFIGHASH_TEST_CLOCK_OFFSET_MS (integer, may be negative) makes this
+ * replica's leader-election clock run that far ahead, so a test can show that
+ * skewed clocks never give two leaders. Not a flag, so nobody sets it by mistake.
+ */
+function skewedForTests(clock: Clock, env: NodeJS.ProcessEnv): Clock {
+  const raw = env.CONFIGHASH_TEST_CLOCK_OFFSET_MS;
+  if (raw === undefined) return clock;
+  const offsetMs = Number(raw);
+  if (raw.trim() === '' || !Number.isSafeInteger(offsetMs)) {
+    throw new ConfigError(`CONFIGHASH_TEST_CLOCK_OFFSET_MS must be a whole number of milliseconds, got ${JSON.stringify(raw)}`);
+  }
+  return { ...clock, now: () => clock.now() + offsetMs };
 }
 
 // Exit explicitly: a half-closed watch socket must not keep a stopped controller alive.

@@ -2,7 +2,7 @@ import type { ConfigurationOptions, CoordinationV1Api, V1Lease } from '@kubernet
 import type { Logger } from 'pino';
 import { apiStatusCodeOf, classifyApiError } from '../errors.ts';
 import { createSystemClock, sleep, type Clock } from '../queue/clock.ts';
-import { decideLease } from './lease-decision.ts';
+import { decideLease, observeLease, type LeaseObservation } from './lease-decision.ts';
 import { heldLeaseSpec, releasedLeaseSpec } from './lease-spec.ts';
 import { abortableRequest } from './request-options.ts';
 
@@ -26,14 +26,31 @@ export interface LeaderElectionOptions {
 /** Longest time spent giving the Lease back on shutdown; after that it simply expires. */
 const RELEASE_TIMEOUT_MS = 5000;
 
-type Attempt = 'held' | 'held-by-other' | 'failed';
+/** `held`: the write that (re)acquired the Lease started at `writeStartedAtMs` on our clock. */
+type Attempt = { outcome: 'held'; writeStartedAtMs: number } | { outcome: 'held-by-other' } | { outcome: 'failed' };
+
+/** What one candidate remembers between rounds: the Lease record it last saw, and since when. */
+interface Candidate {
+  options: LeaderElectionOptions;
+  clock: Clock;
+  logger: Logger;
+  observed: LeaseObservation | undefined;
+}
 
 /**
  * Lease-based leader election on coordination.k8s.io/v1, following client-go:
- * try to acquire every retryPeriod; once leading, renew every retryPeriod;
- * when no renewal succeeds for renewDeadline (or another holder shows up),
- * call onStoppedLeading and return. Every write is a create or a replace
- * guarded by resourceVersion, so of two candidates exactly one wins.
+ * try to acquire every retryPeriod; once leading, renew every retryPeriod.
+ * Every write is a create or a replace guarded by resourceVersion, so of two
+ * candidates exactly one wins.
+ *
+ * Time is only ever compared on this replica's own clock. A follower takes
+ * over when the Lease record has not changed for leaseDuration since it first
+ * saw it (see lease-decision.ts). The leader stops leading (onStoppedLeading)
+ * renewDeadline after the start of its last successful write, or at once when
+ * another replica holds the Lease. That write reached the apiserver after it
+ * started, and a follower saw its record only after that, so the leader stops
+ * before leaseDuration (> renewDeadline) can have passed on any follower's
+ * clock, whatever time the clocks show.
  *
  * Aborting `signal` while leading releases the Lease (empty holder, 1s
  * duration) so a successor takes over at once; onStoppedLeading is not
@@ -43,11 +60,17 @@ export async function runLeaderElection(options: LeaderElectionOptions): Promise
   const { signal, retryPeriodMs, renewDeadlineMs } = options;
   const clock = options.clock ?? createSystemClock();
   const logger = options.logger.child({ lease: `${options.namespace}/${options.name}`, identity: options.identity });
+  const candidate: Candidate = { options, clock, logger, observed: undefined };
 
   logger.info('waiting to become leader');
+  let renewedFromMs: number;
   for (;;) {
     if (signal.aborted) return;
-    if ((await tryAcquireOrRenew(options, clock, logger, renewDeadlineMs)) === 'held') break;
+    const attempt = await tryAcquireOrRenew(candidate, renewDeadlineMs);
+    if (attempt.outcome === 'held') {
+      renewedFromMs = attempt.writeStartedAtMs;
+      break;
+    }
     await sleep(clock, retryPeriodMs, signal);
   }
   if (signal.aborted) {
@@ -57,46 +80,45 @@ export async function runLeaderElection(options: LeaderElectionOptions): Promise
   logger.info('became leader');
   options.onStartedLeading();
 
-  let renewedAt = clock.now();
   for (;;) {
-    await sleep(clock, retryPeriodMs, signal);
+    const deadlineMs = renewedFromMs + renewDeadlineMs;
+    await sleep(clock, Math.min(retryPeriodMs, deadlineMs - clock.now()), signal);
     if (signal.aborted) break;
-    const budgetMs = Math.max(1, renewedAt + renewDeadlineMs - clock.now());
-    const attempt = await tryAcquireOrRenew(options, clock, logger, budgetMs);
+    const attempt: Attempt =
+      clock.now() < deadlineMs ? await tryAcquireOrRenew(candidate, deadlineMs - clock.now()) : { outcome: 'failed' };
     if (signal.aborted) break;
-    if (attempt === 'held') {
-      renewedAt = clock.now();
+    if (attempt.outcome === 'held') {
+      renewedFromMs = attempt.writeStartedAtMs;
       continue;
     }
-    const sinceRenewMs = clock.now() - renewedAt;
-    if (attempt === 'held-by-other' || sinceRenewMs >= renewDeadlineMs) {
-      logger.error({ sinceRenewMs, reason: attempt }, 'lost leadership: the Lease was not renewed in time');
-      options.onStoppedLeading();
-      return;
-    }
+    if (attempt.outcome === 'failed' && clock.now() < deadlineMs) continue;
+    const reason = attempt.outcome === 'held-by-other' ? 'held by another replica' : 'renew deadline passed';
+    logger.error({ sinceRenewMs: clock.now() - renewedFromMs, reason }, 'lost leadership: the Lease was not renewed in time');
+    options.onStoppedLeading();
+    return;
   }
   await release(options, clock, logger);
 }
 
-/** One read-decide-write round. Never throws: failures are logged and retried by the caller. */
-async function tryAcquireOrRenew(
-  options: LeaderElectionOptions,
-  clock: Clock,
-  logger: Logger,
-  timeoutMs: number,
-): Promise<Attempt> {
+/** One read-decide-write round, bounded by `timeoutMs`. Never throws: failures are logged and retried by the caller. */
+async function tryAcquireOrRenew(candidate: Candidate, timeoutMs: number): Promise<Attempt> {
+  const { options, clock, logger } = candidate;
   const { api, namespace, name, identity, leaseDurationMs } = options;
-  return withTimeout(clock, timeoutMs, options.signal, async (requestSignal) => {
+  return withTimeout(clock, timeoutMs, options.signal, async (requestSignal): Promise<Attempt> => {
     const request = abortableRequest(requestSignal);
     try {
       const current = await readLease(api, namespace, name, request);
-      const decision = decideLease(current?.spec, identity, clock.now(), leaseDurationMs);
+      // Taken after the read returned: the record was written before this moment.
+      const readAtMs = clock.now();
+      candidate.observed = observeLease(candidate.observed, current?.spec, readAtMs);
+      const decision = decideLease(current?.spec, identity, candidate.observed, readAtMs, leaseDurationMs);
       if (decision.action === 'wait') {
-        const expiresAt = new Date(decision.expiresAtMs).toISOString();
-        logger.debug({ holder: decision.holder, expiresAt }, 'Lease held by another replica');
-        return 'held-by-other';
+        logger.debug({ holder: decision.holder, expiresInMs: decision.expiresInMs }, 'Lease held by another replica');
+        return { outcome: 'held-by-other' };
       }
-      const spec = heldLeaseSpec(current?.spec, identity, clock.now(), leaseDurationMs);
+      // Taken before the write: the apiserver stores it after this moment.
+      const writeStartedAtMs = clock.now();
+      const spec = heldLeaseSpec(current?.spec, identity, writeStartedAtMs, leaseDurationMs);
       if (decision.action === 'create') {
         const metadata = { name, namespace };
         const body: V1Lease = { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata, spec };
@@ -108,7 +130,7 @@ async function tryAcquireOrRenew(
       if (decision.action === 'take-over') {
         logger.info({ previousHolder: decision.previousHolder, reason: decision.reason }, 'acquired the Lease');
       }
-      return 'held';
+      return { outcome: 'held', writeStartedAtMs };
     } catch (error) {
       const status = apiStatusCodeOf(error);
       if (status === 409) {
@@ -116,7 +138,7 @@ async function tryAcquireOrRenew(
       } else {
         logger.warn({ err: classifyApiError(error, `update Lease ${namespace}/${name}`) }, 'Lease update failed');
       }
-      return 'failed';
+      return { outcome: 'failed' };
     }
   });
 }

@@ -2,7 +2,11 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 
-/** Where the shared control plane of this `npm test` run is, from the CONFIGHASH_TEST_* environment. */
+/**
+ * Where a test's control plane is: the one this `npm test` run shares (testCluster(), from
+ * the CONFIGHASH_TEST_* environment), or a private one (test/support/faults.ts). Helpers
+ * take one explicitly and default to the shared one.
+ */
 export interface TestCluster {
   /** Admin kubeconfig path. */
   kubeconfig: string;
@@ -35,9 +39,9 @@ export function testCluster(env: NodeJS.ProcessEnv = process.env): TestCluster {
 }
 
 /** A fresh admin KubeConfig (client-node 2.x) for the test cluster. */
-export function adminKubeConfig(): KubeConfig {
+export function adminKubeConfig(cluster: TestCluster = testCluster()): KubeConfig {
   const kc = new KubeConfig();
-  kc.loadFromFile(testCluster().kubeconfig);
+  kc.loadFromFile(cluster.kubeconfig);
   return kc;
 }
 
@@ -52,6 +56,8 @@ export interface KubectlOptions {
   input?: string;
   /** Default: the admin kubeconfig. */
   kubeconfig?: string;
+  /** Default: the shared test cluster. */
+  cluster?: TestCluster;
   /** Resolve with a non-zero exit code instead of rejecting. Default false. */
   allowFailure?: boolean;
   timeoutMs?: number;
@@ -59,7 +65,7 @@ export interface KubectlOptions {
 
 /** Runs the pinned kubectl against the test cluster; rejects with its stderr when it fails. */
 export function kubectl(args: string[], opts: KubectlOptions = {}): Promise<KubectlResult> {
-  const cluster = testCluster();
+  const cluster = opts.cluster ?? testCluster();
   const fullArgs = ['--kubeconfig', opts.kubeconfig ?? cluster.kubeconfig, ...args];
   return new Promise((resolve, reject) => {
     const child = execFile(

@@ -10,7 +10,7 @@ import {
   withoutControllerWorkload,
   type Manifest,
 } from '../../scripts/lib/kustomize.ts';
-import { kubectl, testCluster } from './cluster.ts';
+import { kubectl, testCluster, type TestCluster } from './cluster.ts';
 import { waitFor } from './wait.ts';
 
 /** Where the kustomize base puts the controller and its ServiceAccount. */
@@ -22,12 +22,12 @@ export const CONTROLLER_SERVICE_ACCOUNT = 'confighash';
  * same shared objects (CRD, ClusterRole) at the same moment, and one create then loses
  * with AlreadyExists although the result is what both wanted.
  */
-export async function applyManifests(yaml: string, extraArgs: string[] = []): Promise<string> {
+export async function applyManifests(yaml: string, extraArgs: string[] = [], cluster: TestCluster = testCluster()): Promise<string> {
   let attempts = 0;
   return waitFor(
     async () => {
       attempts += 1;
-      const result = await kubectl(['apply', ...extraArgs, '-f', '-'], { input: yaml, allowFailure: attempts >= 5 });
+      const result = await kubectl(['apply', ...extraArgs, '-f', '-'], { input: yaml, allowFailure: attempts >= 5, cluster });
       if (result.code !== 0) throw new Error(result.stderr);
       return result.stdout;
     },
@@ -36,8 +36,8 @@ export async function applyManifests(yaml: string, extraArgs: string[] = []): Pr
 }
 
 /** The base's CRD, namespace, ServiceAccount and RBAC, exactly as kustomize renders them. */
-export async function controllerAccessManifests(): Promise<Manifest[]> {
-  const { binDir } = testCluster();
+export async function controllerAccessManifests(cluster: TestCluster = testCluster()): Promise<Manifest[]> {
+  const { binDir } = cluster;
   return withoutControllerWorkload(parseManifests(await kustomizeBuild(binDir, join(KUSTOMIZE_DIR, 'base'))));
 }
 
@@ -45,10 +45,10 @@ export async function controllerAccessManifests(): Promise<Manifest[]> {
  * Installs the kustomize base's CRD and RBAC on the test cluster (idempotent) and
  * returns a kubeconfig that acts as the controller's ServiceAccount and nothing more.
  */
-export async function installControllerAccess(): Promise<string> {
-  const { kubeconfig, binDir } = testCluster();
-  await applyManifests(toYaml(await controllerAccessManifests()));
-  await kubectl(['wait', '--for=condition=Established', '--timeout=60s', 'crd/appconfigs.confighash.dev']);
+export async function installControllerAccess(cluster: TestCluster = testCluster()): Promise<string> {
+  const { kubeconfig, binDir } = cluster;
+  await applyManifests(toYaml(await controllerAccessManifests(cluster)), [], cluster);
+  await kubectl(['wait', '--for=condition=Established', '--timeout=60s', 'crd/appconfigs.confighash.dev'], { cluster });
   const dir = await mkdtemp(join(tmpdir(), 'confighash-sa-'));
   return writeServiceAccountKubeconfig({
     adminKubeconfig: kubeconfig,

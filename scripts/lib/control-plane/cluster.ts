@@ -15,6 +15,7 @@ import {
   type ComponentContext,
 } from './components.ts';
 import { prepareDataDir, removeDataDir } from './data-dir.ts';
+import { controlPlaneFaults, type ControlPlaneFaults } from './faults.ts';
 import { httpCall } from './http.ts';
 import { writeKubeconfig } from './kubeconfig.ts';
 import { launchComponent, type ComponentSpec, type LaunchedComponent } from './launch.ts';
@@ -33,8 +34,11 @@ export interface ControlPlane {
   /** Admin kubeconfig path, with the CA embedded. */
   kubeconfig: string;
   caFile: string;
-  pids: Record<string, number>;
+  /** Each running component's PID by name, as of now (a restarted apiserver has a new one). */
+  readonly pids: Record<string, number>;
   withNodes: boolean;
+  /** Kill, freeze and compact parts of this control plane, for fault tests. */
+  faults: ControlPlaneFaults;
   /** Kills the components (and the watchdog) by PID and removes dataDir. Safe to call twice. */
   stop(): Promise<void>;
 }
@@ -118,7 +122,22 @@ export async function startControlPlane(opts: StartControlPlaneOptions): Promise
     writePidsFile(record);
     return component;
   };
+  const startApiserver = async (): Promise<LaunchedComponent> => {
+    const apiserver = await launch(kubeApiserver(ctx));
+    await waitUntilReady(apiserver, healthy(`${server}/readyz`, { ca: caPem, token: pki.adminToken }), {
+      timeoutMs: TIMEOUTS.apiserver,
+    });
+    return apiserver;
+  };
+  const faults = controlPlaneFaults({
+    dataDir,
+    record,
+    etcdClientUrl: `http://127.0.0.1:${ports.etcdClient}`,
+    apiserverPort: ports.apiserver,
+    startApiserver,
+  });
   const stop = async () => {
+    faults.thawAll();
     await terminateInStages(stopStages(record), dataDir);
     removeDataDir(dataDir);
   };
@@ -128,10 +147,7 @@ export async function startControlPlane(opts: StartControlPlaneOptions): Promise
     await waitUntilReady(etcdProcess, healthy(`http://127.0.0.1:${ports.etcdClient}/health`, {}), { timeoutMs: TIMEOUTS.etcd });
     log(`etcd ready (${since()})`);
 
-    const apiserver = await launch(kubeApiserver(ctx));
-    await waitUntilReady(apiserver, healthy(`${server}/readyz`, { ca: caPem, token: pki.adminToken }), {
-      timeoutMs: TIMEOUTS.apiserver,
-    });
+    await startApiserver();
     log(`kube-apiserver ready at ${server} (${since()})`);
 
     const controllerManager = await launch(kubeControllerManager(ctx));
@@ -181,8 +197,11 @@ export async function startControlPlane(opts: StartControlPlaneOptions): Promise
     server,
     kubeconfig,
     caFile: pki.caCert,
-    pids: Object.fromEntries(record.components.map((c) => [c.name, c.pid])),
+    get pids() {
+      return Object.fromEntries(record.components.map((c) => [c.name, c.pid]));
+    },
     withNodes,
+    faults,
     stop: () => (stopping ??= stop()),
   };
 }

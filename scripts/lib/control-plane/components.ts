@@ -15,6 +15,9 @@ export const KWOK_NODE_ANNOTATION_VALUE = 'fake';
 /** Written by scripts/controlplane/build.sh from the pinned kwok module's own Stages. */
 const KWOK_STAGES_FILE = 'kwok-stages.yaml';
 
+/** Every component a control plane may run; kube-scheduler and kwok only with simulated nodes. */
+export type ComponentName = 'etcd' | 'kube-apiserver' | 'kube-controller-manager' | 'kube-scheduler' | 'kwok';
+
 export const PORT_NAMES = ['etcdClient', 'etcdPeer', 'apiserver', 'controllerManager', 'scheduler', 'kwok'] as const;
 export type Ports = Record<(typeof PORT_NAMES)[number], number>;
 

@@ -1,6 +1,8 @@
 // The local control plane: real etcd, kube-apiserver, kube-controller-manager and, with
 // simulated nodes, kube-scheduler and kwok, built from upstream Go modules.
 export { startControlPlane, stopControlPlaneIn, type ControlPlane, type StartControlPlaneOptions } from './cluster.ts';
+export { FaultError, type ApiserverRestart, type ControlPlaneFaults, type FaultTarget } from './faults.ts';
+export type { ComponentName } from './components.ts';
 export { writeServiceAccountKubeconfig, type ServiceAccountKubeconfigOptions } from './service-account-kubeconfig.ts';
 export { ensureBinaries, ControlPlaneBuildError, MissingBinariesError, CONTROL_PLANE_BINARIES } from './binaries.ts';
 export { readClusterState, type ClusterState } from './cluster-state.ts';

@@ -10,17 +10,45 @@ export interface RecordedProcess {
   executable: string;
 }
 
-/** Alive means it exists and is not a zombie waiting for its parent to reap it. */
-export function isAlive(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false;
+/**
+ * The state letter of /proc/<pid>/stat: R running, S sleeping, T stopped (SIGSTOP),
+ * Z zombie, and so on; undefined when there is no such process.
+ */
+export function processStateOf(pid: number): string | undefined {
+  if (!Number.isInteger(pid) || pid <= 0) return undefined;
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // The state follows the parenthesised command name, which may itself contain spaces.
-    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
-    return state !== 'Z' && state !== 'X';
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
   } catch {
-    return false;
+    return undefined;
   }
+}
+
+/** Alive means it exists and is not a zombie waiting for its parent to reap it. */
+export function isAlive(pid: number): boolean {
+  const state = processStateOf(pid);
+  return state !== undefined && state !== 'Z' && state !== 'X';
+}
+
+function parentOf(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    return Number.isInteger(ppid) ? ppid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether `pid` is a child, grandchild, ... of `ancestor`. */
+export function isDescendantOf(pid: number, ancestor: number): boolean {
+  let current: number | undefined = pid;
+  for (let depth = 0; current !== undefined && current > 1 && depth < 64; depth++) {
+    current = parentOf(current);
+    if (current === ancestor) return true;
+  }
+  return false;
 }
 
 /** Clock ticks since boot at which the process started: with the PID, it names a process uniquely. */
@@ -63,7 +91,8 @@ function mentionsDir(arg: string, dir: string): boolean {
   return (before === '' || before === '=') && (after === undefined || after === '/');
 }
 
-async function waitUntilGone(pids: number[], timeoutMs: number): Promise<number[]> {
+/** Waits until none of `pids` is alive, or `timeoutMs` passed; returns the ones still alive. */
+export async function waitUntilGone(pids: number[], timeoutMs: number): Promise<number[]> {
   const deadline = Date.now() + timeoutMs;
   let alive = pids.filter(isAlive);
   while (alive.length > 0 && Date.now() < deadline) {
@@ -73,7 +102,8 @@ async function waitUntilGone(pids: number[], timeoutMs: number): Promise<number[
   return alive;
 }
 
-function signal(pid: number, sig: NodeJS.Signals): void {
+/** Sends `sig`; a process that is already gone is not an error. */
+export function signal(pid: number, sig: NodeJS.Signals): void {
   try {
     process.kill(pid, sig);
   } catch (error) {
@@ -91,7 +121,11 @@ export async function terminateProcesses(
   { graceMs = 5000 }: { graceMs?: number } = {},
 ): Promise<string[]> {
   const ours = processes.filter((p) => isOurProcess(p, dataDir));
-  for (const p of ours) signal(p.pid, 'SIGTERM');
+  for (const p of ours) {
+    signal(p.pid, 'SIGTERM');
+    // A process frozen by a fault test would otherwise hold SIGTERM pending until SIGKILL.
+    signal(p.pid, 'SIGCONT');
+  }
   const stubborn = await waitUntilGone(
     ours.map((p) => p.pid),
     graceMs,
