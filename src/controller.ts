@@ -23,6 +23,8 @@ export interface ControllerOptions {
   logger: Logger;
   observer: ControllerObserver;
   now?: () => Date;
+  /** Whether this replica may write now (its leader Lease is current); default: always. */
+  mayWrite?: () => boolean;
 }
 
 const DRAIN_TIMEOUT_MS = 20_000;
@@ -67,14 +69,16 @@ export class Controller {
     this.#events = events;
     const failures = new FailureLog();
     const refreshStatus = (namespace: string, name: string): void => this.#enqueue({ type: 'status', namespace, name });
+    const mayWrite = this.#options.mayWrite ?? (() => true);
 
     const workloadDeps: WorkloadReconcilerDeps = {
       store: this.#store, coverage, apps: clients.apps, customObjects: clients.customObjects, events, logger, hmacKeyId: keyId,
-      rollOnAdoption: config.rollOnAdoption, now, observer, refreshStatus,
+      rollOnAdoption: config.rollOnAdoption, now, observer, refreshStatus, mayWrite,
     };
     const statusDeps: StatusReconcilerDeps = {
       store: this.#store, coverage, customObjects: clients.customObjects, events, failures, logger, hmacKeyId: keyId, now,
       onWrite: () => observer.statusWritten(),
+      mayWrite,
     };
 
     this.#queue = new WorkQueue((key, signal) => this.#reconcile(key, signal, workloadDeps, statusDeps), {

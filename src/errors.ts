@@ -94,6 +94,16 @@ export class InvalidSpecError extends ControllerError {
   }
 }
 
+/**
+ * This replica's Lease may have run out (its renew deadline passed): another replica may
+ * lead already, so it writes nothing. The key waits; a new leader does the work anyway.
+ */
+export class NotLeadingError extends ControllerError {
+  constructor(action: string) {
+    super(`${action}: not written, this replica's leader Lease may have expired`, { retry: 'backoff', expected: true });
+  }
+}
+
 /** Statuses where the same request is expected to succeed later. */
 const TRANSIENT_STATUSES = new Set([408, 429, 500, 502, 503, 504]);
 

@@ -7,7 +7,7 @@ import { metricsObserver } from './observability/controller-observer.ts';
 import { startHealthServer } from './observability/health-server.ts';
 import { createLogger } from './observability/logger.ts';
 import { createMetrics } from './observability/metrics.ts';
-import { createSystemClock, type Clock } from './queue/clock.ts';
+import { createSystemClock, type Clock } from './clock.ts';
 
 async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   if (wantsHelp(argv)) {
@@ -37,7 +37,9 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
     });
   }
 
-  const controller = new Controller({ config, clients, logger, observer: metricsObserver(metrics) });
+  // Without leader election this replica may always write; with it, only until its renew deadline.
+  let writableUntilMs = config.leaderElect ? -Infinity : Infinity;
+  const controller = new Controller({ config, clients, logger, observer: metricsObserver(metrics), mayWrite: () => leaseClock.now() < writableUntilMs });
   const health = await startHealthServer({
     host: config.metricsAddress,
     port: config.metricsPort,
@@ -72,6 +74,7 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
         clock: leaseClock,
         signal: election.signal,
         onStartedLeading: lead,
+        onRenewed: (untilMs) => (writableUntilMs = untilMs),
         onStoppedLeading: () => {
           metrics.leader.set(0);
           if (election.signal.aborted) return;

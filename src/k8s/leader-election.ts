@@ -1,7 +1,7 @@
 import type { ConfigurationOptions, CoordinationV1Api, V1Lease } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { apiStatusCodeOf, classifyApiError } from '../errors.ts';
-import { createSystemClock, sleep, type Clock } from '../queue/clock.ts';
+import { createSystemClock, sleep, type Clock } from '../clock.ts';
 import { decideLease, observeLease, type LeaseObservation } from './lease-decision.ts';
 import { heldLeaseSpec, releasedLeaseSpec } from './lease-spec.ts';
 import { abortableRequest } from './request-options.ts';
@@ -19,6 +19,12 @@ export interface LeaderElectionOptions {
   /** Abort to stop: a leader releases the Lease before the promise resolves. */
   signal: AbortSignal;
   onStartedLeading: () => void;
+  /**
+   * The Lease was acquired or renewed: this replica may write until `untilMs` on its clock
+   * (the renew deadline). A fence for writes that a timer alone cannot give: after a pause
+   * (SIGSTOP, a long GC) queued work may run before the deadline timer does.
+   */
+  onRenewed?: (untilMs: number) => void;
   /** Leadership was lost (not renewed within renewDeadline, or taken): the caller should exit. */
   onStoppedLeading: () => void;
 }
@@ -69,6 +75,7 @@ export async function runLeaderElection(options: LeaderElectionOptions): Promise
     const attempt = await tryAcquireOrRenew(candidate, renewDeadlineMs);
     if (attempt.outcome === 'held') {
       renewedFromMs = attempt.writeStartedAtMs;
+      options.onRenewed?.(renewedFromMs + renewDeadlineMs);
       break;
     }
     await sleep(clock, retryPeriodMs, signal);
@@ -89,6 +96,7 @@ export async function runLeaderElection(options: LeaderElectionOptions): Promise
     if (signal.aborted) break;
     if (attempt.outcome === 'held') {
       renewedFromMs = attempt.writeStartedAtMs;
+      options.onRenewed?.(renewedFromMs + renewDeadlineMs);
       continue;
     }
     if (attempt.outcome === 'failed' && clock.now() < deadlineMs) continue;

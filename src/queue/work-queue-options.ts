@@ -1,5 +1,5 @@
 import type { BackoffPolicy } from './backoff.ts';
-import type { Clock } from './clock.ts';
+import type { Clock } from '../clock.ts';
 
 /**
  * Does the work for `key`. `signal` is this run's own: it aborts at the run's

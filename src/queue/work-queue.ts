@@ -1,5 +1,5 @@
 import type { BackoffPolicy } from './backoff.ts';
-import { createSystemClock, type Clock } from './clock.ts';
+import { createSystemClock, type Clock } from '../clock.ts';
 import { dueAt, type QuietPeriod, type Wait } from './due-time.ts';
 import { retryDelay, retryHintOf } from './retry-delay.ts';
 import { checkWorkQueueOptions, type WorkHandler, type WorkQueueOptions } from './work-queue-options.ts';

@@ -6,6 +6,7 @@ import { listedSources } from '../core/coverage.ts';
 import { parseSourceId } from '../core/references.ts';
 import { buildStatus, READY_CONDITION, statusChanged } from '../core/status.ts';
 import type { WorkloadFacts } from '../core/types.ts';
+import { NotLeadingError } from '../errors.ts';
 import type { EventRecorder } from '../k8s/event-recorder.ts';
 import type { FactStore } from '../k8s/fact-store.ts';
 import { writeAppConfigStatus } from '../k8s/status-writer.ts';
@@ -23,6 +24,8 @@ export interface StatusReconcilerDeps {
   hmacKeyId: string;
   now: () => Date;
   onWrite?: () => void;
+  /** False once this replica's leader Lease may have run out: then nothing is written. */
+  mayWrite: () => boolean;
 }
 
 /** Reasons worth a Warning Event when the Ready condition turns to them. */
@@ -48,6 +51,7 @@ export async function reconcileStatus(deps: StatusReconcilerDeps, namespace: str
   const next = buildStatus({ generation: appConfig.generation, previous: appConfig.status, now: deps.now().toISOString(), specProblems: problems, sources, targets, failures });
   if (!statusChanged(appConfig.status, next)) return;
 
+  if (!deps.mayWrite()) throw new NotLeadingError(`write the status of AppConfig ${namespace}/${name}`);
   await writeAppConfigStatus(deps.customObjects, namespace, name, next, signal);
   deps.onWrite?.();
   // Remember what was written so a second reconcile before the watch event writes nothing,

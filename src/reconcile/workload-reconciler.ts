@@ -2,7 +2,7 @@ import type { AppsV1Api, CustomObjectsApi } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import type { WorkloadKind } from '../api/constants.ts';
 import { decide, type Decision } from '../core/decide.ts';
-import { classifyApiError } from '../errors.ts';
+import { classifyApiError, NotLeadingError } from '../errors.ts';
 import { describeChange } from '../core/record.ts';
 import type { WorkloadFacts } from '../core/types.ts';
 import type { EventRecorder, EventSubject } from '../k8s/event-recorder.ts';
@@ -32,6 +32,8 @@ export interface WorkloadReconcilerDeps {
   now: () => Date;
   /** Asks for an AppConfig's status to be brought up to date. */
   refreshStatus: (namespace: string, name: string) => void;
+  /** False once this replica's leader Lease may have run out: then nothing is written. */
+  mayWrite: () => boolean;
 }
 
 /**
@@ -72,6 +74,7 @@ export async function reconcileWorkload(
   // The template first: a crash between the two writes then leaves a template that carries
   // the checksum, which the next decision records without rolling again.
   const who = `${kind} ${namespace}/${name}`;
+  if (!deps.mayWrite()) throw new NotLeadingError(`${decision.kind} ${who}`);
   if (decision.kind === 'roll') {
     const patched = await patchWorkload(deps.apps, kind, namespace, name, decision.ops, signal).catch((err: unknown) => {
       throw classifyApiError(err, `patch the pod template of ${who}`);
@@ -80,6 +83,7 @@ export async function reconcileWorkload(
     deps.observer.patched(kind, 'template');
     deps.observer.rolled(kind, decision.reason);
   }
+  if (!deps.mayWrite()) throw new NotLeadingError(`write the WorkloadRecord of ${who}`);
   const stored = await writeWorkloadRecord(deps.customObjects, namespace, existing, decision.record, signal).catch((err: unknown) => {
     throw classifyApiError(err, `write the WorkloadRecord of ${who}`);
   });

@@ -1,4 +1,4 @@
-import type { Clock } from '../../src/queue/clock.ts';
+import type { Clock } from '../../src/clock.ts';
 
 interface FakeTimer {
   at: number;

@@ -9,7 +9,7 @@ import {
 } from '@kubernetes/client-node';
 import { runLeaderElection } from '../../../src/k8s/leader-election.ts';
 import { createLogger } from '../../../src/observability/logger.ts';
-import type { Clock } from '../../../src/queue/clock.ts';
+import type { Clock } from '../../../src/clock.ts';
 import { FakeClock, settle } from '../../support/fake-clock.ts';
 
 /**
