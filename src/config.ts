@@ -15,6 +15,8 @@ export interface Config {
   namespaces: string[];
   allNamespaces: boolean;
   debounceMs: number;
+  /** Longest a stream of changes can postpone a workload, from its first change; 0 means no cap. */
+  debounceMaxMs: number;
   concurrency: number;
   rollOnAdoption: boolean;
   leaderElect: boolean;
@@ -35,6 +37,7 @@ export { ConfigError };
 
 export const DEFAULTS = {
   debounceMs: 1000,
+  debounceMaxMs: 10_000,
   concurrency: 4,
   minConcurrency: 1,
   maxConcurrency: 64,
@@ -50,6 +53,7 @@ const OPTIONS = {
   namespace: { type: 'string', multiple: true, short: 'n' },
   'all-namespaces': { type: 'boolean', short: 'A' },
   debounce: { type: 'string' },
+  'debounce-max': { type: 'string' },
   concurrency: { type: 'string' },
   'roll-on-adoption': { type: 'boolean' },
   'leader-elect': { type: 'boolean' },
@@ -78,8 +82,11 @@ Scope (exactly one; defaults to $POD_NAMESPACE when neither is given):
   -A, --all-namespaces           watch every namespace
 
 Behaviour:
-      --debounce DURATION        quiet period before acting on a change, e.g. 0, 500ms, 2s
-                                 (default ${formatDuration(DEFAULTS.debounceMs)})
+      --debounce DURATION        quiet period: restarts on every change, capped by --debounce-max;
+                                 e.g. 0, 500ms, 2s (default ${formatDuration(DEFAULTS.debounceMs)})
+      --debounce-max DURATION    longest a stream of changes can postpone a workload, counted
+                                 from its first change; 0 = no cap
+                                 (default ${formatDuration(DEFAULTS.debounceMaxMs)}, or --debounce when that is longer)
       --concurrency N            workloads reconciled at once, ${DEFAULTS.minConcurrency}..${DEFAULTS.maxConcurrency}
                                  (default ${DEFAULTS.concurrency})
       --roll-on-adoption         roll a workload the first time confighash sees it
@@ -132,10 +139,13 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv, host: HostIn
   const retryPeriodMs = duration(setting('leader-election-retry-period')) ?? DEFAULTS.retryPeriodMs;
   checkLeaderElectionTiming(leaseDurationMs, renewDeadlineMs, retryPeriodMs);
   const metrics = bindAddress(setting('metrics-bind-address'));
+  const debounceMs = duration(setting('debounce')) ?? DEFAULTS.debounceMs;
+  const debounceMaxMs = debounceCap(duration(setting('debounce-max')), debounceMs);
 
   return {
     ...scope,
-    debounceMs: duration(setting('debounce')) ?? DEFAULTS.debounceMs,
+    debounceMs,
+    debounceMaxMs,
     concurrency: concurrency(setting('concurrency')) ?? DEFAULTS.concurrency,
     rollOnAdoption: boolean(setting('roll-on-adoption')) ?? false,
     leaderElect: boolean(setting('leader-elect')) ?? false,
@@ -206,6 +216,20 @@ function bindAddress(setting: Setting | undefined): { host: string; port: number
   const address = parseBindAddress(setting.text);
   if (!address) throw invalid(setting, 'use host:port such as 0.0.0.0:8080, :8080 or [::]:8080');
   return address;
+}
+
+/**
+ * A cap below one quiet period would cut every quiet period short, so an explicit one is
+ * rejected; the default grows to a long --debounce instead, so that setting --debounce
+ * alone keeps working.
+ */
+function debounceCap(explicitMs: number | undefined, debounceMs: number): number {
+  if (explicitMs === undefined) return Math.max(DEFAULTS.debounceMaxMs, debounceMs);
+  if (explicitMs === 0 || explicitMs >= debounceMs) return explicitMs;
+  throw new ConfigError(
+    `--debounce-max (${formatDuration(explicitMs)}) must be 0 (no cap) or at least ` +
+      `--debounce (${formatDuration(debounceMs)})`,
+  );
 }
 
 /** The same rules client-go applies, so a replica cannot lose its lease between two renewals. */

@@ -1,64 +1,101 @@
+import type { RetryClass } from './queue/retry-delay.ts';
+
 /**
- * Errors the controller acts on. `retryable` tells the work queue whether to
- * back off and try again; the message tells the user what to do. Messages and
- * causes never carry request or response bodies: they can hold Secret data.
+ * Errors the controller acts on. No failure makes the controller forget a key:
+ * `retry` tells the work queue how soon to try again, and the message tells the
+ * user what to do. Messages and causes never carry request or response bodies:
+ * they can hold Secret data.
  */
 export interface ControllerErrorOptions {
-  retryable: boolean;
+  retry: RetryClass;
   cause?: unknown;
   /** HTTP status of the API response that caused this error, when there was one. */
   statusCode?: number;
+  /** The least delay the apiserver asked for (Retry-After), in milliseconds. */
+  retryAfterMs?: number;
+  /** Part of normal operation (the object was deleted meanwhile): worth a debug line, not a warning. */
+  expected?: boolean;
 }
 
 export class ControllerError extends Error {
-  readonly retryable: boolean;
+  readonly retry: RetryClass;
+  readonly retryAfterMs: number | undefined;
   readonly statusCode: number | undefined;
+  readonly expected: boolean;
+  /**
+   * @deprecated Every failure is retried now, and `retry` says how soon. Always
+   * true; kept only until src/controller.ts stops reading it.
+   */
+  readonly retryable = true;
 
   constructor(message: string, options: ControllerErrorOptions) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
-    this.retryable = options.retryable;
+    this.retry = options.retry;
+    this.retryAfterMs = options.retryAfterMs;
     this.statusCode = options.statusCode;
+    this.expected = options.expected ?? false;
   }
 }
 
 export interface ApiErrorOptions {
   cause?: unknown;
   statusCode?: number;
+  retryAfterMs?: number;
 }
 
 /** The apiserver or the network failed for now; trying again later should work. */
 export class TransientApiError extends ControllerError {
   constructor(message: string, options: ApiErrorOptions = {}) {
-    super(message, { ...options, retryable: true });
+    super(message, { ...options, retry: 'backoff' });
   }
 }
 
-/** Someone changed the object first (409, or a JSON Patch `test` op failed): re-read and retry. */
+/**
+ * Someone changed the object first (409, or the JSON Patch no longer applies):
+ * re-read and retry at once.
+ */
 export class ConflictError extends ControllerError {
   constructor(message: string, options: ApiErrorOptions = {}) {
-    super(message, { ...options, retryable: true });
+    super(message, { ...options, retry: 'conflict' });
   }
 }
 
-/** The object is gone; retrying cannot bring it back. */
+/**
+ * The object is gone. Retried all the same: the next run finds it missing from
+ * the store and returns at once, or finds it re-created.
+ */
 export class NotFoundError extends ControllerError {
   constructor(message: string, options: ApiErrorOptions = {}) {
-    super(message, { ...options, retryable: false });
+    super(message, { ...options, retry: 'backoff', expected: true });
   }
 }
 
-/** The service account may not do this; only an RBAC change fixes it. */
+/**
+ * The service account may not do this. Backed off, not dropped: right after an
+ * apiserver restart the authorizer denies until it is ready, and RBAC may be fixed later.
+ */
 export class AccessDeniedError extends ControllerError {
   constructor(message: string, options: ApiErrorOptions = {}) {
-    super(message, { ...options, retryable: false });
+    super(message, { ...options, retry: 'backoff' });
   }
 }
 
-/** The user's AppConfig cannot be acted on; it goes to status and an Event, not to a retry. */
+/**
+ * The apiserver refused the object as invalid (422): field validation, an
+ * admission webhook or a policy. Only a change to the object can fix that, and
+ * the change adds the key anyway, so the retry waits for the longest delay.
+ */
+export class InvalidObjectError extends ControllerError {
+  constructor(message: string, options: ApiErrorOptions = {}) {
+    super(message, { ...options, retry: 'cap' });
+  }
+}
+
+/** The user's AppConfig cannot be acted on; it goes to status and an Event, and is retried only at the cap. */
 export class InvalidSpecError extends ControllerError {
   constructor(message: string, options: { cause?: unknown } = {}) {
-    super(message, { ...options, retryable: false });
+    super(message, { ...options, retry: 'cap' });
   }
 }
 
@@ -85,9 +122,10 @@ const STATUS_REASON = /^[A-Za-z]{1,64}$/;
  * Maps whatever a @kubernetes/client-node call threw to a ControllerError.
  *
  * client-node 2.x throws `ApiException` (numeric `code`, raw response text in
- * `body`, and a message that embeds that body). Only the status code and the
- * Status `reason` are kept; the exception itself is not kept as `cause`, so
- * neither logs nor Events can print the body. Decisions use status codes and
+ * `body`, response `headers` with lower-case names, and a message that embeds
+ * the body). Only the status code, the Status `reason` and the requested retry
+ * delay are kept; the exception itself is not kept as `cause`, so neither logs
+ * nor Events can print the body. Decisions use status codes, Status fields and
  * error codes, never message text.
  *
  * `action` names what was attempted, e.g. "patch Deployment shop/web".
@@ -96,7 +134,10 @@ export function classifyApiError(error: unknown, action = 'Kubernetes API reques
   if (error instanceof ControllerError) return error;
 
   const statusCode = apiStatusCodeOf(error);
-  if (statusCode !== undefined) return fromHttpStatus(statusCode, statusReasonOf(error), action);
+  if (statusCode !== undefined) {
+    const status = apiStatusOf(error);
+    return fromHttpStatus(statusCode, status, retryAfterMsOf(error, status), action);
+  }
 
   const networkCode = networkErrorCodeOf(error);
   if (networkCode !== undefined) {
@@ -108,21 +149,36 @@ export function classifyApiError(error: unknown, action = 'Kubernetes API reques
     return new TransientApiError(`${action} was aborted or timed out; will retry`, { cause: error });
   }
   const kind = error instanceof Error ? error.name : typeof error;
-  return new ControllerError(`${action} failed with an unexpected ${kind}`, { retryable: false, cause: error });
+  return new ControllerError(`${action} failed with an unexpected ${kind}; will retry`, {
+    retry: 'backoff',
+    cause: error,
+  });
 }
 
-function fromHttpStatus(statusCode: number, reason: string | undefined, action: string): ControllerError {
-  const http = `HTTP ${statusCode}${reason ? ` ${reason}` : ''}`;
-  const options = { statusCode };
-  if (statusCode === 409 || statusCode === 422) {
+function fromHttpStatus(
+  statusCode: number,
+  status: ApiStatus,
+  retryAfterMs: number | undefined,
+  action: string,
+): ControllerError {
+  const http = `HTTP ${statusCode}${status.reason ? ` ${status.reason}` : ''}`;
+  const options = { statusCode, retryAfterMs };
+  if (statusCode === 409 || (statusCode === 422 && isJsonPatchThatDidNotApply(status))) {
     const message = `${action}: the object changed since it was read (${http}); will re-read and retry`;
     return new ConflictError(message, options);
   }
-  if (statusCode === 404) return new NotFoundError(`${action}: not found (${http})`, options);
+  if (statusCode === 422) {
+    return new InvalidObjectError(
+      `${action}: the apiserver rejected the object as invalid (${http}); check the object and the ` +
+        'admission webhooks or policies that apply to it; will retry at the longest retry interval',
+      options,
+    );
+  }
+  if (statusCode === 404) return new NotFoundError(`${action}: not found (${http}); it was probably deleted`, options);
   if (statusCode === 401 || statusCode === 403) {
     return new AccessDeniedError(
       `${action}: denied (${http}); check the RBAC rules (ClusterRole/Role and bindings) ` +
-        'granted to the confighash service account',
+        'granted to the confighash service account; will retry',
       options,
     );
   }
@@ -130,7 +186,40 @@ function fromHttpStatus(statusCode: number, reason: string | undefined, action: 
     const what = statusCode === 429 ? 'throttled by the apiserver' : 'apiserver unavailable';
     return new TransientApiError(`${action}: ${what} (${http}); will retry`, options);
   }
-  return new ControllerError(`${action}: rejected by the apiserver (${http})`, { ...options, retryable: false });
+  return new ControllerError(`${action}: rejected by the apiserver (${http}); will retry`, {
+    ...options,
+    retry: 'backoff',
+  });
+}
+
+/**
+ * The parts of a metav1.Status body that classification reads. `details` is
+ * kept as found: which of its fields are set is what tells 422s apart.
+ */
+interface ApiStatus {
+  reason?: string;
+  details?: Record<string, unknown>;
+}
+
+/**
+ * A 422 whose JSON Patch could not be applied to the object as it is now: a
+ * `test` op failed, or a path it names is gone. Both mean the object changed
+ * since it was read. kube-apiserver reports these with
+ * NewGenericServerResponse(422, ...) (handlers/patch.go, jsonPatcher): reason
+ * "Invalid", a generic message ("the server rejected our request due to an
+ * error in our request"), and a `details` object with no kind, name or causes;
+ * the jsonpatch error text is not sent. An object that fails validation comes
+ * from NewInvalid instead, whose `details` name the kind and the object and
+ * list the invalid fields as causes. Telling them apart by those fields keeps
+ * the decision off message text. A 422 without a Status `details` object (from
+ * a webhook or a proxy) counts as invalid: nothing says the patch was at fault.
+ */
+function isJsonPatchThatDidNotApply(status: ApiStatus): boolean {
+  const { details } = status;
+  if (status.reason !== 'Invalid' || details === undefined) return false;
+  const causes = details.causes;
+  const named = [details.kind, details.name].some((value) => typeof value === 'string' && value !== '');
+  return !named && !(Array.isArray(causes) && causes.length > 0);
 }
 
 /**
@@ -144,17 +233,43 @@ export function apiStatusCodeOf(error: unknown): number | undefined {
   return typeof code === 'number' && Number.isInteger(code) && code >= 100 && code <= 599 ? code : undefined;
 }
 
-function statusReasonOf(error: unknown): string | undefined {
+/** The Status in an ApiException body (raw text from typed clients, parsed from raw-request.ts). */
+function apiStatusOf(error: unknown): ApiStatus {
   let body = (error as { body?: unknown }).body;
   if (typeof body === 'string') {
     try {
       body = JSON.parse(body);
     } catch {
-      return undefined;
+      return {};
     }
   }
-  const reason = typeof body === 'object' && body !== null ? (body as { reason?: unknown }).reason : undefined;
-  return typeof reason === 'string' && STATUS_REASON.test(reason) ? reason : undefined;
+  if (typeof body !== 'object' || body === null) return {};
+  const { reason, details } = body as { reason?: unknown; details?: unknown };
+  const status: ApiStatus = {};
+  if (typeof reason === 'string' && STATUS_REASON.test(reason)) status.reason = reason;
+  if (typeof details === 'object' && details !== null) status.details = details as Record<string, unknown>;
+  return status;
+}
+
+/**
+ * The delay the server asked for: the Retry-After header (delta-seconds, the
+ * form kube-apiserver sends with 429 and 503) or the Status field
+ * `details.retryAfterSeconds`, whichever is longer.
+ */
+function retryAfterMsOf(error: unknown, status: ApiStatus): number | undefined {
+  const seconds = [retryAfterHeaderOf(error), status.details?.retryAfterSeconds].filter(
+    (value): value is number => typeof value === 'number' && Number.isSafeInteger(value) && value > 0,
+  );
+  return seconds.length === 0 ? undefined : Math.max(...seconds) * 1000;
+}
+
+function retryAfterHeaderOf(error: unknown): number | undefined {
+  const headers = (error as { headers?: unknown }).headers;
+  if (typeof headers !== 'object' || headers === null) return undefined;
+  // client-node copies fetch's lower-case names, but a hand-built ApiException may not.
+  const entry = Object.entries(headers).find(([name]) => name.toLowerCase() === 'retry-after');
+  const value: unknown = entry?.[1];
+  return typeof value === 'string' && /^\s*\d+\s*$/.test(value) ? Number(value) : undefined;
 }
 
 /**

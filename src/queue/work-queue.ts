@@ -1,61 +1,66 @@
-import { backoffDelay, type BackoffPolicy } from './backoff.ts';
+import type { BackoffPolicy } from './backoff.ts';
 import { createSystemClock, type Clock } from './clock.ts';
+import { dueAt, type QuietPeriod, type Wait } from './due-time.ts';
+import { retryDelay, retryHintOf } from './retry-delay.ts';
+import { checkWorkQueueOptions, type WorkHandler, type WorkQueueOptions } from './work-queue-options.ts';
 
-export type WorkHandler = (key: string, signal: AbortSignal) => Promise<void>;
-
-export interface WorkQueueOptions {
-  /** Quiet period after the first add of a key before it is processed; 0 means on the next tick. */
-  debounceMs: number;
-  /** Most keys processed at the same time. */
-  concurrency: number;
-  /** Delays between retries of a key whose handler threw an error with `retryable === true`. */
-  backoff: BackoffPolicy;
-  clock?: Clock;
-  /** Called whenever the number of waiting keys changes (feeds the queue-depth gauge). */
-  onDepthChange?: (depth: number) => void;
-  /** A handler failed with an error that is not retryable; the key is not retried. */
-  onError?: (key: string, error: unknown) => void;
-  /** A handler failed with a retryable error; the key runs again after `delayMs`. */
-  onRetry?: (key: string, error: unknown, delayMs: number, attempt: number) => void;
-  /** Source of jitter for the backoff, [0, 1) like Math.random. */
-  random?: () => number;
-}
+export type { WorkHandler, WorkQueueOptions } from './work-queue-options.ts';
 
 interface Scheduled {
+  wait: Wait;
   dueAt: number;
   timer: unknown;
 }
 
-type Outcome = { kind: 'done' } | { kind: 'retry'; error: unknown } | { kind: 'failed'; error: unknown };
-
-function isRetryable(error: unknown): boolean {
-  return typeof error === 'object' && error !== null && (error as { retryable?: unknown }).retryable === true;
-}
+type Failure = { error: unknown } | undefined;
 
 /**
  * A keyed work queue: each key is a unit of reconcile work, identified by name,
- * never by what an event said. A key waits in exactly one place at a time:
- * scheduled (debounce or backoff timer), ready (due, waiting for a free slot)
- * or in flight (possibly marked dirty to run once more afterwards).
+ * never by what an event said. A key is in exactly one of these states:
+ *
+ * - scheduled: waiting on a timer, for a quiet period after adds, for a retry
+ *   after a failed run, or for both;
+ * - ready: due, waiting for a free slot (first come, first served);
+ * - in flight: its handler runs; an add marks it dirty, to run once more after.
+ *
+ * No key is ever dropped, except by drain: a failed run is retried, with a
+ * delay picked by the error's retry class (see retryDelay), until it succeeds.
+ * Each run gets its own AbortSignal, aborted at its deadline (`handlerTimeoutMs`)
+ * or when a drain times out. A handler that ignores its signal keeps its key in
+ * flight: the queue never runs one key twice at once.
+ *
+ * The quiet period: a scheduled key runs once `debounceMs` has passed since its
+ * latest add. Every add restarts that period, but never beyond `debounceMaxMs`
+ * after the first add of the burst, so a steady stream of changes delays the
+ * work by at most the cap. Adds made while a key is in flight count as a burst
+ * that started at the first of them and was last added when the run ended.
+ *
+ * A retry keeps its due time: adds never postpone it. They do open a quiet
+ * period, and the key runs when that ends if it ends before the retry is due,
+ * because the change may be what fixes the failure.
  */
 export class WorkQueue {
   readonly #handler: WorkHandler;
-  readonly #debounceMs: number;
+  readonly #quiet: QuietPeriod;
   readonly #concurrency: number;
   readonly #backoff: BackoffPolicy;
+  readonly #handlerTimeoutMs: number | undefined;
   readonly #clock: Clock;
   readonly #random: () => number;
-  readonly #onDepthChange: ((depth: number) => void) | undefined;
-  readonly #onError: ((key: string, error: unknown) => void) | undefined;
+  readonly #onDepthChange: WorkQueueOptions['onDepthChange'];
+  readonly #onFailure: WorkQueueOptions['onFailure'];
+  readonly #onRecovered: WorkQueueOptions['onRecovered'];
   readonly #onRetry: WorkQueueOptions['onRetry'];
 
   readonly #scheduled = new Map<string, Scheduled>();
   /** Insertion-ordered, so keys are taken first come, first served. */
   readonly #ready = new Set<string>();
-  readonly #inFlight = new Set<string>();
-  readonly #dirty = new Set<string>();
+  /** Keys whose handler runs, with the controller of that run's signal. */
+  readonly #inFlight = new Map<string, AbortController>();
+  /** Keys added while in flight, with the time of the first such add. */
+  readonly #dirty = new Map<string, number>();
+  /** Failed runs in a row, per key that has not succeeded since. */
   readonly #failures = new Map<string, number>();
-  readonly #abort = new AbortController();
   #idleWaiters: Array<() => void> = [];
   #started = false;
   #draining = false;
@@ -63,26 +68,18 @@ export class WorkQueue {
   #reportedDepth = 0;
 
   constructor(handler: WorkHandler, options: WorkQueueOptions) {
-    const { debounceMs, concurrency, backoff } = options;
-    if (!Number.isFinite(debounceMs) || debounceMs < 0) {
-      throw new RangeError(`debounceMs must be a finite number >= 0, got ${debounceMs}`);
-    }
-    if (!Number.isInteger(concurrency) || concurrency < 1) {
-      throw new RangeError(`concurrency must be a whole number >= 1, got ${concurrency}`);
-    }
-    if (!(backoff.initialMs > 0) || !(backoff.maxMs >= backoff.initialMs)) {
-      throw new RangeError(
-        `backoff needs 0 < initialMs <= maxMs, got initialMs=${backoff.initialMs} maxMs=${backoff.maxMs}`,
-      );
-    }
+    checkWorkQueueOptions(options);
+    const { debounceMs, debounceMaxMs = 0, concurrency, backoff, handlerTimeoutMs } = options;
     this.#handler = handler;
-    this.#debounceMs = debounceMs;
+    this.#quiet = { debounceMs, debounceMaxMs };
     this.#concurrency = concurrency;
     this.#backoff = { ...backoff };
+    this.#handlerTimeoutMs = handlerTimeoutMs;
     this.#clock = options.clock ?? createSystemClock();
     this.#random = options.random ?? Math.random;
     this.#onDepthChange = options.onDepthChange;
-    this.#onError = options.onError;
+    this.#onFailure = options.onFailure;
+    this.#onRecovered = options.onRecovered;
     this.#onRetry = options.onRetry;
   }
 
@@ -98,13 +95,16 @@ export class WorkQueue {
    */
   add(key: string): void {
     if (this.#draining) return;
+    const now = this.#clock.now();
     if (this.#inFlight.has(key)) {
-      this.#dirty.add(key);
+      if (!this.#dirty.has(key)) this.#dirty.set(key, now);
       this.#reportDepth();
       return;
     }
     if (this.#ready.has(key)) return;
-    this.#schedule(key, this.#debounceMs);
+    const wait = this.#scheduled.get(key)?.wait ?? {};
+    const changes = { firstAt: wait.changes?.firstAt ?? now, lastAt: now };
+    this.#schedule(key, { ...wait, changes });
   }
 
   /** Starts processing. Keys added before start wait (and merge) until then. */
@@ -116,8 +116,9 @@ export class WorkQueue {
 
   /**
    * Stops taking keys, drops the waiting ones and waits for the handlers in
-   * flight. After `timeoutMs` it aborts their signal and resolves anyway, so a
-   * shutdown never outlives its grace period.
+   * flight. After `timeoutMs` it aborts their signals and resolves anyway, so a
+   * shutdown never outlives its grace period. Failures from here on are not
+   * retried and not reported.
    */
   async drain(timeoutMs: number): Promise<void> {
     if (!this.#draining) {
@@ -132,7 +133,8 @@ export class WorkQueue {
     if (this.#inFlight.size === 0) return;
     await new Promise<void>((resolve) => {
       const timer = this.#clock.setTimeout(() => {
-        this.#abort.abort(new Error(`work queue drain timed out after ${timeoutMs}ms`));
+        const reason = new Error(`work queue drain timed out after ${timeoutMs}ms`);
+        for (const run of this.#inFlight.values()) run.abort(reason);
         resolve();
       }, timeoutMs);
       this.#idleWaiters.push(() => {
@@ -148,13 +150,17 @@ export class WorkQueue {
     return new Promise((resolve) => this.#idleWaiters.push(resolve));
   }
 
-  #schedule(key: string, delayMs: number): void {
-    const dueAt = this.#clock.now() + delayMs;
+  /** (Re)sets the timer of `key` to the due time of `wait`. */
+  #schedule(key: string, wait: Wait): void {
+    const now = this.#clock.now();
+    const due = dueAt(wait, this.#quiet);
     const existing = this.#scheduled.get(key);
-    // An add never postpones work: a key in backoff keeps the earlier due time.
-    if (existing && existing.dueAt <= dueAt) return;
+    if (existing?.dueAt === due) {
+      existing.wait = wait;
+      return;
+    }
     if (existing) this.#clock.clearTimeout(existing.timer);
-    if (delayMs <= 0) {
+    if (due <= now) {
       this.#scheduled.delete(key);
       this.#makeReady(key);
       return;
@@ -162,8 +168,8 @@ export class WorkQueue {
     const timer = this.#clock.setTimeout(() => {
       this.#scheduled.delete(key);
       this.#makeReady(key);
-    }, delayMs);
-    this.#scheduled.set(key, { dueAt, timer });
+    }, due - now);
+    this.#scheduled.set(key, { wait, dueAt: due, timer });
     this.#reportDepth();
   }
 
@@ -195,40 +201,62 @@ export class WorkQueue {
   }
 
   async #run(key: string): Promise<void> {
-    this.#inFlight.add(key);
-    let outcome: Outcome;
-    try {
-      await this.#handler(key, this.#abort.signal);
-      outcome = { kind: 'done' };
-    } catch (error) {
-      outcome = isRetryable(error) ? { kind: 'retry', error } : { kind: 'failed', error };
-    }
+    const run = new AbortController();
+    this.#inFlight.set(key, run);
+    const failure = await this.#runHandler(key, run);
     this.#inFlight.delete(key);
-    const dirty = this.#dirty.delete(key);
 
-    let retryDelay = 0;
-    let attempt = 0;
-    if (outcome.kind === 'retry') {
-      attempt = (this.#failures.get(key) ?? 0) + 1;
+    const now = this.#clock.now();
+    const dirtySince = this.#dirty.get(key);
+    this.#dirty.delete(key);
+    const wait: Wait = {};
+    // The run's end counts as the latest add: changes it may have missed get a full quiet period.
+    if (dirtySince !== undefined) wait.changes = { firstAt: dirtySince, lastAt: now };
+
+    const failedBefore = this.#failures.get(key) ?? 0;
+    const attempt = failedBefore + 1;
+    let delayMs = 0;
+    if (failure) {
+      const hint = retryHintOf(failure.error);
+      const delay = retryDelay(this.#backoff, hint, attempt, this.#random);
+      wait.retry = { at: now + delay, notBefore: now + (hint.retryAfterMs ?? 0) };
+      delayMs = dueAt(wait, this.#quiet) - now;
       this.#failures.set(key, attempt);
-      // A change seen during the failed run still gets its quiet period.
-      retryDelay = Math.max(backoffDelay(this.#backoff, attempt, this.#random), dirty ? this.#debounceMs : 0);
     } else {
       this.#failures.delete(key);
     }
-    if (!this.#draining) {
-      if (outcome.kind === 'retry') this.#schedule(key, retryDelay);
-      else if (dirty) this.#schedule(key, this.#debounceMs);
-    } else {
-      this.#failures.delete(key);
-    }
+    if (this.#draining) this.#failures.delete(key);
+    else if (wait.changes || wait.retry) this.#schedule(key, wait);
     this.#reportDepth();
     this.#queuePump();
     this.#settleIdle();
 
     // Callbacks last: the queue's own state is consistent even if one throws.
-    if (outcome.kind === 'failed') this.#onError?.(key, outcome.error);
-    if (outcome.kind === 'retry' && !this.#draining) this.#onRetry?.(key, outcome.error, retryDelay, attempt);
+    if (failure && !this.#draining) {
+      this.#onFailure?.(key, failure.error, delayMs, attempt);
+      this.#onRetry?.(key, failure.error, delayMs, attempt);
+    }
+    if (!failure && failedBefore > 0) this.#onRecovered?.(key, failedBefore);
+  }
+
+  /** Runs the handler under the run's deadline; returns what made the run fail, if anything. */
+  async #runHandler(key: string, run: AbortController): Promise<Failure> {
+    const timeoutMs = this.#handlerTimeoutMs;
+    const deadline =
+      timeoutMs === undefined
+        ? undefined
+        : this.#clock.setTimeout(() => {
+            run.abort(new DOMException(`the run for ${key} passed its ${timeoutMs}ms deadline`, 'TimeoutError'));
+          }, timeoutMs);
+    try {
+      await this.#handler(key, run.signal);
+    } catch (error) {
+      return { error };
+    } finally {
+      if (deadline !== undefined) this.#clock.clearTimeout(deadline);
+    }
+    // A run cut short may have stopped halfway even if its handler swallowed the abort.
+    return run.signal.aborted ? { error: run.signal.reason } : undefined;
   }
 
   #isIdle(): boolean {

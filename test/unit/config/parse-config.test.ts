@@ -27,6 +27,7 @@ describe('parseConfig defaults', () => {
       namespaces: ['platform'],
       allNamespaces: false,
       debounceMs: 1000,
+      debounceMaxMs: 10_000,
       concurrency: 4,
       rollOnAdoption: false,
       leaderElect: false,
@@ -99,6 +100,29 @@ describe('parseConfig values', () => {
     assert.equal(parse(['--debounce', '500ms']).debounceMs, 500);
     assert.equal(parse(['--debounce=2s']).debounceMs, 2000);
     assert.equal(parse(['--debounce', '1m']).debounceMs, 60_000);
+  });
+
+  it('caps the quiet period at 10s unless --debounce-max says otherwise, with 0 for no cap', () => {
+    assert.equal(parse([]).debounceMaxMs, 10_000);
+    assert.equal(parse(['--debounce-max', '30s']).debounceMaxMs, 30_000);
+    assert.equal(parse(['--debounce-max', '0']).debounceMaxMs, 0);
+    assert.equal(parse([], { ...inCluster, CONFIGHASH_DEBOUNCE_MAX: '1m' }).debounceMaxMs, 60_000);
+  });
+
+  it('raises the default cap to a --debounce longer than it, so that flag alone keeps working', () => {
+    assert.equal(parse(['--debounce', '1m']).debounceMaxMs, 60_000);
+  });
+
+  it('rejects a --debounce-max shorter than --debounce', () => {
+    rejects(
+      ['--debounce', '2s', '--debounce-max', '1s'],
+      inCluster,
+      '--debounce-max (1s) must be 0 (no cap) or at least --debounce (2s)',
+    );
+  });
+
+  it('describes --debounce as a quiet period that restarts on every change', () => {
+    assert.match(usage, /--debounce DURATION +quiet period: restarts on every change, capped by --debounce-max/);
   });
 
   it('rejects a --debounce that is not a duration, naming the flag', () => {

@@ -1,14 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { ConflictError, InvalidObjectError, NotFoundError, TransientApiError } from '../../../src/errors.ts';
 import { WorkQueue, type WorkQueueOptions } from '../../../src/queue/work-queue.ts';
 import { FakeClock, settle } from '../../support/fake-clock.ts';
-
-class Retryable extends Error {
-  readonly retryable = true;
-}
-class Permanent extends Error {
-  readonly retryable = false;
-}
 
 interface Harness {
   clock: FakeClock;
@@ -43,17 +37,90 @@ function harness(
 const noop = async (): Promise<void> => {};
 
 describe('WorkQueue', () => {
-  it('runs a key once for 20 adds within the debounce window', async () => {
-    const { clock, queue, runs } = harness(noop);
+  it('runs a key once, a quiet period after the last of 20 adds made 200 ms apart', async () => {
+    const { clock, queue, runs } = harness(noop, { debounceMs: 1000, debounceMaxMs: 10_000 });
     queue.start();
     for (let i = 0; i < 20; i++) {
       queue.add('default/web');
-      await clock.advance(40);
+      if (i < 19) await clock.advance(200);
     }
-    assert.equal(runs.length, 0, 'nothing runs before the window closes');
-    await clock.advance(300);
-    await queue.idle();
-    assert.deepEqual(runs, [{ key: 'default/web', at: 1000 }]);
+    assert.equal(clock.now(), 3800, 'the last add is at 3.8 s');
+    await clock.advance(999);
+    assert.equal(runs.length, 0, 'every add restarts the quiet period');
+    await clock.advance(1);
+    await clock.advance(60_000);
+    assert.deepEqual(runs, [{ key: 'default/web', at: 4800 }]);
+  });
+
+  it('runs a key under a steady stream of adds at least once per debounceMaxMs', async () => {
+    const debounceMaxMs = 5000;
+    const { clock, queue, runs } = harness(noop, { debounceMs: 1000, debounceMaxMs });
+    queue.start();
+    const spanMs = 30_000;
+    for (let at = 0; at < spanMs; at += 200) {
+      queue.add('a');
+      await clock.advance(200);
+    }
+    await clock.advance(60_000);
+    assert.equal(runs[0]?.at, debounceMaxMs, 'the first run waits no longer than the cap');
+    assert.ok(runs.length <= Math.ceil(spanMs / debounceMaxMs) + 1, `ran ${runs.length} times`);
+    for (let i = 1; i < runs.length; i++) {
+      const gap = runs[i]!.at - runs[i - 1]!.at;
+      assert.ok(gap <= debounceMaxMs, `a gap of ${gap} ms between runs ${i - 1} and ${i}`);
+    }
+    const lastAdd = spanMs - 200;
+    assert.ok(runs.at(-1)!.at >= lastAdd, 'a run starts after the last add, so it sees the last change');
+  });
+
+  it('lets a stream of adds postpone a key without limit when debounceMaxMs is 0', async () => {
+    const { clock, queue, runs } = harness(noop, { debounceMs: 1000, debounceMaxMs: 0 });
+    queue.start();
+    for (let i = 0; i < 100; i++) {
+      queue.add('a');
+      await clock.advance(500);
+    }
+    assert.equal(runs.length, 0);
+    await clock.advance(500);
+    assert.deepEqual(runs, [{ key: 'a', at: 50_500 }]);
+  });
+
+  it('processes every add of a stream on the next tick with debounce 0', async () => {
+    const { clock, queue, runs } = harness(noop, { debounceMs: 0, debounceMaxMs: 10_000 });
+    queue.start();
+    for (let i = 0; i < 5; i++) {
+      queue.add('a');
+      await settle();
+      await clock.advance(200);
+    }
+    assert.deepEqual(
+      runs.map((run) => run.at),
+      [0, 200, 400, 600, 800],
+    );
+  });
+
+  it('does not postpone a retry when the key is added while it waits in backoff', async () => {
+    let failuresLeft = 1;
+    const { clock, queue, runs } = harness(
+      async () => {
+        if (failuresLeft-- > 0) throw new TransientApiError('apiserver unavailable');
+      },
+      { debounceMs: 1000, debounceMaxMs: 10_000, backoff: { initialMs: 400, maxMs: 400 } },
+    );
+    queue.start();
+    queue.add('a');
+    await clock.advance(1000);
+    assert.equal(runs.length, 1, 'the first run fails at 1 s; its retry is due at 1.4 s');
+    for (let i = 0; i < 3; i++) {
+      await clock.advance(100);
+      queue.add('a');
+    }
+    await clock.advance(100);
+    assert.deepEqual(
+      runs.map((run) => run.at),
+      [1000, 1400],
+    );
+    await clock.advance(60_000);
+    assert.equal(runs.length, 2, 'the retry covered the adds made before it');
   });
 
   it('runs exactly once more when a key is added while it is being processed', async () => {
@@ -84,6 +151,29 @@ describe('WorkQueue', () => {
     assert.equal(runs.length, 2);
     assert.equal(runs[1]?.at, 7000, 'the extra run waits for the debounce after the first ends');
     assert.equal(maxConcurrentRunsOfKey, 1);
+  });
+
+  it('runs again as soon as a long run ends when adds made during it have waited past debounceMaxMs', async () => {
+    const release = Promise.withResolvers<void>();
+    const { clock, queue, runs } = harness(
+      async () => {
+        if (runs.length === 1) await release.promise;
+      },
+      { debounceMs: 1000, debounceMaxMs: 3000 },
+    );
+    queue.start();
+    queue.add('a');
+    await clock.advance(1500);
+    queue.add('a');
+    await clock.advance(4500);
+    release.resolve();
+    await settle();
+    await clock.advance(0);
+    assert.deepEqual(
+      runs.map((run) => run.at),
+      [1000, 6000],
+      'the add at 1.5 s has waited 4.5 s, more than the 3 s cap',
+    );
   });
 
   it('processes with debounce 0 on the next tick without the clock moving', async () => {
@@ -133,14 +223,14 @@ describe('WorkQueue', () => {
     );
   });
 
-  it('retries a retryable error with doubling backoff capped at maxMs, and resets after a success', async () => {
+  it('retries a transient error with doubling backoff capped at maxMs, and resets after a success', async () => {
     let failuresLeft = 4;
     const retries: number[] = [];
     const { clock, queue, runs } = harness(
       async () => {
-        if (failuresLeft-- > 0) throw new Retryable('apiserver unavailable');
+        if (failuresLeft-- > 0) throw new TransientApiError('apiserver unavailable');
       },
-      { onRetry: (_key, _error, delayMs) => retries.push(delayMs) },
+      { onFailure: (_key, _error, delayMs) => retries.push(delayMs) },
     );
     queue.start();
     queue.add('a');
@@ -162,43 +252,164 @@ describe('WorkQueue', () => {
     );
   });
 
-  it('reports a non-retryable error once and does not retry it', async () => {
-    const errors: Array<[string, unknown]> = [];
-    const failure = new Permanent('AppConfig is invalid');
+  it('never drops a key: a 404, an invalid object and a bug in the handler are all retried', async () => {
+    const failures = [new NotFoundError('gone'), new InvalidObjectError('invalid'), new TypeError('bug')];
     const { clock, queue, runs } = harness(
       async () => {
-        throw failure;
+        const failure = failures.shift();
+        if (failure) throw failure;
       },
-      { onError: (key, error) => errors.push([key, error]) },
+      { backoff: { initialMs: 100, maxMs: 60_000 } },
     );
     queue.start();
     queue.add('a');
-    await clock.advance(60_000);
-    assert.equal(runs.length, 1);
-    assert.deepEqual(errors, [['a', failure]]);
+    await clock.advance(200_000);
+    assert.deepEqual(
+      runs.map((run) => run.at),
+      [1000, 1100, 61_100, 61_500],
+      '404 backs off (100 ms), the invalid object waits for the cap (60 s), the bug backs off (400 ms, 3rd failure)',
+    );
     assert.equal(queue.depth, 0);
   });
 
-  it('treats an error without retryable === true as not retryable', async () => {
-    const errors: unknown[] = [];
+  it('retries a conflict at once a few times, then backs off', async () => {
     const { clock, queue, runs } = harness(
       async () => {
-        throw new TypeError('bug');
+        if (runs.length <= 5) throw new ConflictError('the object changed');
       },
-      { onError: (_key, error) => errors.push(error) },
+      { debounceMs: 0, backoff: { initialMs: 100, maxMs: 60_000 } },
     );
     queue.start();
     queue.add('a');
-    await clock.advance(60_000);
-    assert.equal(runs.length, 1);
-    assert.equal(errors.length, 1);
+    await clock.advance(10_000);
+    assert.deepEqual(
+      runs.map((run) => run.at),
+      [0, 50, 100, 150, 250, 450],
+    );
+  });
+
+  it('waits at least as long as a Retry-After asks, even when the key is added meanwhile', async () => {
+    let throttled = true;
+    const { clock, queue, runs } = harness(
+      async () => {
+        if (throttled) throw new TransientApiError('throttled', { statusCode: 429, retryAfterMs: 5000 });
+      },
+      { debounceMs: 10 },
+    );
+    queue.start();
+    queue.add('a');
+    await clock.advance(10);
+    throttled = false;
+    queue.add('a');
+    await clock.advance(4999);
+    assert.equal(runs.length, 1, 'the add does not pull the retry before the server said');
+    await clock.advance(1);
+    assert.deepEqual(
+      runs.map((run) => run.at),
+      [10, 5010],
+    );
+  });
+
+  it('lets a change pull an invalid object forward from the cap to its quiet period', async () => {
+    let invalid = true;
+    const { clock, queue, runs } = harness(
+      async () => {
+        if (invalid) throw new InvalidObjectError('rejected by a policy');
+      },
+      { debounceMs: 1000, backoff: { initialMs: 100, maxMs: 300_000 } },
+    );
+    queue.start();
+    queue.add('a');
+    await clock.advance(1000);
+    invalid = false;
+    await clock.advance(5000);
+    queue.add('a');
+    await clock.advance(1000);
+    assert.deepEqual(
+      runs.map((run) => run.at),
+      [1000, 7000],
+    );
+    await clock.advance(600_000);
+    assert.equal(runs.length, 2, 'the retry at the cap was covered by the run the change caused');
+  });
+
+  it('reports each failure with its attempt number, and the end of the streak once', async () => {
+    const reports: string[] = [];
+    let failuresLeft = 3;
+    const { clock, queue } = harness(
+      async () => {
+        if (failuresLeft-- > 0) throw new TransientApiError('apiserver unavailable');
+      },
+      {
+        onFailure: (key, error, delayMs, attempt) =>
+          reports.push(`${key} failed: ${(error as Error).message}, attempt ${attempt}, again in ${delayMs} ms`),
+        onRecovered: (key, attempts) => reports.push(`${key} recovered after ${attempts} failed attempts`),
+      },
+    );
+    queue.start();
+    queue.add('a');
+    await clock.advance(10_000);
+    queue.add('a');
+    await clock.advance(10_000);
+    assert.deepEqual(reports, [
+      'a failed: apiserver unavailable, attempt 1, again in 100 ms',
+      'a failed: apiserver unavailable, attempt 2, again in 200 ms',
+      'a failed: apiserver unavailable, attempt 3, again in 400 ms',
+      'a recovered after 3 failed attempts',
+    ]);
+  });
+
+  it('aborts a run at its deadline, counts it as failed and retries it', async () => {
+    const signals: AbortSignal[] = [];
+    const failures: unknown[] = [];
+    const { clock, queue, runs } = harness(
+      (_key, signal) => {
+        signals.push(signal);
+        if (signals.length > 1) return Promise.resolve();
+        return new Promise<void>((_resolve, reject) => {
+          signal.addEventListener('abort', () => reject(signal.reason as Error));
+        });
+      },
+      { debounceMs: 0, handlerTimeoutMs: 30_000, onFailure: (_key, error) => failures.push(error) },
+    );
+    queue.start();
+    queue.add('a');
+    await clock.advance(29_999);
+    assert.equal(signals[0]?.aborted, false);
+    await clock.advance(1);
+    assert.equal(signals[0]?.aborted, true);
+    assert.ok(failures[0] instanceof DOMException);
+    assert.equal(failures[0].name, 'TimeoutError');
+    assert.match(failures[0].message, /the run for a passed its 30000ms deadline/);
+    await clock.advance(100);
+    assert.deepEqual(
+      runs.map((run) => run.at),
+      [0, 30_100],
+    );
+    assert.notEqual(signals[1], signals[0], 'each run has its own signal');
+    assert.equal(signals[1]?.aborted, false);
+  });
+
+  it('counts a run that outlived its deadline as failed even when its handler returned normally', async () => {
+    const failures: unknown[] = [];
+    const { clock, queue, runs } = harness(
+      async (_key, signal) => {
+        if (runs.length === 1) await new Promise((resolve) => signal.addEventListener('abort', resolve));
+      },
+      { debounceMs: 0, handlerTimeoutMs: 1000, onFailure: (_key, error) => failures.push(error) },
+    );
+    queue.start();
+    queue.add('a');
+    await clock.advance(5000);
+    assert.equal(failures.length, 1);
+    assert.equal(runs.length, 2);
   });
 
   it('lets an add pull a key in backoff forward to the debounce', async () => {
     let fail = true;
     const { clock, queue, runs } = harness(
       async () => {
-        if (fail) throw new Retryable('conflict');
+        if (fail) throw new TransientApiError('apiserver unavailable');
       },
       { debounceMs: 10, backoff: { initialMs: 5000, maxMs: 5000 } },
     );
@@ -299,6 +510,8 @@ describe('WorkQueue', () => {
     const base = { debounceMs: 0, concurrency: 1, backoff: { initialMs: 1, maxMs: 1 } };
     assert.throws(() => new WorkQueue(noop, { ...base, concurrency: 0 }), RangeError);
     assert.throws(() => new WorkQueue(noop, { ...base, debounceMs: -1 }), RangeError);
+    assert.throws(() => new WorkQueue(noop, { ...base, debounceMs: 1000, debounceMaxMs: 999 }), RangeError);
     assert.throws(() => new WorkQueue(noop, { ...base, backoff: { initialMs: 10, maxMs: 5 } }), RangeError);
+    assert.throws(() => new WorkQueue(noop, { ...base, handlerTimeoutMs: 0 }), RangeError);
   });
 });
