@@ -72,6 +72,7 @@ export class Controller {
 
     this.#queue = new WorkQueue((key, signal) => this.#reconcile(key, signal, workloadDeps, statusDeps), {
       debounceMs: config.debounceMs,
+      debounceMaxMs: config.debounceMaxMs,
       concurrency: config.concurrency,
       backoff: { initialMs: 200, maxMs: 60_000 },
       onDepthChange: (depth) => observer.queueDepth(depth),
