@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import type { SourceKind } from '../api/constants.ts';
 import type { RecordedSource, WorkloadRecordSpec } from '../api/workload-record.ts';
 import { compareCodePoints } from './order.ts';
@@ -81,7 +82,7 @@ export function recordUpToDate(record: WorkloadRecordSpec, next: Omit<WorkloadRe
     record.checksum === next.checksum &&
     record.placement === next.placement &&
     record.keyId === next.keyId &&
-    JSON.stringify(record.sources) === JSON.stringify(next.sources)
+    isDeepStrictEqual(record.sources, next.sources)
   );
 }
 
