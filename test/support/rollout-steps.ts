@@ -2,8 +2,8 @@
 // controller decided, and count the ReplicaSets the real deployment controller made.
 import assert from 'node:assert/strict';
 import { AppsV1Api, CoreV1Api, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
-import { CHECKSUM_ANNOTATION, type SourceKind } from '../../src/api/constants.ts';
-import type { RecordedSource, WorkloadRecordSpec } from '../../src/api/workload-record.ts';
+import { CHECKSUM_ANNOTATION } from '../../src/api/constants.ts';
+import type { WorkloadRecordSpec } from '../../src/api/workload-record.ts';
 import { adminKubeConfig } from './cluster.ts';
 import type { ControllerProcess } from './controller-process.ts';
 import type { ControllerScene } from './controller-harness.ts';
@@ -45,10 +45,6 @@ export function waitForRecord(
     },
     { description: `the WorkloadRecord of Deployment ${namespace}/${deployment}: ${description}`, timeoutMs: 30_000 },
   );
-}
-
-export function recordedSource(record: WorkloadRecordSpec, kind: SourceKind, name: string): RecordedSource | undefined {
-  return record.sources.find((source) => source.kind === kind && source.name === name);
 }
 
 /** "ConfigMap/app-cm:a,b ConfigMap/other-cm:*": the sources and keys a record counts. */
