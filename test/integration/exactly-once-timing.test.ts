@@ -64,7 +64,7 @@ describe('bursts, streams and races of content edits', () => {
     );
   });
 
-  it('rolls during a stream longer than --debounce-max, at most once per cap, and ends on the checksum of the final content', async () => {
+  it('rolls during a stream longer than --debounce-max, at most once per cap, and ends on the checksum of the final content', async (t) => {
     await withControllerScene(
       async (scene) => {
         const { namespace, core } = scene;
@@ -83,6 +83,7 @@ describe('bursts, streams and races of content edits', () => {
         const most = Math.ceil(spanMs / capMs) + 1;
         assert.ok(rollouts >= 1 && rollouts <= most, `expected 1..${most} new ReplicaSets for a ${spanMs} ms stream (1 + 1..${most} in total), found ${rollouts} new`);
         await assertReplicaSets(namespace, 'web', replicaSets.length, 'no rollout after the final one');
+        t.diagnostic(`${rollouts} new ReplicaSet(s) for a ${spanMs} ms stream (allowed 1..${most})`);
         // The cap, not the end of the stream, started the first rollout: its ReplicaSet was
         // created (whole seconds, rounded down) at least a second before the last edit.
         const firstNew = Date.parse(String(replicaSets[1]?.metadata?.creationTimestamp));
@@ -95,7 +96,7 @@ describe('bursts, streams and races of content edits', () => {
     );
   });
 
-  it('never loses the second of two back-to-back edits: the template and the record end on the final content', async () => {
+  it('never loses the second of two back-to-back edits: the template and the record end on the final content', async (t) => {
     await withControllerScene(async (scene) => {
       const { namespace, core } = scene;
       await applyAndAdopt(scene, 'web', ...stream('race-cm'));
@@ -117,6 +118,7 @@ describe('bursts, streams and races of content edits', () => {
         );
         const added = settled.replicaSets - replicaSets;
         assert.ok(added === 1 || added === 2, `round ${round}: expected ${replicaSets} + (1 or 2) ReplicaSets in total, found ${settled.replicaSets}`);
+        t.diagnostic(`round ${round}: ${added} new ReplicaSet(s)`);
         replicaSets = settled.replicaSets;
       }
     });
