@@ -2,6 +2,7 @@
 // a lost HMAC key: the cases where a reload controller most often rolls by mistake.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { FIELD_MANAGER } from '../../src/api/constants.ts';
 import { kubectl } from '../support/cluster.ts';
 import { workloadConsuming } from '../support/consumers.ts';
 import {
@@ -14,7 +15,8 @@ import {
   withControllerScene,
 } from '../support/controller-harness.ts';
 import { startController } from '../support/controller-process.ts';
-import { settledReplicaSetCount } from '../support/rollouts.ts';
+import { workloadRecord } from '../support/records.ts';
+import { settledReplicaSetCount, waitForDeploymentObserved } from '../support/rollouts.ts';
 import { waitFor } from '../support/wait.ts';
 
 const manifests = [
@@ -33,19 +35,34 @@ async function caughtUp(controller: { metricValue(name: string, labels?: Record<
 }
 
 describe('adoption, restarts and failover', () => {
-  it('adopts a workload without rolling it, then rolls once on the first real change', async () => {
-    await withControllerScene(async ({ namespace, apps, apply }) => {
-      await apply(...manifests);
-      const baseline = await waitForAdoption(namespace, 'Deployment', 'web');
-      const adopted = await annotationsOf(apps, namespace, 'Deployment', 'web');
-      assert.equal(adopted.baseline, baseline, 'the baseline is a workload annotation');
-      assert.equal(adopted.checksum, undefined, 'the pod template is untouched');
-      assert.equal(await settledReplicaSetCount(namespace, 'web'), 1, 'adoption rolls nothing');
+  it('adopts a workload by writing only its WorkloadRecord, nothing to the workload, then rolls once on the first real change', async () => {
+    await withControllerScene(
+      async ({ namespace, apps, apply, startController: start }) => {
+        await apply(...manifests);
+        await waitForDeploymentObserved(namespace, 'web');
+        const before = await apps.readNamespacedDeployment({ namespace, name: 'web' });
 
-      await kubectl(['-n', namespace, 'patch', 'configmap', 'web-config', '--type=merge', '-p', '{"data":{"LOG_LEVEL":"warn"}}']);
-      await waitFor(async () => (await annotationsOf(apps, namespace, 'Deployment', 'web')).checksum, { description: 'the first checksum' });
-      assert.equal(await settledReplicaSetCount(namespace, 'web'), 2, 'the first change rolls once');
-    });
+        const controller = await start();
+        const recorded = await waitForAdoption(namespace, 'Deployment', 'web');
+        const record = await workloadRecord(namespace, 'Deployment', 'web');
+        assert.equal(record?.placement, 'Baseline', 'the WorkloadRecord says the checksum is recorded outside the workload');
+        assert.equal(record?.checksum, recorded);
+        assert.equal(await settledReplicaSetCount(namespace, 'web'), 1, 'adoption rolls nothing');
+
+        const after = await apps.readNamespacedDeployment({ namespace, name: 'web' });
+        assert.deepEqual(after.metadata?.annotations, before.metadata?.annotations, 'no workload annotation added or changed');
+        assert.equal(after.metadata?.generation, before.metadata?.generation, 'no spec change');
+        assert.deepEqual(after.spec?.template, before.spec?.template, 'the pod template is untouched');
+        const confighashFields = (after.metadata?.managedFields ?? []).filter((entry) => entry.manager === FIELD_MANAGER);
+        assert.deepEqual(confighashFields, [], 'confighash owns no field of the workload');
+        assert.equal(await controller.metricValue('confighash_patches_total', { kind: 'Deployment', type: 'template' }), 0, 'no pod-template write');
+
+        await kubectl(['-n', namespace, 'patch', 'configmap', 'web-config', '--type=merge', '-p', '{"data":{"LOG_LEVEL":"warn"}}']);
+        await waitFor(async () => (await annotationsOf(apps, namespace, 'Deployment', 'web')).checksum, { description: 'the first checksum' });
+        assert.equal(await settledReplicaSetCount(namespace, 'web'), 2, 'the first change rolls once');
+      },
+      { deferStart: true },
+    );
   });
 
   it('makes no PATCH and no rollout when the controller restarts with nothing changed', async () => {

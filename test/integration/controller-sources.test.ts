@@ -14,6 +14,7 @@ import {
   withControllerScene,
 } from '../support/controller-harness.ts';
 import { settle, waitFor } from '../support/wait.ts';
+import { workloadRecord } from '../support/records.ts';
 import { settledReplicaSetCount } from '../support/rollouts.ts';
 
 describe('secrets, missing references and AppConfig specs', () => {
@@ -33,14 +34,16 @@ describe('secrets, missing references and AppConfig specs', () => {
       assert.equal(await settledReplicaSetCount(namespace, 'api'), 2, 'one rollout');
 
       const events = (await kubectl(['-n', namespace, 'get', 'events.events.k8s.io', '-o', 'json'])).stdout;
-      assert.match(events, /Secret db changed/, 'the Event names the Secret that changed');
+      assert.match(events, /Secret db \(password\) changed/, 'the Event names the Secret and the key that changed');
       const status = JSON.stringify(await readAppConfig(kubeConfig, namespace, 'api'));
+      const record = JSON.stringify(await workloadRecord(namespace, 'Deployment', 'api'));
       const logs = controller().logs();
       for (const value of [firstValue, secondValue]) {
         for (const base of [value, Buffer.from(value).toString('base64')]) {
           assert.ok(!logs.includes(base), 'not in the controller log');
           assert.ok(!events.includes(base), 'not in Events');
           assert.ok(!status.includes(base), 'not in the AppConfig status');
+          assert.ok(!record.includes(base), 'not in the WorkloadRecord');
         }
       }
     });
