@@ -45,12 +45,36 @@ export class FactStore {
   readonly #appConfigs = new Map<string, Map<string, ObservedAppConfig>>();
   readonly #records = new Map<string, Map<string, ObservedRecord>>();
   readonly #referencedBy = new Map<string, Map<SourceId, Set<WorkloadId>>>();
+  /** Template writes of our own in flight, by "namespace/id": the checksum written and the decision's stamp. */
+  readonly #ownWrites = new Map<string, { checksum: string; stamp: number }>();
   #stamp = 0;
   #synced = false;
 
   /** From now on, changes are stamped in the order they are observed. */
   markSynced(): void {
     this.#synced = true;
+  }
+
+  /**
+   * A stamp for a decision about to write a pod template: later than every change the
+   * decision saw, earlier than every change observed while its write is in flight.
+   */
+  claimStamp(): number {
+    return this.#nextStamp();
+  }
+
+  /**
+   * Our own write of `checksum` into a workload's template is on its way. Whichever comes
+   * first, the write's response or its watch event, is stamped with the decision's stamp, not
+   * with the time it arrives: a content change seen meanwhile is newer than our write, and
+   * must still roll the workload.
+   */
+  expectOwnTemplateWrite(namespace: string, id: WorkloadId, checksum: string, stamp: number): void {
+    this.#ownWrites.set(`${namespace}/${id}`, { checksum, stamp });
+  }
+
+  forgetOwnTemplateWrite(namespace: string, id: WorkloadId): void {
+    this.#ownWrites.delete(`${namespace}/${id}`);
   }
 
   source(namespace: string, id: SourceId): ContentDigest | undefined {
@@ -103,7 +127,7 @@ export class FactStore {
     if (previous && previous.uid === facts.uid && isOlderResourceVersion(facts.resourceVersion, previous.resourceVersion)) {
       return { previous, current: previous };
     }
-    const current = { ...facts, ...this.#templateStamp(previous, facts, observation) };
+    const current = { ...facts, ...this.#templateStamp(`${facts.namespace}/${id}`, previous, facts, observation) };
     this.deleteWorkload(facts.namespace, id);
     inner(this.#workloads, facts.namespace).set(id, current);
     const index = inner(this.#referencedBy, facts.namespace);
@@ -202,10 +226,15 @@ export class FactStore {
     return this.#synced ? ++this.#stamp : 0;
   }
 
-  #templateStamp(previous: WorkloadFacts | undefined, next: WorkloadFacts, observation: Observation): { templateChangedAt?: number } {
+  #templateStamp(key: string, previous: WorkloadFacts | undefined, next: WorkloadFacts, observation: Observation): { templateChangedAt?: number } {
     const sameObject = previous !== undefined && previous.uid === next.uid;
     if (sameObject && previous.templateDigest === next.templateDigest) {
       return previous.templateChangedAt === undefined ? {} : { templateChangedAt: previous.templateChangedAt };
+    }
+    const own = this.#ownWrites.get(key);
+    if (own && sameObject && next.templateChecksum === own.checksum && previous.templateChecksum !== own.checksum) {
+      this.#ownWrites.delete(key);
+      return { templateChangedAt: own.stamp };
     }
     // A template change seen live happened now. One found by a (re)list, or a new object,
     // has no known time: the decision then treats it as possibly older than any content change.

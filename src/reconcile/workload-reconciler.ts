@@ -76,10 +76,16 @@ export async function reconcileWorkload(
   const who = `${kind} ${namespace}/${name}`;
   if (!deps.mayWrite()) throw new NotLeadingError(`${decision.kind} ${who}`);
   if (decision.kind === 'roll') {
-    const patched = await patchWorkload(deps.apps, kind, namespace, name, decision.ops, signal).catch((err: unknown) => {
+    const id = workloadId(kind, name);
+    deps.store.expectOwnTemplateWrite(namespace, id, decision.checksum, deps.store.claimStamp());
+    try {
+      const patched = await patchWorkload(deps.apps, kind, namespace, name, decision.ops, signal);
+      deps.store.setWorkload(workloadFacts(kind, patched), 'write');
+    } catch (err) {
       throw classifyApiError(err, `patch the pod template of ${who}`);
-    });
-    deps.store.setWorkload(workloadFacts(kind, patched), 'write');
+    } finally {
+      deps.store.forgetOwnTemplateWrite(namespace, id);
+    }
     deps.observer.patched(kind, 'template');
     deps.observer.rolled(kind, decision.reason);
   }

@@ -88,4 +88,20 @@ describe('FactStore', () => {
     store.deleteWorkload('gone', 'Deployment/web');
     assert.deepEqual(store.namespaces(), []);
   });
+
+  it('stamps our own template write with its decision, so a content change seen while it was in flight stays newer', () => {
+    const store = new FactStore();
+    store.setWorkload(deployment('web', ['a']), 'list');
+    store.markSynced();
+    const decision = store.claimStamp();
+    store.expectOwnTemplateWrite('shop', 'Deployment/web', 'v1.ours', decision);
+    store.setSource('shop', 'ConfigMap/a', digest('2'));
+    const withOurChecksum = workloadFacts('Deployment', {
+      metadata: { name: 'web', namespace: 'shop', uid: 'uid-web', generation: 2, resourceVersion: '11' },
+      spec: { template: { metadata: { annotations: { 'confighash.dev/checksum': 'v1.ours' } }, spec: { containers: [{ name: 'app', image: 'app:1', envFrom: [{ configMapRef: { name: 'a' } }] }] } } },
+    });
+    store.setWorkload(withOurChecksum, 'watch');
+    assert.equal(store.workload('shop', 'Deployment/web')?.templateChangedAt, decision);
+    assert.ok(store.sourceChangedAt('shop', 'ConfigMap/a') > decision, 'the edit seen during the write is newer than the write');
+  });
 });
