@@ -72,7 +72,7 @@ export class Controller {
     const mayWrite = this.#options.mayWrite ?? (() => true);
 
     const workloadDeps: WorkloadReconcilerDeps = {
-      store: this.#store, coverage, apps: clients.apps, customObjects: clients.customObjects, events, logger, hmacKeyId: keyId,
+      store: this.#store, coverage, kubeConfig: clients.kubeConfig, customObjects: clients.customObjects, events, logger, hmacKeyId: keyId,
       rollOnAdoption: config.rollOnAdoption, now, observer, refreshStatus, mayWrite,
     };
     const statusDeps: StatusReconcilerDeps = {

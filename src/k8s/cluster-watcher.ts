@@ -5,6 +5,7 @@ import { digestConfigMapContent, digestSecretContent } from '../core/checksum.ts
 import { sourceId } from '../core/references.ts';
 import type { ContentDigest, SourceId, WorkloadFacts } from '../core/types.ts';
 import { workloadId, type FactStore, type ObservedAppConfig } from './fact-store.ts';
+import { WORKLOAD_PLURALS } from './workload-plurals.ts';
 import { listWatch, type KubeObject, type ListWatchHandlers } from './list-watch.ts';
 import { observedAppConfig, observedRecord, sameDigest, sameWorkloadFacts, workloadFacts, type ObservedRecord } from './projections.ts';
 
@@ -32,11 +33,6 @@ export interface ClusterWatcherOptions {
   onHandlerError?: (resource: string) => void;
 }
 
-const WORKLOAD_PLURALS: Record<WorkloadKind, string> = {
-  Deployment: 'deployments',
-  StatefulSet: 'statefulsets',
-  DaemonSet: 'daemonsets',
-};
 
 /**
  * Lists and watches ConfigMaps, Secrets, Deployments, StatefulSets, DaemonSets and

@@ -1,29 +1,31 @@
-import { PatchStrategy, setHeaderOptions, type AppsV1Api } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
 import type { Operation } from 'fast-json-patch';
 import { FIELD_MANAGER, type WorkloadKind } from '../api/constants.ts';
+import { WORKLOAD_PLURALS } from './workload-plurals.ts';
 import type { KubeObject } from './list-watch.ts';
-import { abortableRequest } from './request-options.ts';
+import { requestJson } from './raw-request.ts';
 
 /**
  * Sends a JSON Patch (test ops first) to a Deployment, StatefulSet or DaemonSet as field
- * manager `confighash`, and returns the object as the apiserver stored it.
+ * manager `confighash`, and returns the object as the apiserver stored it: plain JSON, the
+ * same as a watch event, so both reduce to the same facts.
  */
-export async function patchWorkload(
-  apps: AppsV1Api,
+export function patchWorkload(
+  kubeConfig: KubeConfig,
   kind: WorkloadKind,
   namespace: string,
   name: string,
   ops: Operation[],
   signal: AbortSignal,
 ): Promise<KubeObject> {
-  const request = { name, namespace, body: ops, fieldManager: FIELD_MANAGER };
-  const options = setHeaderOptions('Content-Type', PatchStrategy.JsonPatch, abortableRequest(signal));
-  switch (kind) {
-    case 'Deployment':
-      return apps.patchNamespacedDeployment(request, options);
-    case 'StatefulSet':
-      return apps.patchNamespacedStatefulSet(request, options);
-    case 'DaemonSet':
-      return apps.patchNamespacedDaemonSet(request, options);
-  }
+  return requestJson<KubeObject>(
+    kubeConfig,
+    {
+      method: 'PATCH',
+      path: `/apis/apps/v1/namespaces/${namespace}/${WORKLOAD_PLURALS[kind]}/${name}`,
+      query: { fieldManager: FIELD_MANAGER },
+      body: { contentType: 'application/json-patch+json', value: ops },
+    },
+    signal,
+  );
 }

@@ -1,4 +1,4 @@
-import type { AppsV1Api, CustomObjectsApi } from '@kubernetes/client-node';
+import type { CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import type { WorkloadKind } from '../api/constants.ts';
 import { decide, type Decision } from '../core/decide.ts';
@@ -22,7 +22,7 @@ export interface WorkloadReconcileObserver {
 export interface WorkloadReconcilerDeps {
   store: FactStore;
   coverage: CoverageLookup;
-  apps: AppsV1Api;
+  kubeConfig: KubeConfig;
   customObjects: CustomObjectsApi;
   events: EventRecorder;
   observer: WorkloadReconcileObserver;
@@ -79,7 +79,7 @@ export async function reconcileWorkload(
     const id = workloadId(kind, name);
     deps.store.expectOwnTemplateWrite(namespace, id, decision.checksum, deps.store.claimStamp());
     try {
-      const patched = await patchWorkload(deps.apps, kind, namespace, name, decision.ops, signal);
+      const patched = await patchWorkload(deps.kubeConfig, kind, namespace, name, decision.ops, signal);
       deps.store.setWorkload(workloadFacts(kind, patched), 'write');
     } catch (err) {
       throw classifyApiError(err, `patch the pod template of ${who}`);
