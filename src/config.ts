@@ -23,6 +23,10 @@ export interface Config {
   /** Deadline of one reconcile; past it, its API calls abort and it is retried. */
   reconcileTimeoutMs: number;
   rollOnAdoption: boolean;
+  /** Compute everything, write only statuses and Events (WouldRoll): roll nothing. */
+  dryRun: boolean;
+  /** At most this many workloads rolling at once across every AppConfig; undefined: no cap. */
+  maxConcurrentRollouts: number | undefined;
   leaderElect: boolean;
   leaseName: string;
   leaseNamespace: string;
@@ -66,6 +70,8 @@ const OPTIONS = {
   'retry-max': { type: 'string' },
   'reconcile-timeout': { type: 'string' },
   'roll-on-adoption': { type: 'boolean' },
+  'dry-run': { type: 'boolean' },
+  'max-concurrent-rollouts': { type: 'string' },
   'leader-elect': { type: 'boolean' },
   'leader-election-namespace': { type: 'string' },
   'leader-election-lease-duration': { type: 'string' },
@@ -106,7 +112,12 @@ Behaviour:
                                  deadline of one reconcile; past it, its API calls are aborted
                                  and it is retried (default ${formatDuration(DEFAULTS.reconcileTimeoutMs)}, at least ${formatDuration(DEFAULTS.minTimingMs)})
       --roll-on-adoption         roll a workload the first time confighash sees it
-                                 (default: record a baseline without rolling)
+                                 (default: record it without rolling)
+      --dry-run                  compute everything, write only AppConfig statuses and WouldRoll
+                                 Events, roll nothing; without it again, what is pending rolls once
+      --max-concurrent-rollouts N
+                                 at most N workloads rolling at once across every AppConfig
+                                 (default: no cap)
       --hmac-secret-namespace NS namespace of the HMAC key Secret
                                  (default $POD_NAMESPACE or ${DEFAULTS.systemNamespace})
 
@@ -166,6 +177,8 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv, host: HostIn
     retryMaxMs: atLeastOneSecond(setting('retry-max')) ?? DEFAULTS.retryMaxMs,
     reconcileTimeoutMs: atLeastOneSecond(setting('reconcile-timeout')) ?? DEFAULTS.reconcileTimeoutMs,
     rollOnAdoption: boolean(setting('roll-on-adoption')) ?? false,
+    dryRun: boolean(setting('dry-run')) ?? false,
+    maxConcurrentRollouts: positiveWholeNumber(setting('max-concurrent-rollouts')),
     leaderElect: boolean(setting('leader-elect')) ?? false,
     leaseName: CONTROLLER_NAME,
     leaseNamespace: namespace(setting('leader-election-namespace')) ?? systemNamespace,
@@ -214,6 +227,13 @@ function concurrency(setting: Setting | undefined): number | undefined {
   if (n === undefined || n < DEFAULTS.minConcurrency || n > DEFAULTS.maxConcurrency) {
     throw invalid(setting, `use a whole number from ${DEFAULTS.minConcurrency} to ${DEFAULTS.maxConcurrency}`);
   }
+  return n;
+}
+
+function positiveWholeNumber(setting: Setting | undefined): number | undefined {
+  if (!setting) return undefined;
+  const n = parseWholeNumber(setting.text);
+  if (n === undefined || n < 1) throw invalid(setting, 'use a whole number of at least 1');
   return n;
 }
 

@@ -73,12 +73,14 @@ export class Controller {
 
     const workloadDeps: WorkloadReconcilerDeps = {
       store: this.#store, coverage, kubeConfig: clients.kubeConfig, customObjects: clients.customObjects, events, logger, hmacKeyId: keyId,
-      rollOnAdoption: config.rollOnAdoption, now, observer, refreshStatus, mayWrite,
+      rollOnAdoption: config.rollOnAdoption, now, observer, refreshStatus, mayWrite, dryRun: config.dryRun,
+      ...(config.maxConcurrentRollouts !== undefined ? { maxConcurrentRollouts: config.maxConcurrentRollouts } : {}),
     };
     const statusDeps: StatusReconcilerDeps = {
       store: this.#store, coverage, customObjects: clients.customObjects, events, failures, logger, hmacKeyId: keyId, now,
       onWrite: () => observer.statusWritten(),
-      mayWrite,
+      mayWrite, rollOnAdoption: config.rollOnAdoption, dryRun: config.dryRun,
+      ...(config.maxConcurrentRollouts !== undefined ? { maxConcurrentRollouts: config.maxConcurrentRollouts } : {}),
     };
 
     this.#queue = new WorkQueue((key, signal) => this.#reconcile(key, signal, workloadDeps, statusDeps), {

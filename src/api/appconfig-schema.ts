@@ -112,65 +112,130 @@ export const appConfigSpecSchema: JSONSchemaType<AppConfigSpec> = {
         },
       },
     },
+    rollout: {
+      type: 'object',
+      nullable: true,
+      additionalProperties: false,
+      description:
+        'How a content change reaches the covered workloads. Absent: every affected workload rolls at once. ' +
+        'Workloads roll in a stable order: those in spec.workloads.names in the order listed, then the rest by kind and name.',
+      properties: {
+        maxUnavailableWorkloads: {
+          type: 'integer',
+          nullable: true,
+          minimum: 1,
+          description: 'At most this many covered workloads rolling at once; the next rolls when one is Available with its new template.',
+        },
+        haltOnFailure: {
+          type: 'boolean',
+          nullable: true,
+          description:
+            'When a workload rolled for a change fails (Progressing=False, ProgressDeadlineExceeded, or no progress within ' +
+            'progressDeadlineSeconds), roll nothing more for that change. Default: true when maxUnavailableWorkloads is set.',
+        },
+        progressDeadlineSeconds: {
+          type: 'integer',
+          nullable: true,
+          minimum: 1,
+          description: 'How long a StatefulSet or DaemonSet may take to become available after a rollout (default 600).',
+        },
+      },
+    },
+    suspend: {
+      type: 'boolean',
+      nullable: true,
+      description: 'Compute everything and report it (status, WouldRoll Events), but roll nothing. Unsuspending rolls what is pending, once.',
+    },
   },
 };
 
-const checksum = { type: 'string', nullable: true } as const;
+const checksum = { type: 'string', nullable: true, description: 'A content checksum (format v1).' } as const;
 
 export const appConfigStatusSchema: JSONSchemaType<AppConfigStatus> = {
   type: 'object',
+  description: 'What the controller observed and did, as of observedGeneration.',
   properties: {
-    observedGeneration: { type: 'integer', nullable: true, format: 'int64' },
-    sourceCount: { type: 'integer', nullable: true },
+    observedGeneration: { type: 'integer', nullable: true, format: 'int64', description: 'The spec generation this status describes.' },
+    sourceCount: { type: 'integer', nullable: true, description: 'Listed ConfigMaps and Secrets.' },
     targetCount: { type: 'integer', nullable: true, description: 'Every covered workload, listed in targets or not.' },
     targetsOmitted: {
       type: 'integer',
       nullable: true,
       description: 'Covered workloads left out of targets, which lists at most 100, those needing attention first.',
     },
+    rollingCount: { type: 'integer', nullable: true, description: 'Covered workloads rolled by confighash and not yet Available with their new template.' },
+    haltedCount: { type: 'integer', nullable: true, description: 'Covered workloads whose rollout failed and halted the change.' },
+    resumedWith: { type: 'string', nullable: true, description: 'The confighash.dev/resume annotation value that last resumed a halted change.' },
+    acknowledgedFailures: {
+      type: 'array',
+      nullable: true,
+      items: { type: 'string' },
+      description: 'Failed rollouts (Kind/name@checksum) that a resume acknowledged; they no longer halt the rollout.',
+    },
     conditions: {
       type: 'array',
       nullable: true,
+      description: 'Ready (the spec is usable and every covered workload can be brought in line) and RolloutHalted.',
       'x-kubernetes-list-type': 'map',
       'x-kubernetes-list-map-keys': ['type'],
       items: {
         type: 'object',
         required: ['type', 'status', 'reason', 'message', 'lastTransitionTime'],
         properties: {
-          type: { type: 'string' },
-          status: { type: 'string', enum: ['True', 'False', 'Unknown'] },
-          reason: { type: 'string' },
-          message: { type: 'string' },
-          lastTransitionTime: { type: 'string', format: 'date-time' },
-          observedGeneration: { type: 'integer', nullable: true, format: 'int64' },
+          type: { type: 'string', description: 'Ready or RolloutHalted.' },
+          status: { type: 'string', enum: ['True', 'False', 'Unknown'], description: 'True, False or Unknown.' },
+          reason: { type: 'string', description: 'A CamelCase reason, e.g. Ready, InvalidSpec, MissingReference, ReconcileFailed, WorkloadNotFound.' },
+          message: { type: 'string', description: 'What happened and what to do, in words.' },
+          lastTransitionTime: { type: 'string', format: 'date-time', description: 'When the status last changed.' },
+          observedGeneration: { type: 'integer', nullable: true, format: 'int64', description: 'The spec generation the condition describes.' },
         },
       },
     },
     sources: {
       type: 'array',
       nullable: true,
+      description: 'Each listed ConfigMap and Secret with the checksum of its whole content.',
       items: {
         type: 'object',
         required: ['kind', 'name'],
         properties: {
-          kind: { type: 'string', enum: ['ConfigMap', 'Secret'] },
-          name: { type: 'string' },
-          checksum,
+          kind: { type: 'string', enum: ['ConfigMap', 'Secret'], description: 'ConfigMap or Secret.' },
+          name: { type: 'string', description: 'Its name, in this namespace.' },
+          checksum: { ...checksum, description: 'Checksum of its content; absent while it does not exist.' },
         },
       },
     },
     targets: {
       type: 'array',
       nullable: true,
+      description: 'Covered workloads (at most 100, those needing attention first) and where each stands.',
       items: {
         type: 'object',
         required: ['kind', 'name', 'reason'],
         properties: {
-          kind: { type: 'string', enum: ['Deployment', 'StatefulSet', 'DaemonSet'] },
-          name: { type: 'string' },
-          checksum,
-          lastRolloutTime: { type: 'string', nullable: true, format: 'date-time' },
-          reason: { type: 'string' },
+          kind: { type: 'string', enum: ['Deployment', 'StatefulSet', 'DaemonSet'], description: 'Deployment, StatefulSet or DaemonSet.' },
+          name: { type: 'string', description: 'Its name, in this namespace.' },
+          checksum: { ...checksum, description: 'The checksum it should carry (or carries).' },
+          lastRolloutTime: { type: 'string', nullable: true, format: 'date-time', description: 'When confighash last rolled it.' },
+          lastRollout: {
+            type: 'object',
+            nullable: true,
+            description: 'Why confighash last rolled it.',
+            required: ['time', 'changed', 'to'],
+            properties: {
+              time: { type: 'string', format: 'date-time', description: 'When.' },
+              changed: { type: 'array', items: { type: 'string' }, description: 'The sources and keys whose content changed (names only).' },
+              from: { type: 'string', nullable: true, description: 'The old checksum (a prefix).' },
+              to: { type: 'string', description: 'The new checksum (a prefix).' },
+            },
+          },
+          reason: {
+            type: 'string',
+            description:
+              'InSync (the pod template carries the current checksum), Baselined (recorded without a rollout), Pending, ' +
+              'Rolling, Waiting (for its turn in a staged rollout), Halted, WouldRoll (dry-run or suspend), Ignored ' +
+              '(confighash.dev/ignore), Failed (writes keep failing), MissingReference or NotCovered.',
+          },
         },
       },
     },

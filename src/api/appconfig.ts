@@ -29,11 +29,24 @@ export interface WorkloadsSelector {
   names?: WorkloadName[];
 }
 
+/** How a content change reaches the covered workloads. */
+export interface RolloutSpec {
+  /** At most this many covered workloads rolling at once; absent: no limit. */
+  maxUnavailableWorkloads?: number;
+  /** Roll nothing more for a change once a workload rolled for it fails; default true when maxUnavailableWorkloads is set. */
+  haltOnFailure?: boolean;
+  /** How long a StatefulSet or DaemonSet may take to become available before it counts as failed (Deployments use their own). */
+  progressDeadlineSeconds?: number;
+}
+
 export interface AppConfigSpec {
   configMaps?: SourceSelector[];
   secrets?: SourceSelector[];
   /** Absent: every workload in the namespace whose pod template references a listed object. */
   workloads?: WorkloadsSelector;
+  rollout?: RolloutSpec;
+  /** Compute everything, write only status and Events (WouldRoll): roll nothing. */
+  suspend?: boolean;
 }
 
 export interface Condition {
@@ -52,11 +65,22 @@ export interface SourceStatus {
   checksum?: string;
 }
 
+/** The last rollout confighash started for a workload, and why. */
+export interface TargetRollout {
+  time: string;
+  /** The sources and keys whose content changed ("ConfigMap web-config (LOG_LEVEL)"). */
+  changed: string[];
+  /** The first characters of the old and new checksums. */
+  from?: string;
+  to: string;
+}
+
 export interface TargetStatus {
   kind: WorkloadKind;
   name: string;
   checksum?: string;
   lastRolloutTime?: string;
+  lastRollout?: TargetRollout;
   reason: string;
 }
 
@@ -70,6 +94,14 @@ export interface AppConfigStatus {
   targetCount?: number;
   /** Covered workloads not listed in `targets` (the list is capped; those needing attention come first). */
   targetsOmitted?: number;
+  /** Covered workloads that confighash rolled and that are not available with their new template yet. */
+  rollingCount?: number;
+  /** Covered workloads whose rollout failed and halted the change (see the RolloutHalted condition). */
+  haltedCount?: number;
+  /** The value of the confighash.dev/resume annotation that last resumed a halted change. */
+  resumedWith?: string;
+  /** Failed rollouts ("Deployment/web@<checksum>") that resume acknowledged: they no longer halt. */
+  acknowledgedFailures?: string[];
 }
 
 export interface AppConfig {

@@ -19,6 +19,11 @@ export const RECORD_PLURAL = 'workloadrecords';
 export const RECORD_SINGULAR = 'workloadrecord';
 export const RECORD_SHORT_NAMES = ['wlr'];
 
+/** Workload annotation: "true" opts the workload out; confighash never patches it. */
+export const IGNORE_ANNOTATION = 'confighash.dev/ignore';
+/** AppConfig annotation: a new value resumes a halted rollout (`kubectl annotate ac NAME confighash.dev/resume=$(date +%s) --overwrite`). */
+export const RESUME_ANNOTATION = 'confighash.dev/resume';
+
 export const FIELD_MANAGER = 'confighash';
 export const CONTROLLER_NAME = 'confighash-controller';
 

@@ -1,11 +1,21 @@
 import type { Operation } from 'fast-json-patch';
 import type { RecordPlacement, WorkloadRecordSpec } from '../api/workload-record.ts';
 import { templateChecksumOps } from './patch.ts';
+import { OPEN_GATE, type RolloutGate } from './rollout-gate.ts';
 import { contentChanges, deletedSources, describeChange, recordSources, recordUpToDate, type ContentChange } from './record.ts';
 import type { CountedSource, WorkloadFacts } from './types.ts';
 
 export type Decision =
-  | { kind: 'noop'; reason: 'InSync' | 'Baselined' | 'MissingReference'; checksum: string; message: string }
+  | { kind: 'noop'; reason: 'InSync' | 'Baselined' | 'MissingReference' | 'Ignored'; checksum: string; message: string }
+  | {
+      /** A roll is due, but a rollout gate holds it back: nothing is written, the change stays pending. */
+      kind: 'hold';
+      reason: 'WouldRoll' | 'Waiting' | 'Halted';
+      checksum: string;
+      previous?: string;
+      changes: readonly ContentChange[];
+      message: string;
+    }
   | {
       kind: 'record';
       reason: 'Adopted' | 'ScopeChanged' | 'TemplateChanged' | 'AlreadyRolled' | 'Rebaselined';
@@ -38,6 +48,8 @@ export interface DecideInput {
   readonly rollOnAdoption: boolean;
   /** RFC 3339, for the record of a rollout: core has no clock. */
   readonly now: string;
+  /** Whether a roll may happen now (dry-run, suspend, staged rollouts); default open. */
+  readonly gate?: RolloutGate;
 }
 
 /** What a rule sees: the input and the facts derived from it once. */
@@ -68,6 +80,11 @@ interface Rule {
  * record; so do re-applies, restarts and failovers, which change nothing at all.
  */
 export const DECISION_TABLE: readonly Rule[] = [
+  {
+    case: 'opted out with confighash.dev/ignore: never written',
+    when: (s) => s.input.workload.ignored,
+    then: (s) => ({ kind: 'noop', reason: 'Ignored', checksum: s.input.desired, message: `${s.who} is annotated confighash.dev/ignore=true; confighash writes nothing for it` }),
+  },
   {
     case: 'first sight with --roll-on-adoption: roll once',
     when: (s) => s.record === undefined && s.input.rollOnAdoption && s.missing.length === 0 && !s.templateCarriesDesired,
@@ -180,6 +197,17 @@ function record(s: Situation, reason: Extract<Decision, { kind: 'record' }>['rea
 function roll(s: Situation, reason: Extract<Decision, { kind: 'roll' }>['reason'], message: string): Decision {
   const { workload, desired, now } = s.input;
   const previous = s.record?.checksum;
+  const gate = s.input.gate ?? OPEN_GATE;
+  if (gate.kind === 'hold') {
+    return {
+      kind: 'hold',
+      reason: gate.reason,
+      checksum: desired,
+      ...(previous !== undefined ? { previous } : {}),
+      changes: s.changes,
+      message: `${s.who} would roll (${message.replace(/^Rolling [^:]+: /, '')}), but ${gate.message}`,
+    };
+  }
   return {
     kind: 'roll',
     reason,

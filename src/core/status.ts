@@ -3,6 +3,7 @@ import { compareCodePoints } from './order.ts';
 import { isRecord } from './is-record.ts';
 
 export const READY_CONDITION = 'Ready';
+export const HALTED_CONDITION = 'RolloutHalted';
 
 /**
  * At most this many targets are listed in status, those that need attention first: a
@@ -11,7 +12,7 @@ export const READY_CONDITION = 'Ready';
  */
 export const MAX_STATUS_TARGETS = 100;
 
-const SETTLED_TARGET_REASONS = new Set(['InSync', 'Baselined']);
+const SETTLED_TARGET_REASONS = new Set(['InSync', 'Baselined', 'Ignored']);
 
 export interface StatusInput {
   /** metadata.generation of the AppConfig these facts were computed for. */
@@ -25,6 +26,12 @@ export interface StatusInput {
   readonly targets: readonly TargetStatus[];
   /** Covered workloads whose writes keep failing (retried with backoff), with why. */
   readonly failures?: readonly { readonly kind: string; readonly name: string; readonly message: string }[];
+  /** Workloads spec.workloads.names lists that do not exist ("Deployment/web"). */
+  readonly missingWorkloads?: readonly string[];
+  /** Present when spec.rollout is set: the failed rollouts that halt it ("Deployment/web@<checksum>"). */
+  readonly rollout?: { readonly halted: readonly string[] };
+  /** The resume annotation value consumed, and the failures it acknowledged. */
+  readonly resume?: { readonly with: string; readonly acknowledged: readonly string[] };
 }
 
 /** The AppConfig status for these facts: the same facts always give an equal status. */
@@ -33,14 +40,19 @@ export function buildStatus(input: StatusInput): AppConfigStatus {
   const targets = [...input.targets].map(copyTarget).sort(byAttentionThenKindThenName);
   const listed = targets.slice(0, MAX_STATUS_TARGETS);
   const ready = readyCondition(input, sources);
+  const halted = input.rollout ? [haltedCondition(input, input.rollout.halted)] : [];
   return {
     observedGeneration: input.generation,
-    conditions: [ready],
+    conditions: [ready, ...halted],
     sources,
     targets: listed,
     sourceCount: sources.length,
     targetCount: targets.length,
     ...(targets.length > listed.length ? { targetsOmitted: targets.length - listed.length } : {}),
+    ...(input.rollout
+      ? { rollingCount: targets.filter((t) => t.reason === 'Rolling').length, haltedCount: input.rollout.halted.length }
+      : {}),
+    ...(input.resume ? { resumedWith: input.resume.with, acknowledgedFailures: [...input.resume.acknowledged].sort(compareCodePoints) } : {}),
   };
 }
 
@@ -68,6 +80,10 @@ function readyCondition(input: StatusInput, sources: readonly SourceStatus[]): C
     const [first] = failures;
     const others = failures.length > 1 ? ` (and ${count(failures.length - 1, 'other workload')})` : '';
     message = `Cannot bring ${first?.kind} ${first?.name} in line${others}, retrying with backoff: ${first?.message}`;
+  } else if ((input.missingWorkloads ?? []).length > 0) {
+    status = 'False';
+    reason = 'WorkloadNotFound';
+    message = `spec.workloads.names lists workloads that do not exist in this namespace: ${[...(input.missingWorkloads ?? [])].sort(compareCodePoints).join(', ')}`;
   } else if (missing.length > 0) {
     status = 'False';
     reason = 'MissingReference';
@@ -86,6 +102,23 @@ function readyCondition(input: StatusInput, sources: readonly SourceStatus[]): C
     status,
     reason,
     message,
+    lastTransitionTime: unchanged ? before.lastTransitionTime : input.now,
+    observedGeneration: input.generation,
+  };
+}
+
+function haltedCondition(input: StatusInput, halted: readonly string[]): Condition {
+  const isHalted = halted.length > 0;
+  const before = input.previous?.conditions?.find((condition) => condition.type === HALTED_CONDITION);
+  const status: Condition['status'] = isHalted ? 'True' : 'False';
+  const unchanged = before !== undefined && before.status === status;
+  return {
+    type: HALTED_CONDITION,
+    status,
+    reason: isHalted ? 'RolloutFailed' : 'NotHalted',
+    message: isHalted
+      ? `Rolled nothing more after ${[...halted].sort(compareCodePoints).join(', ')} failed to become available; fix the workload, change the content again, or set a new confighash.dev/resume annotation value`
+      : 'No failed rollout holds back this AppConfig',
     lastTransitionTime: unchanged ? before.lastTransitionTime : input.now,
     observedGeneration: input.generation,
   };
@@ -115,6 +148,7 @@ function copyTarget(target: TargetStatus): TargetStatus {
     name: target.name,
     checksum: target.checksum,
     lastRolloutTime: target.lastRolloutTime,
+    lastRollout: target.lastRollout,
     reason: target.reason,
   });
 }

@@ -36,12 +36,30 @@ export interface WorkloadFacts {
   readonly templateHasMetadata: boolean;
   /** A digest of the whole pod template: when it changes, the workload controller rolls the pods. */
   readonly templateDigest: string;
+  /** metadata.annotations["confighash.dev/ignore"] is "true": never patched. */
+  readonly ignored: boolean;
+  /** How far the workload controller got with the current template (from status). */
+  readonly progress: RolloutProgress;
   /**
    * The fact store's observation stamp of the last pod-template change it saw happen (a
    * watch event or a write's response). Undefined when no such change was seen live, e.g.
    * right after start-up or when a relist found the template changed at an unknown time.
    */
   readonly templateChangedAt?: number;
+}
+
+/** The workload controller's progress with the current pod template, read from status. */
+export interface RolloutProgress {
+  /** status.observedGeneration: the spec generation the controller has acted on. */
+  readonly observedGeneration: number;
+  /** Pods wanted (replicas, or desiredNumberScheduled for a DaemonSet). */
+  readonly desired: number;
+  /** Pods running the current template. */
+  readonly updated: number;
+  /** Pods available. */
+  readonly available: number;
+  /** A Deployment's Progressing condition is False with reason ProgressDeadlineExceeded. */
+  readonly deadlineExceeded: boolean;
 }
 
 /** What the controller keeps of an AppConfig. */
@@ -51,6 +69,8 @@ export interface AppConfigFacts {
   readonly uid: string;
   readonly generation: number;
   readonly spec: AppConfigSpec;
+  /** metadata.annotations["confighash.dev/resume"]: a new value resumes a halted rollout. */
+  readonly resume?: string;
 }
 
 /** One source as it enters a workload's checksum. */

@@ -46,7 +46,7 @@ export class FactStore {
   readonly #records = new Map<string, Map<string, ObservedRecord>>();
   readonly #referencedBy = new Map<string, Map<SourceId, Set<WorkloadId>>>();
   /** Template writes of our own in flight, by "namespace/id": the checksum written and the decision's stamp. */
-  readonly #ownWrites = new Map<string, { checksum: string; stamp: number }>();
+  readonly #ownWrites = new Map<string, { checksum: string; stamp: number; seen: boolean }>();
   #stamp = 0;
   #synced = false;
 
@@ -70,7 +70,12 @@ export class FactStore {
    * must still roll the workload.
    */
   expectOwnTemplateWrite(namespace: string, id: WorkloadId, checksum: string, stamp: number): void {
-    this.#ownWrites.set(`${namespace}/${id}`, { checksum, stamp });
+    this.#ownWrites.set(`${namespace}/${id}`, { checksum, stamp, seen: false });
+  }
+
+  /** Whether our own template write to the workload, or the record write after it, is on its way (it counts as rolling). */
+  hasOwnTemplateWrite(namespace: string, id: WorkloadId): boolean {
+    return this.#ownWrites.has(`${namespace}/${id}`);
   }
 
   forgetOwnTemplateWrite(namespace: string, id: WorkloadId): void {
@@ -232,8 +237,8 @@ export class FactStore {
       return previous.templateChangedAt === undefined ? {} : { templateChangedAt: previous.templateChangedAt };
     }
     const own = this.#ownWrites.get(key);
-    if (own && sameObject && next.templateChecksum === own.checksum && previous.templateChecksum !== own.checksum) {
-      this.#ownWrites.delete(key);
+    if (own && !own.seen && sameObject && next.templateChecksum === own.checksum && previous.templateChecksum !== own.checksum) {
+      own.seen = true;
       return { templateChangedAt: own.stamp };
     }
     // A template change seen live happened now. One found by a (re)list, or a new object,

@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
 import type { V1PodTemplateSpec } from '@kubernetes/client-node';
 import type { AppConfigSpec, AppConfigStatus } from '../api/appconfig.ts';
-import { CHECKSUM_ANNOTATION, type WorkloadKind } from '../api/constants.ts';
+import { CHECKSUM_ANNOTATION, IGNORE_ANNOTATION, RESUME_ANNOTATION, type WorkloadKind } from '../api/constants.ts';
 import type { WorkloadRecordSpec } from '../api/workload-record.ts';
 import { referencedSources } from '../core/references.ts';
-import type { ContentDigest, KeyScope, WorkloadFacts } from '../core/types.ts';
+import type { ContentDigest, KeyScope, RolloutProgress, WorkloadFacts } from '../core/types.ts';
 import type { ObservedAppConfig } from './fact-store.ts';
 import type { KubeObject } from './list-watch.ts';
 
@@ -14,7 +14,17 @@ import type { KubeObject } from './list-watch.ts';
  */
 
 interface WorkloadObject extends KubeObject {
-  spec?: { template?: V1PodTemplateSpec };
+  spec?: { template?: V1PodTemplateSpec; replicas?: number };
+  status?: {
+    observedGeneration?: number;
+    replicas?: number;
+    updatedReplicas?: number;
+    availableReplicas?: number;
+    desiredNumberScheduled?: number;
+    updatedNumberScheduled?: number;
+    numberAvailable?: number;
+    conditions?: { type?: string; status?: string; reason?: string }[];
+  };
 }
 
 export function workloadFacts(kind: WorkloadKind, object: WorkloadObject): WorkloadFacts {
@@ -34,6 +44,30 @@ export function workloadFacts(kind: WorkloadKind, object: WorkloadObject): Workl
     templateHasMetadata: template?.metadata !== undefined,
     templateHasAnnotations: template?.metadata?.annotations !== undefined,
     templateDigest: templateDigest(template),
+    ignored: metadata.annotations?.[IGNORE_ANNOTATION] === 'true',
+    progress: rolloutProgress(kind, object),
+  };
+}
+
+function rolloutProgress(kind: WorkloadKind, object: WorkloadObject): RolloutProgress {
+  const status = object.status ?? {};
+  const observedGeneration = status.observedGeneration ?? 0;
+  if (kind === 'DaemonSet') {
+    return {
+      observedGeneration,
+      desired: status.desiredNumberScheduled ?? 0,
+      updated: status.updatedNumberScheduled ?? 0,
+      available: status.numberAvailable ?? 0,
+      deadlineExceeded: false,
+    };
+  }
+  const progressing = status.conditions?.find((c) => c.type === 'Progressing');
+  return {
+    observedGeneration,
+    desired: object.spec?.replicas ?? 1,
+    updated: status.updatedReplicas ?? 0,
+    available: status.availableReplicas ?? 0,
+    deadlineExceeded: progressing?.status === 'False' && progressing.reason === 'ProgressDeadlineExceeded',
   };
 }
 
@@ -54,6 +88,8 @@ export function sameWorkloadFacts(a: WorkloadFacts, b: WorkloadFacts): boolean {
     a.templateDigest === b.templateDigest &&
     a.templateHasMetadata === b.templateHasMetadata &&
     a.templateHasAnnotations === b.templateHasAnnotations &&
+    a.ignored === b.ignored &&
+    sameProgress(a.progress, b.progress) &&
     sameRecord(a.labels, b.labels) &&
     sameReferences(a.references, b.references)
   );
@@ -77,6 +113,7 @@ export function observedAppConfig(object: AppConfigObject): ObservedAppConfig {
     uid: metadata.uid ?? '',
     generation: metadata.generation ?? 0,
     spec: object.spec ?? {},
+    ...(metadata.annotations?.[RESUME_ANNOTATION] !== undefined ? { resume: metadata.annotations[RESUME_ANNOTATION] } : {}),
     ...(object.status ? { status: object.status } : {}),
   };
 }
@@ -97,6 +134,16 @@ export function observedRecord(object: WorkloadRecordObject): ObservedRecord | u
   const metadata = object.metadata ?? {};
   if (object.spec?.workload === undefined) return undefined;
   return { namespace: metadata.namespace ?? '', name: metadata.name ?? '', resourceVersion: metadata.resourceVersion ?? '', spec: object.spec };
+}
+
+export function sameProgress(a: RolloutProgress, b: RolloutProgress): boolean {
+  return (
+    a.observedGeneration === b.observedGeneration &&
+    a.desired === b.desired &&
+    a.updated === b.updated &&
+    a.available === b.available &&
+    a.deadlineExceeded === b.deadlineExceeded
+  );
 }
 
 function sameRecord(a: Readonly<Record<string, string>>, b: Readonly<Record<string, string>>): boolean {

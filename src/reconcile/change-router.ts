@@ -2,7 +2,7 @@ import { coversWorkload, listedSources } from '../core/coverage.ts';
 import type { SourceId, WorkloadFacts } from '../core/types.ts';
 import type { ChangeListener } from '../k8s/cluster-watcher.ts';
 import { workloadId, type FactStore, type ObservedAppConfig } from '../k8s/fact-store.ts';
-import type { ObservedRecord } from '../k8s/projections.ts';
+import { sameProgress, type ObservedRecord } from '../k8s/projections.ts';
 import type { CoverageLookup } from './coverage-lookup.ts';
 import type { WorkKey } from './work-key.ts';
 
@@ -41,6 +41,10 @@ export class ChangeRouter implements ChangeListener {
       const before = previous !== undefined && coversWorkload(appConfig.spec, previous);
       const after = current !== undefined && coversWorkload(appConfig.spec, current);
       if (before || after) this.#status(appConfig);
+      // In a staged rollout, one workload becoming available (or failing) opens the next one's turn.
+      if ((before || after) && appConfig.spec.rollout !== undefined && !(previous && current && sameProgress(previous.progress, current.progress))) {
+        for (const sibling of this.#coverage.workloadsCoveredBy(appConfig)) this.#workload(sibling);
+      }
     }
   }
 

@@ -8,28 +8,27 @@ import { buildStatus, READY_CONDITION, statusChanged } from '../core/status.ts';
 import type { WorkloadFacts } from '../core/types.ts';
 import { NotLeadingError } from '../errors.ts';
 import type { EventRecorder } from '../k8s/event-recorder.ts';
-import type { FactStore } from '../k8s/fact-store.ts';
+import { workloadId, type FactStore, type ObservedAppConfig } from '../k8s/fact-store.ts';
 import { writeAppConfigStatus } from '../k8s/status-writer.ts';
 import type { CoverageLookup } from './coverage-lookup.ts';
+import { decisionFor, gateAppConfig, haltedChanges, ownRolloutHealth, type DecisionContext } from './decision-inputs.ts';
 import type { FailureLog } from './failure-log.ts';
 import { appConfigSubject } from './appconfig-subject.ts';
 
-export interface StatusReconcilerDeps {
+export interface StatusReconcilerDeps extends DecisionContext {
   store: FactStore;
   coverage: CoverageLookup;
   customObjects: CustomObjectsApi;
   events: EventRecorder;
   failures: FailureLog;
   logger: Logger;
-  hmacKeyId: string;
-  now: () => Date;
   onWrite?: () => void;
   /** False once this replica's leader Lease may have run out: then nothing is written. */
   mayWrite: () => boolean;
 }
 
 /** Reasons worth a Warning Event when the Ready condition turns to them. */
-const WARNING_REASONS = new Set(['InvalidSpec', 'MissingReference', 'ReconcileFailed']);
+const WARNING_REASONS = new Set(['InvalidSpec', 'MissingReference', 'ReconcileFailed', 'WorkloadNotFound']);
 
 /**
  * Brings an AppConfig's status in line with the facts: its sources and their checksums,
@@ -46,9 +45,27 @@ export async function reconcileStatus(deps: StatusReconcilerDeps, namespace: str
     return digest ? { kind, name: sourceName, checksum: sourceChecksum(kind, sourceName, digest, deps.hmacKeyId) } : { kind, name: sourceName };
   });
   const covered = problems.length > 0 ? [] : deps.coverage.workloadsCoveredBy(appConfig);
-  const targets = covered.map((w) => targetStatus(deps, w));
+  const targets = covered.map((w) => targetStatus(deps, appConfig, w));
   const failures = covered.flatMap((w) => deps.failures.get(namespace, w.kind, w.name) ?? []);
-  const next = buildStatus({ generation: appConfig.generation, previous: appConfig.status, now: deps.now().toISOString(), specProblems: problems, sources, targets, failures });
+  const staged = problems.length === 0 && appConfig.spec.rollout !== undefined;
+  const gate = staged ? gateAppConfig(deps, appConfig) : undefined;
+  const resumedNow = appConfig.resume !== undefined && appConfig.resume !== appConfig.status?.resumedWith;
+  const next = buildStatus({
+    generation: appConfig.generation,
+    previous: appConfig.status,
+    now: deps.now().toISOString(),
+    specProblems: problems,
+    sources,
+    targets,
+    failures,
+    missingWorkloads: problems.length > 0 ? [] : namedButMissing(deps, appConfig),
+    ...(gate ? { rollout: { halted: haltedChanges(deps, appConfig) } } : {}),
+    ...(resumedNow && appConfig.resume !== undefined
+      ? { resume: { with: appConfig.resume, acknowledged: [...(gate?.acknowledged ?? [])] } }
+      : appConfig.status?.resumedWith !== undefined
+        ? { resume: { with: appConfig.status.resumedWith, acknowledged: appConfig.status.acknowledgedFailures ?? [] } }
+        : {}),
+  });
   if (!statusChanged(appConfig.status, next)) return;
 
   if (!deps.mayWrite()) throw new NotLeadingError(`write the status of AppConfig ${namespace}/${name}`);
@@ -66,23 +83,52 @@ export async function reconcileStatus(deps: StatusReconcilerDeps, namespace: str
   }
 }
 
-function targetStatus(deps: StatusReconcilerDeps, workload: WorkloadFacts): TargetStatus {
-  const desired = deps.coverage.desiredChecksum(workload, deps.hmacKeyId);
+function targetStatus(deps: StatusReconcilerDeps, appConfig: ObservedAppConfig, workload: WorkloadFacts): TargetStatus {
   const record = deps.store.record(workload.namespace, workload.uid)?.spec;
-  const lastRolloutTime = record?.lastRollout?.time;
-  const base = { kind: workload.kind, name: workload.name, ...(lastRolloutTime ? { lastRolloutTime } : {}) };
+  const rollout = record?.lastRollout;
+  const base = {
+    kind: workload.kind,
+    name: workload.name,
+    ...(rollout
+      ? {
+          lastRolloutTime: rollout.time,
+          lastRollout: { time: rollout.time, changed: rollout.changed, ...(rollout.from ? { from: prefix(rollout.from) } : {}), to: prefix(rollout.to) },
+        }
+      : {}),
+  };
   const recorded = record?.checksum ?? workload.templateChecksum;
-  if (desired.kind === 'uncovered') return { ...base, ...(recorded ? { checksum: recorded } : {}), reason: 'NotCovered' };
+  const decided = decisionFor(deps, workload);
+  if (!decided) return { ...base, ...(recorded ? { checksum: recorded } : {}), reason: 'NotCovered' };
+  const { decision, desired } = decided;
+  if (workload.ignored) return { ...base, ...(recorded ? { checksum: recorded } : {}), reason: 'Ignored' };
+  const health = ownRolloutHealth(deps, appConfig, workload);
   // InSync only when the pod template really carries the checksum of the content as it is now.
   const reason =
     workload.templateChecksum === desired.checksum
-      ? 'InSync'
-      : record?.checksum === desired.checksum
-        ? 'Baselined'
-        : desired.missing.length > 0
-          ? 'MissingReference'
-          : deps.failures.get(workload.namespace, workload.kind, workload.name)
-            ? 'Failed'
-            : 'Pending';
+      ? health === 'progressing'
+        ? 'Rolling'
+        : health === 'failed'
+          ? 'RolloutFailed'
+          : 'InSync'
+      : deps.failures.get(workload.namespace, workload.kind, workload.name)
+        ? 'Failed'
+        : decision.kind === 'hold'
+          ? decision.reason
+          : record?.checksum === desired.checksum
+            ? 'Baselined'
+            : desired.missing.length > 0
+              ? 'MissingReference'
+              : 'Pending';
   return { ...base, checksum: reason === 'MissingReference' ? recorded : desired.checksum, reason };
+}
+
+/** Workloads the spec names that do not exist in the namespace ("Deployment/web"). */
+function namedButMissing(deps: StatusReconcilerDeps, appConfig: ObservedAppConfig): string[] {
+  return (appConfig.spec.workloads?.names ?? [])
+    .filter((n) => deps.store.workload(appConfig.namespace, workloadId(n.kind, n.name)) === undefined)
+    .map((n) => `${n.kind}/${n.name}`);
+}
+
+function prefix(checksum: string): string {
+  return checksum.length > 24 ? `${checksum.slice(0, 24)}…` : checksum;
 }

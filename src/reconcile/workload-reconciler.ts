@@ -1,7 +1,7 @@
 import type { CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import type { WorkloadKind } from '../api/constants.ts';
-import { decide, type Decision } from '../core/decide.ts';
+import type { Decision } from '../core/decide.ts';
 import { classifyApiError, NotLeadingError } from '../errors.ts';
 import { describeChange } from '../core/record.ts';
 import type { WorkloadFacts } from '../core/types.ts';
@@ -12,6 +12,7 @@ import { writeWorkloadRecord } from '../k8s/record-writer.ts';
 import { patchWorkload } from '../k8s/workload-writer.ts';
 import { appConfigSubject } from './appconfig-subject.ts';
 import type { CoverageLookup } from './coverage-lookup.ts';
+import { decisionFor, type DecisionContext } from './decision-inputs.ts';
 
 /** What the workload reconciler reports, for metrics. */
 export interface WorkloadReconcileObserver {
@@ -19,7 +20,7 @@ export interface WorkloadReconcileObserver {
   rolled(kind: WorkloadKind, reason: string): void;
 }
 
-export interface WorkloadReconcilerDeps {
+export interface WorkloadReconcilerDeps extends DecisionContext {
   store: FactStore;
   coverage: CoverageLookup;
   kubeConfig: KubeConfig;
@@ -27,9 +28,6 @@ export interface WorkloadReconcilerDeps {
   events: EventRecorder;
   observer: WorkloadReconcileObserver;
   logger: Logger;
-  hmacKeyId: string;
-  rollOnAdoption: boolean;
-  now: () => Date;
   /** Asks for an AppConfig's status to be brought up to date. */
   refreshStatus: (namespace: string, name: string) => void;
   /** False once this replica's leader Lease may have run out: then nothing is written. */
@@ -51,18 +49,9 @@ export async function reconcileWorkload(
 ): Promise<Decision | undefined> {
   const workload = deps.store.workload(namespace, workloadId(kind, name));
   if (!workload) return undefined;
-  const desired = deps.coverage.desiredChecksum(workload, deps.hmacKeyId);
-  if (desired.kind === 'uncovered') return undefined;
-  const existing = deps.store.record(namespace, workload.uid);
-  const decision = decide({
-    workload,
-    record: existing?.spec,
-    desired: desired.checksum,
-    sources: desired.sources,
-    currentKeyId: deps.hmacKeyId,
-    rollOnAdoption: deps.rollOnAdoption,
-    now: deps.now().toISOString(),
-  });
+  const decided = decisionFor(deps, workload);
+  if (!decided) return undefined;
+  const { decision, desired } = decided;
   // Missing references are reported on the AppConfigs (status + Event).
   if (desired.missing.length > 0) refreshCovering(deps, workload);
   const log = deps.logger.child({ workload: `${kind}/${namespace}/${name}` });
@@ -70,30 +59,38 @@ export async function reconcileWorkload(
     log.debug({ reason: decision.reason }, decision.message);
     return decision;
   }
+  if (decision.kind === 'hold') {
+    log.info({ decision: decision.kind, reason: decision.reason, checksum: decision.checksum }, decision.message);
+    if (decision.reason === 'WouldRoll') recordWouldRollEvent(deps, workload, decision);
+    refreshCovering(deps, workload);
+    return decision;
+  }
 
   // The template first: a crash between the two writes then leaves a template that carries
-  // the checksum, which the next decision records without rolling again.
+  // the checksum, which the next decision records without rolling again. Until the record
+  // is stored, the workload counts as rolling for staged rollouts.
   const who = `${kind} ${namespace}/${name}`;
+  const id = workloadId(kind, name);
   if (!deps.mayWrite()) throw new NotLeadingError(`${decision.kind} ${who}`);
-  if (decision.kind === 'roll') {
-    const id = workloadId(kind, name);
-    deps.store.expectOwnTemplateWrite(namespace, id, decision.checksum, deps.store.claimStamp());
-    try {
-      const patched = await patchWorkload(deps.kubeConfig, kind, namespace, name, decision.ops, signal);
+  if (decision.kind === 'roll') deps.store.expectOwnTemplateWrite(namespace, id, decision.checksum, deps.store.claimStamp());
+  try {
+    if (decision.kind === 'roll') {
+      const patched = await patchWorkload(deps.kubeConfig, kind, namespace, name, decision.ops, signal).catch((err: unknown) => {
+        throw classifyApiError(err, `patch the pod template of ${who}`);
+      });
       deps.store.setWorkload(workloadFacts(kind, patched), 'write');
-    } catch (err) {
-      throw classifyApiError(err, `patch the pod template of ${who}`);
-    } finally {
-      deps.store.forgetOwnTemplateWrite(namespace, id);
+      deps.observer.patched(kind, 'template');
+      deps.observer.rolled(kind, decision.reason);
     }
-    deps.observer.patched(kind, 'template');
-    deps.observer.rolled(kind, decision.reason);
+    if (!deps.mayWrite()) throw new NotLeadingError(`write the WorkloadRecord of ${who}`);
+    const existing = deps.store.record(namespace, workload.uid);
+    const stored = await writeWorkloadRecord(deps.customObjects, namespace, existing, decision.record, signal).catch((err: unknown) => {
+      throw classifyApiError(err, `write the WorkloadRecord of ${who}`);
+    });
+    deps.store.setRecord(stored);
+  } finally {
+    deps.store.forgetOwnTemplateWrite(namespace, id);
   }
-  if (!deps.mayWrite()) throw new NotLeadingError(`write the WorkloadRecord of ${who}`);
-  const stored = await writeWorkloadRecord(deps.customObjects, namespace, existing, decision.record, signal).catch((err: unknown) => {
-    throw classifyApiError(err, `write the WorkloadRecord of ${who}`);
-  });
-  deps.store.setRecord(stored);
   deps.observer.patched(kind, 'record');
   log.info({ decision: decision.kind, reason: decision.reason, checksum: decision.checksum }, decision.message);
 
@@ -101,6 +98,17 @@ export async function reconcileWorkload(
   if (decision.kind === 'roll') recordRolloutEvents(deps, workload, covering, decision);
   for (const appConfig of covering) deps.refreshStatus(namespace, appConfig.name);
   return decision;
+}
+
+function recordWouldRollEvent(deps: WorkloadReconcilerDeps, workload: WorkloadFacts, decision: Extract<Decision, { kind: 'hold' }>): void {
+  const what = decision.changes.length > 0 ? `${decision.changes.map(describeChange).join(', ')} changed` : 'first sight';
+  deps.events.record({
+    regarding: { apiVersion: 'apps/v1', kind: workload.kind, namespace: workload.namespace, name: workload.name, uid: workload.uid },
+    type: 'Normal',
+    reason: 'WouldRoll',
+    action: 'DryRun',
+    note: `Would roll out: ${what}; checksum ${decision.previous ?? '(none)'} -> ${decision.checksum}`,
+  });
 }
 
 function refreshCovering(deps: WorkloadReconcilerDeps, workload: WorkloadFacts): void {

@@ -43,7 +43,16 @@ describe('parseConfig defaults', () => {
       metricsPort: 8080,
       logLevel: 'info',
       identity: 'confighash-7d9f-x2',
+      dryRun: false,
+      maxConcurrentRollouts: undefined,
     } satisfies Config);
+  });
+
+  it('reads --dry-run and --max-concurrent-rollouts, and refuses a cap below 1', () => {
+    const config = parse(['--namespace', 'shop', '--dry-run', '--max-concurrent-rollouts', '3']);
+    assert.equal(config.dryRun, true);
+    assert.equal(config.maxConcurrentRollouts, 3);
+    assert.throws(() => parse(['--namespace', 'shop', '--max-concurrent-rollouts', '0']), /at least 1/);
   });
 
   it('falls back to confighash-system and a hostname-based identity outside a pod', () => {

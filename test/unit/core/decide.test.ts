@@ -243,6 +243,34 @@ describe('decide: scope changes update the record and never roll', () => {
   });
 });
 
+describe('decide: opt-out and rollout gates', () => {
+  const before = [source('web-config', { a: '1' })];
+  const after = [source('web-config', { a: '2' }, { changedAt: 3 })];
+
+  it('writes nothing for a workload annotated confighash.dev/ignore=true, not even a record', () => {
+    const decision = decideNow({ workload: { ...web, ignored: true }, sources: after, record: recordOf(web, before) });
+    assert.equal(decision.kind, 'noop');
+    assert.equal(decision.reason, 'Ignored');
+  });
+
+  it('holds a content change back while a gate is closed, writing nothing, and keeps it pending', () => {
+    const gate = { kind: 'hold', reason: 'WouldRoll', message: 'the controller runs with --dry-run' } as const;
+    const decision = decideNow({ workload: web, sources: after, record: recordOf(web, before), gate });
+    assert.equal(decision.kind, 'hold');
+    assert.equal(decision.reason, 'WouldRoll');
+    assert.equal(decision.kind === 'hold' && decision.previous, checksumOf(before));
+    assert.match(decision.message, /--dry-run/);
+    // The gate opens: the same facts roll, exactly as they would have.
+    assert.equal(decideNow({ workload: web, sources: after, record: recordOf(web, before) }).kind, 'roll');
+  });
+
+  it('holds a roll on adoption too, and records nothing meanwhile', () => {
+    const gate = { kind: 'hold', reason: 'Waiting', message: 'not its turn' } as const;
+    const decision = decideNow({ workload: web, sources: after, rollOnAdoption: true, gate });
+    assert.equal(decision.kind, 'hold');
+  });
+});
+
 describe('decide: nothing to do', () => {
   const base = [source('web-config', { a: '1' })];
 

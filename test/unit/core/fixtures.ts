@@ -18,6 +18,8 @@ export function workloadFacts(overrides: Partial<WorkloadFacts> = {}): WorkloadF
     templateHasAnnotations: true,
     templateHasMetadata: true,
     templateDigest: 'template-1',
+    ignored: false,
+    progress: { observedGeneration: 3, desired: 2, updated: 2, available: 2, deadlineExceeded: false },
     ...overrides,
   };
 }

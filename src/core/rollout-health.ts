@@ -1,0 +1,21 @@
+import type { WorkloadFacts } from './types.ts';
+
+/** How a workload's current template is doing, as its workload controller reports it. */
+export type RolloutHealth = 'available' | 'progressing' | 'failed';
+
+/** StatefulSets and DaemonSets have no progress deadline of their own; an AppConfig may set one. */
+export const DEFAULT_PROGRESS_DEADLINE_SECONDS = 600;
+
+/**
+ * Available: the workload controller has acted on the current spec and every wanted pod runs
+ * the current template and is available. Failed: a Deployment says ProgressDeadlineExceeded,
+ * or another kind is still not available `deadlineMs` after confighash rolled it.
+ */
+export function rolloutHealth(workload: WorkloadFacts, sinceRolloutMs: number | undefined, deadlineMs: number): RolloutHealth {
+  const { progress } = workload;
+  const caughtUp = progress.observedGeneration >= workload.generation && progress.updated >= progress.desired && progress.available >= progress.desired;
+  if (caughtUp) return 'available';
+  if (progress.deadlineExceeded) return 'failed';
+  if (workload.kind !== 'Deployment' && sinceRolloutMs !== undefined && sinceRolloutMs > deadlineMs) return 'failed';
+  return 'progressing';
+}

@@ -1,0 +1,27 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { rolloutHealth } from '../../../src/core/rollout-health.ts';
+import { workloadFacts } from './fixtures.ts';
+
+describe('rolloutHealth', () => {
+  const progress = { observedGeneration: 3, desired: 2, updated: 2, available: 2, deadlineExceeded: false };
+
+  it('is available when the controller caught up and every pod is updated and available', () => {
+    assert.equal(rolloutHealth(workloadFacts({ progress }), 1000, 60_000), 'available');
+  });
+
+  it('is progressing while the controller has not seen the new generation or pods are missing', () => {
+    assert.equal(rolloutHealth(workloadFacts({ progress: { ...progress, observedGeneration: 2 } }), 1000, 60_000), 'progressing');
+    assert.equal(rolloutHealth(workloadFacts({ progress: { ...progress, available: 1 } }), 1000, 60_000), 'progressing');
+  });
+
+  it('is failed when a Deployment reports ProgressDeadlineExceeded', () => {
+    assert.equal(rolloutHealth(workloadFacts({ progress: { ...progress, available: 1, deadlineExceeded: true } }), 1000, 60_000), 'failed');
+  });
+
+  it('is failed when a StatefulSet is still not available past the deadline, not before', () => {
+    const sts = workloadFacts({ kind: 'StatefulSet', progress: { ...progress, updated: 1 } });
+    assert.equal(rolloutHealth(sts, 59_000, 60_000), 'progressing');
+    assert.equal(rolloutHealth(sts, 61_000, 60_000), 'failed');
+  });
+});
