@@ -26,6 +26,8 @@ export function appConfigCrd(): Record<string, unknown> {
       { name: 'Sources', type: 'integer', jsonPath: '.status.sourceCount' },
       { name: 'Targets', type: 'integer', jsonPath: '.status.targetCount' },
       { name: 'Ready', type: 'string', jsonPath: '.status.conditions[?(@.type=="Ready")].status' },
+      { name: 'Rolling', type: 'integer', jsonPath: '.status.rollingCount' },
+      { name: 'Halted', type: 'string', jsonPath: '.status.conditions[?(@.type=="RolloutHalted")].status' },
       { name: 'Reason', type: 'string', jsonPath: '.status.conditions[?(@.type=="Ready")].reason', priority: 1 },
       { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
     ],
