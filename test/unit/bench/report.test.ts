@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { diffCounts, parseApiserverMetrics, recordWrites, sumVerbs, workloadPatches } from '../../../bench/apiserver-metrics.ts';
+import { diffCounts, parseApiserverMetrics, perChange, recordWrites, sumVerbs, workloadPatches, writesByResource } from '../../../bench/apiserver-metrics.ts';
 import { parseBenchArgs } from '../../../bench/args.ts';
 import { evaluateGoals, formatTable, type BenchResult } from '../../../bench/report.ts';
 import { kibField } from '../../../bench/rss.ts';
@@ -60,6 +60,25 @@ test('workload PATCHes and WorkloadRecord writes are counted apart, leaving out 
   assert.equal(recordWrites(requests), 24);
   assert.equal(workloadPatches({}), 0);
   assert.equal(recordWrites({ 'POST workloadrecords.other.example': 1 }), 0);
+});
+
+test('writes per content change are counted by resource: template PATCHes, record writes, status PATCHes and Events, nothing else', () => {
+  const requests = {
+    'PATCH deployments.apps': 40,
+    'PUT deployments.apps': 35,
+    'PUT deployments.apps/status': 80,
+    'POST workloadrecords.confighash.dev': 2,
+    'PUT workloadrecords.confighash.dev': 40,
+    'PATCH appconfigs.confighash.dev/status': 5,
+    'PATCH appconfigs.confighash.dev': 1,
+    'POST events.events.k8s.io': 30,
+    'PATCH events.events.k8s.io': 10,
+    'POST events': 99,
+  };
+  const writes = writesByResource(requests);
+  assert.deepEqual(writes, { deployments: 40, workloadrecords: 42, appconfig_status: 5, events: 40 });
+  assert.deepEqual(perChange(writes, 20), { deployments: 2, workloadrecords: 2.1, appconfig_status: 0.25, events: 2 });
+  assert.deepEqual(perChange(writes, 0), { deployments: null, workloadrecords: null, appconfig_status: null, events: null });
 });
 
 test('VmRSS and VmHWM are read in kB from /proc status text', () => {
