@@ -1,6 +1,8 @@
 /** pino's numeric level for `error`; `fatal` is 60. */
 export const ERROR_LEVEL = 50;
 
+// Reads a controller log: one pino JSON object per line.
+
 export interface LogErrors {
   /** pino lines at level `error` or `fatal`. */
   error_lines: number;
@@ -10,7 +12,7 @@ export interface LogErrors {
   messages: { msg: string; count: number }[];
 }
 
-/** Reads a controller log (one pino JSON object per line) for errors. */
+/** The error lines of a controller log, and the lines that are not pino JSON. */
 export function logErrors(text: string, keep = 5): LogErrors {
   let errorLines = 0;
   let unparsed = 0;
@@ -29,6 +31,22 @@ export function logErrors(text: string, keep = 5): LogErrors {
   }
   const messages = [...counts].map(([msg, count]) => ({ msg, count })).sort((a, b) => b.count - a.count || a.msg.localeCompare(b.msg));
   return { error_lines: errorLines, unparsed_lines: unparsed, messages: messages.slice(0, keep) };
+}
+
+/**
+ * How often each decision was carried out, keyed "<decision> <reason>" as the reconciler logs
+ * them (e.g. "roll ContentChanged", "record TemplateChanged"): what the controller did
+ * instead of a rollout, when the rollouts fall short of the ideal.
+ */
+export function decisionCounts(text: string): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const line of text.split('\n')) {
+    const entry = parseObject(line) as { decision?: unknown; reason?: unknown } | undefined;
+    if (typeof entry?.decision !== 'string' || typeof entry.reason !== 'string') continue;
+    const key = `${entry.decision} ${entry.reason}`;
+    counts[key] = (counts[key] ?? 0) + 1;
+  }
+  return Object.fromEntries(Object.entries(counts).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 
 function parseObject(line: string): { level?: unknown; msg?: unknown } | undefined {
