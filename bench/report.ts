@@ -5,6 +5,7 @@ import type { BurstResult } from './scenarios/burst.ts';
 import type { LatencyResult } from './scenarios/latency.ts';
 import type { RestartResult } from './scenarios/restart.ts';
 import type { ScaleResult } from './scenarios/scale.ts';
+import type { SoakResult } from './scenarios/soak.ts';
 
 export interface Goal {
   figure: string;
@@ -37,6 +38,7 @@ export interface BenchResult {
   burst?: BurstResult | { error: string };
   scale?: ScaleResult | { error: string };
   restart?: RestartResult | { error: string };
+  soak?: SoakResult | { error: string };
   goals?: Goal[];
 }
 
@@ -81,6 +83,25 @@ export function evaluateGoals(result: BenchResult): Goal[] {
       value: `${restart.patches} / ${restart.rollouts} / ${restart.record_writes}`,
       goal: '0 / 0 / 0',
       met: restart.patches === 0 && restart.rollouts === 0 && restart.record_writes === 0,
+    });
+  }
+  const soak = ok<SoakResult>(result.soak);
+  if (soak) {
+    const slope = soak.rss_slope_mib_per_hour;
+    goals.push({
+      figure: `soak RSS slope after a ${soak.rss_warmup_s} s warm-up`,
+      value:
+        slope === null
+          ? `none: ${soak.rss_slope_samples} sample(s) after the warm-up of a ${soak.minutes} min soak`
+          : `${slope} ± ${soak.rss_slope_stderr_mib_per_hour ?? '?'} MiB/h over ${soak.rss_slope_window_s?.join('–')} s (${soak.rss_slope_samples} samples)`,
+      goal: '≤ 1 MiB/h',
+      met: slope !== null && slope <= 1,
+    });
+    goals.push({
+      figure: 'soak rollouts vs ideal',
+      value: `${soak.rollouts} (ideal ${soak.ideal_rollouts}; ${soak.ideal_rollouts_range.join('–')} with edits 250 ms early or late)`,
+      goal: `= ${soak.ideal_rollouts}`,
+      met: soak.rollouts === soak.ideal_rollouts,
     });
   }
   return goals;
@@ -136,6 +157,19 @@ export function formatTable(result: BenchResult): string {
   else if (restart) {
     add('restart', 'PATCHes / rollouts / record writes (goal 0 / 0 / 0)', `${restart.patches} / ${restart.rollouts} / ${restart.record_writes}`);
     add('restart', 'ready / settled (s)', `${restart.ready_s} / ${restart.settled_s}`);
+  }
+  const soak = result.soak;
+  if (soak && 'error' in soak) add('soak', 'error', soak.error);
+  else if (soak) {
+    add('soak', 'minutes / edits (rate /s) / churn namespaces', `${soak.minutes} / ${soak.edits} (${soak.edit_rate_per_s}) / ${soak.churn.namespaces}`);
+    const samples = soak.rss_samples_mib;
+    add('soak', 'RSS first / last sample / peak (MiB)', `${samples[0] ?? '?'} / ${samples.at(-1) ?? '?'} / ${soak.peak_rss_mib}`);
+    add('soak', `RSS slope after ${soak.rss_warmup_s} s (MiB/h, goal ≤ 1)`, soak.rss_slope_mib_per_hour === null ? 'none' : `${soak.rss_slope_mib_per_hour} ± ${soak.rss_slope_stderr_mib_per_hour ?? '?'}`);
+    add('soak', 'rollouts / ideal (goal =)', `${soak.rollouts} / ${soak.ideal_rollouts}`);
+    add('soak', 'Deployments without their final checksum', soak.deployments_behind.length);
+    add('soak', 'errors (log lines ≥ 50 / failed reconciles)', `${soak.errors.error_lines} / ${soak.errors.failed_reconciles}`);
+    const w = soak.writes_per_change;
+    add('soak', 'writes per change (Deploy / record / status / Event)', `${w.deployments} / ${w.workloadrecords} / ${w.appconfig_status} / ${w.events}`);
   }
   const widths = [0, 1, 2].map((i) => Math.max(...rows.map((r) => r[i]?.length ?? 0), ['scenario', 'figure', 'value'][i]?.length ?? 0));
   const line = (cells: string[]): string => `| ${cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join(' | ')} |`;

@@ -88,15 +88,23 @@ test('VmRSS and VmHWM are read in kB from /proc status text', () => {
   assert.equal(kibField(status, 'VmSwap'), 0);
 });
 
-test('bench arguments default to the full profile with every scenario, and reject unknown ones', () => {
+test('bench arguments default to the full profile with every scenario but the soak, and reject unknown ones', () => {
   assert.deepEqual(parseBenchArgs([]), {
-    scale: 'full', scenarios: ['latency', 'burst', 'scale', 'restart'], cpuProf: false, heapSnapshot: false, fsync: false, nodeOptions: [], out: 'bench/results/latest.json',
+    scale: 'full', scenarios: ['latency', 'burst', 'scale', 'restart'], cpuProf: false, heapSnapshot: false, fsync: false, nodeOptions: [], soakMinutes: 10, out: 'bench/results/latest.json',
   });
   const small = parseBenchArgs(['--scale', 'small', '--only', 'restart,scale']);
   assert.ok(small !== 'help');
   assert.deepEqual(small.scenarios, ['scale', 'restart']);
   assert.throws(() => parseBenchArgs(['--scale', 'huge']), /--scale must be small or full/);
-  assert.throws(() => parseBenchArgs(['--only', 'soak']), /unknown scenario soak/);
+  assert.throws(() => parseBenchArgs(['--only', 'soak,leak']), /unknown scenario leak/);
+});
+
+test('the soak runs only when named, for --soak-minutes', () => {
+  const soak = parseBenchArgs(['--only', 'soak', '--soak-minutes', '3']);
+  assert.ok(soak !== 'help');
+  assert.deepEqual([soak.scenarios, soak.soakMinutes], [['soak'], 3]);
+  assert.throws(() => parseBenchArgs(['--only', 'soak', '--soak-minutes', '0']), /--soak-minutes must be a positive number, not "0"/);
+  assert.throws(() => parseBenchArgs(['--soak-minutes', 'ten']), /--soak-minutes must be a positive number/);
 });
 
 test('the report names missed goals and keeps the stable field names', () => {
@@ -165,4 +173,31 @@ test('a restart that rewrites WorkloadRecords misses the restart goal, though it
   const restart = { patches: 0, rollouts: 0, record_writes: 117, ready_s: 1, settled_s: 2 };
   const goals = evaluateGoals({ schema: 1, started_at: '', run, machine, restart } as unknown as BenchResult);
   assert.deepEqual(goals, [{ figure: 'restart patches / rollouts / record writes', value: '0 / 0 / 117', goal: '0 / 0 / 0', met: false }]);
+});
+
+const soak = {
+  minutes: 10, edits: 3000, edit_rate_per_s: 5, churn: { namespaces: 10 }, rss_warmup_s: 120, rss_samples_mib: [150, 160, 161], peak_rss_mib: 175,
+  rss_slope_mib_per_hour: 0.4, rss_slope_stderr_mib_per_hour: 0.9, rss_slope_samples: 49, rss_slope_window_s: [120, 600],
+  rollouts: 5180, ideal_rollouts: 5180, ideal_rollouts_range: [5180, 5180], deployments_behind: [], errors: { error_lines: 0, failed_reconciles: 0 },
+  writes_per_change: { deployments: 1.73, workloadrecords: 1.73, appconfig_status: 0, events: 1.73 },
+};
+const soakGoals = (s: object) => evaluateGoals({ schema: 1, started_at: '', run, machine, soak: s } as unknown as BenchResult);
+
+test('the soak meets its goals with a flat RSS after the warm-up and exactly the ideal rollouts', () => {
+  assert.deepEqual(soakGoals(soak), [
+    { figure: 'soak RSS slope after a 120 s warm-up', value: '0.4 ± 0.9 MiB/h over 120–600 s (49 samples)', goal: '≤ 1 MiB/h', met: true },
+    { figure: 'soak rollouts vs ideal', value: '5180 (ideal 5180; 5180–5180 with edits 250 ms early or late)', goal: '= 5180', met: true },
+  ]);
+  const table = formatTable({ schema: 1, started_at: '', run, machine, soak } as unknown as BenchResult);
+  assert.match(table, /\| soak +\| RSS first \/ last sample \/ peak \(MiB\) +\| 150 \/ 161 \/ 175 +\|/);
+  assert.match(table, /\| soak +\| writes per change \(Deploy \/ record \/ status \/ Event\) +\| 1.73 \/ 1.73 \/ 0 \/ 1.73 +\|/);
+});
+
+test('the soak misses its goals when RSS keeps growing, when it rolls more or less than the ideal, and when it is too short to tell', () => {
+  const met = (s: object) => soakGoals(s).map((g) => g.met);
+  assert.deepEqual(met({ ...soak, rss_slope_mib_per_hour: 12 }), [false, true]);
+  assert.deepEqual(met({ ...soak, rollouts: 5181 }), [true, false]);
+  assert.deepEqual(met({ ...soak, rollouts: 5100 }), [true, false]);
+  const short = soakGoals({ ...soak, minutes: 2, rss_slope_mib_per_hour: null, rss_slope_stderr_mib_per_hour: null, rss_slope_samples: 1, rss_slope_window_s: [120, 120] });
+  assert.deepEqual([short[0]?.value, short[0]?.met], ['none: 1 sample(s) after the warm-up of a 2 min soak', false]);
 });
