@@ -30,6 +30,9 @@ export interface SoakResult extends DebounceSettings {
   edit_failures: number;
   /** The edit schedule: its seed, and the band of gaps between two edits of one ConfigMap it avoids (s). */
   edit_schedule: { seed: number; avoided_gap_s: [number, number] };
+  /** When the first edit went out (wall clock, to line up with the controller's log), and each ConfigMap's edit acknowledgements since then (s): the ideal's input. */
+  edits_started_at: string;
+  edit_ack_times_s: Record<string, number[]>;
   churn: ChurnResult;
   /** Every content change: main edits plus churn edits. */
   content_changes: number;
@@ -37,6 +40,8 @@ export interface SoakResult extends DebounceSettings {
   /** VmRSS every rss_sample_interval_s from the first edit to the last (MiB), and when each was read (s). */
   rss_samples_mib: number[];
   rss_sample_times_s: number[];
+  /** nodejs_heap_size_used_bytes from the controller's metrics at the same times (MiB). */
+  heap_used_samples_mib: number[];
   /** The samples before this are left out of the slope. */
   rss_warmup_s: number;
   /** Least-squares slope of the samples after the warm-up (null when fewer than 2). Goal ≤ 1 MiB/h. */
@@ -118,6 +123,7 @@ export async function runSoak(ctx: BenchContext): Promise<SoakResult> {
   const quiet = { debounceMs: debounce.debounce_s * 1000, debounceMaxMs: debounce.debounce_max_s * 1000 };
   const controller = await startController(ctx, 'soak', flags);
   const samples: RssSample[] = [];
+  const heapSamples: RssSample[] = [];
   let sampler: ReturnType<typeof setInterval> | undefined;
   try {
     await controller.ready();
@@ -136,9 +142,13 @@ export async function runSoak(ctx: BenchContext): Promise<SoakResult> {
     const apiBefore = (await scrapeApiserver(api)).requests;
     const t0 = performance.now();
     const endAt = t0 + minutes * 60_000;
+    const startedAt = new Date().toISOString();
     const sample = (): void => {
+      const atS = (performance.now() - t0) / 1000;
       const memory = readProcessMemory(controller.pid);
-      if (memory) samples.push({ atS: (performance.now() - t0) / 1000, mib: memory.rssMib });
+      if (memory) samples.push({ atS, mib: memory.rssMib });
+      // The V8 heap in use beside it: RSS follows the heap's growth up to a major GC and its fall after.
+      void controller.metricValue('nodejs_heap_size_used_bytes').then((bytes) => heapSamples.push({ atS, mib: bytes / 2 ** 20 }), () => undefined);
     };
     sample();
     sampler = setInterval(sample, soak.rssSampleIntervalS * 1000);
@@ -214,12 +224,15 @@ export async function runSoak(ctx: BenchContext): Promise<SoakResult> {
       edit_rate_per_s: round(edits / ((lastAck - t0) / 1000)),
       edit_failures: editFailures,
       edit_schedule: { seed: SEED, avoided_gap_s: [soak.avoidGapMs[0] / 1000, soak.avoidGapMs[1] / 1000] },
+      edits_started_at: startedAt,
+      edit_ack_times_s: Object.fromEntries([...ackTimes].map(([name, times]) => [name, times.map((t) => Math.round(t - t0) / 1000)])),
       churn: churnResult,
       content_changes: contentChanges,
       ...debounce,
       rss_sample_interval_s: soak.rssSampleIntervalS,
       rss_samples_mib: samples.map((s) => round(s.mib)),
       rss_sample_times_s: samples.map((s) => round(s.atS)),
+      heap_used_samples_mib: heapSamples.sort((a, b) => a.atS - b.atS).map((h) => round(h.mib)),
       rss_warmup_s: soak.warmupS,
       rss_slope_mib_per_hour: trend.slope_mib_per_hour,
       rss_slope_stderr_mib_per_hour: trend.slope_stderr_mib_per_hour,
