@@ -1,4 +1,4 @@
-import { API_GROUP, RECORD_PLURAL } from '../src/api/constants.ts';
+import { API_GROUP, APPCONFIG_PLURAL, RECORD_PLURAL } from '../src/api/constants.ts';
 import type { KubeApi } from './kube/api.ts';
 
 /** Counts keyed like "LIST configmaps" or "PATCH appconfigs.confighash.dev/status". */
@@ -57,7 +57,8 @@ export function workloadPatches(counts: RequestCounts): number {
   return sumVerbs(counts, ['PATCH'], /^(deployments|statefulsets|daemonsets)\.apps$/);
 }
 
-const RECORDS = new RegExp(`^${RECORD_PLURAL}\\.${API_GROUP.replaceAll('.', '\\.')}$`);
+const escapedGroup = API_GROUP.replaceAll('.', '\\.');
+const RECORDS = new RegExp(`^${RECORD_PLURAL}\\.${escapedGroup}$`);
 
 /**
  * Creates (POST, adoption) and replaces (PUT, after a rollout) of WorkloadRecords, and any
@@ -65,6 +66,35 @@ const RECORDS = new RegExp(`^${RECORD_PLURAL}\\.${API_GROUP.replaceAll('.', '\\.
  */
 export function recordWrites(counts: RequestCounts): number {
   return sumVerbs(counts, ['POST', 'PUT', 'PATCH'], RECORDS);
+}
+
+/**
+ * Writes by what they touch, as the soak reports them: template PATCHes to Deployments (the
+ * rollouts), WorkloadRecord writes, AppConfig status PATCHes, and events.k8s.io Events
+ * created (POST) or added to a series (PATCH). Counted by the apiserver, so from every client:
+ * the deployment controller writes Deployments with PUT and the status subresource, which
+ * are not counted here.
+ */
+export interface WritesByResource {
+  deployments: number;
+  workloadrecords: number;
+  appconfig_status: number;
+  events: number;
+}
+
+export function writesByResource(counts: RequestCounts): WritesByResource {
+  return {
+    deployments: sumVerbs(counts, ['PATCH'], /^deployments\.apps$/),
+    workloadrecords: recordWrites(counts),
+    appconfig_status: sumVerbs(counts, ['PATCH'], new RegExp(`^${APPCONFIG_PLURAL}\\.${escapedGroup}/status$`)),
+    events: sumVerbs(counts, ['POST', 'PATCH'], /^events\.events\.k8s\.io$/),
+  };
+}
+
+/** Each count divided by the number of content changes (3 decimals); null without any change. */
+export function perChange(writes: WritesByResource, changes: number): Record<keyof WritesByResource, number | null> {
+  const ratio = (n: number): number | null => (changes > 0 ? Math.round((n / changes) * 1000) / 1000 : null);
+  return { deployments: ratio(writes.deployments), workloadrecords: ratio(writes.workloadrecords), appconfig_status: ratio(writes.appconfig_status), events: ratio(writes.events) };
 }
 
 function requestKey(labels: Record<string, string>): string {

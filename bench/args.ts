@@ -1,7 +1,9 @@
 import { parseArgs } from 'node:util';
 
-export const SCENARIOS = ['latency', 'burst', 'scale', 'restart'] as const;
+export const SCENARIOS = ['latency', 'burst', 'scale', 'restart', 'soak'] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
+/** What runs without --only: the soak takes minutes of its own and runs only when asked for. */
+export const DEFAULT_SCENARIOS: readonly ScenarioName[] = ['latency', 'burst', 'scale', 'restart'];
 
 export interface BenchArgs {
   scale: 'small' | 'full';
@@ -14,13 +16,17 @@ export interface BenchArgs {
   fsync: boolean;
   /** Extra node options for the controller, e.g. --max-old-space-size=128. */
   nodeOptions: string[];
+  /** How long the soak edits for. */
+  soakMinutes: number;
   out: string;
 }
 
 export const usage = `Usage: npm run bench -- [flags]
 
   --scale small|full     small is ~1/20 of the objects, under 3 minutes; full (default) is the issue's size
-  --only a,b             only these scenarios: ${SCENARIOS.join(', ')} (restart reuses what scale created)
+  --only a,b             only these scenarios: ${SCENARIOS.join(', ')} (restart reuses what scale created);
+                         without it: ${DEFAULT_SCENARIOS.join(', ')} (the soak runs only when named)
+  --soak-minutes N       how long the soak edits (default 10); its RSS slope leaves out the first 2 minutes
   --cpu-prof             run the controller under node --cpu-prof (bench/results/profiles/)
   --heap-snapshot        heap snapshot of the scale controller after its steady state
   --fsync                etcd syncs to disk (default off, as in the tests)
@@ -43,6 +49,7 @@ export function parseBenchArgs(argv: string[]): BenchArgs | 'help' {
       'heap-snapshot': { type: 'boolean', default: false },
       fsync: { type: 'boolean', default: false },
       'node-option': { type: 'string', multiple: true, default: [] },
+      'soak-minutes': { type: 'string', default: '10' },
       out: { type: 'string', default: 'bench/results/latest.json' },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -50,9 +57,11 @@ export function parseBenchArgs(argv: string[]): BenchArgs | 'help' {
   });
   if (values.help) return 'help';
   if (values.scale !== 'small' && values.scale !== 'full') throw new BenchArgsError(`--scale must be small or full, not "${values.scale}"`);
-  const scenarios = values.only ? values.only.split(',').map((s) => s.trim()) : [...SCENARIOS];
+  const scenarios = values.only ? values.only.split(',').map((s) => s.trim()) : [...DEFAULT_SCENARIOS];
   const unknown = scenarios.filter((s) => !(SCENARIOS as readonly string[]).includes(s));
   if (unknown.length > 0) throw new BenchArgsError(`unknown scenario ${unknown.join(', ')}; choose from ${SCENARIOS.join(', ')}`);
+  const soakMinutes = Number(values['soak-minutes']);
+  if (!Number.isFinite(soakMinutes) || soakMinutes <= 0) throw new BenchArgsError(`--soak-minutes must be a positive number, not "${values['soak-minutes']}"`);
   return {
     scale: values.scale,
     scenarios: SCENARIOS.filter((s) => scenarios.includes(s)),
@@ -60,6 +69,7 @@ export function parseBenchArgs(argv: string[]): BenchArgs | 'help' {
     heapSnapshot: values['heap-snapshot'],
     fsync: values.fsync,
     nodeOptions: values['node-option'],
+    soakMinutes,
     out: values.out,
   };
 }

@@ -17,6 +17,8 @@ export interface BenchContext {
   profilesDir: string;
   /** Take a heap snapshot of the scale controller after its steady state. */
   heapSnapshot: boolean;
+  /** How long the soak edits for (--soak-minutes). */
+  soakMinutes: number;
   log(line: string): void;
 }
 

@@ -16,7 +16,7 @@ export interface BenchController {
   metricValue(name: string, labels?: Record<string, string>): Promise<number>;
   /** Resolves with performance.now() when /readyz first answers 200. */
   ready(timeoutMs?: number): Promise<number>;
-  /** SIGTERM and wait (SIGKILL after 30 s). */
+  /** SIGTERM and wait (SIGKILL after 30 s), until the log file is flushed; calling it again waits for the same stop. */
   stop(): Promise<number | null>;
   signal(name: NodeJS.Signals): void;
 }
@@ -55,10 +55,14 @@ export async function startBenchController(opts: StartOptions): Promise<BenchCon
   child.stdout?.pipe(log, { end: false });
   child.stderr?.pipe(log, { end: false });
   const exited = once(child, 'exit');
+  // After 'exit', its output may still be on its way through the pipes: 'close' comes after the last of it.
+  const closed = once(child, 'close');
+  closed.catch(() => undefined);
   if (child.pid === undefined) throw new Error('could not spawn the controller');
   const base = `http://127.0.0.1:${port}`;
 
   const metrics = async (): Promise<string> => (await fetch(`${base}/metrics`)).text();
+  let stopped: Promise<number | null> | undefined;
   return {
     pid: child.pid,
     spawnedAt,
@@ -74,15 +78,20 @@ export async function startBenchController(opts: StartOptions): Promise<BenchCon
         await new Promise((resolve) => setTimeout(resolve, 50));
       }
     },
-    async stop() {
-      if (child.exitCode === null && child.signalCode === null) {
-        child.kill('SIGTERM');
-        const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
-        await exited;
-        clearTimeout(timer);
-      }
-      log.end();
-      return child.exitCode;
+    stop() {
+      stopped ??= (async () => {
+        if (child.exitCode === null && child.signalCode === null) {
+          child.kill('SIGTERM');
+          const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+          await exited;
+          clearTimeout(timer);
+        }
+        // Flushed, so the caller can read the whole log.
+        await closed;
+        await new Promise<void>((resolve) => log.end(resolve));
+        return child.exitCode;
+      })();
+      return stopped;
     },
     signal: (name) => void child.kill(name),
   };

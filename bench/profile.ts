@@ -11,8 +11,23 @@ export interface BenchProfile {
   };
   /** durationS stays below the controller's default longest debounce wait (10 s): see BurstResult.span_s. */
   burst: { configMaps: number; deploymentsPerConfigMap: number; edits: number; durationS: number };
+  soak: {
+    configMaps: number;
+    deploymentsPerConfigMap: number;
+    editsPerSecond: number;
+    rssSampleIntervalS: number;
+    /** RSS samples before this are left out of the slope. */
+    warmupS: number;
+    /** A namespace is created this often and deleted as long after (see soak-churn.ts). */
+    churnEveryS: number;
+    /** Gaps between two edits of one ConfigMap the schedule avoids, around the 1 s quiet period (see edit-schedule.ts). */
+    avoidGapMs: [number, number];
+  };
   sizes: { configMapBytes: number; secretBytes: number };
 }
+
+/** The soak is the same in both profiles; --soak-minutes sets its length. */
+const SOAK: BenchProfile['soak'] = { configMaps: 20, deploymentsPerConfigMap: 2, editsPerSecond: 5, rssSampleIntervalS: 10, warmupS: 120, churnEveryS: 60, avoidGapMs: [600, 1600] };
 
 export const PROFILES: Record<BenchProfile['name'], BenchProfile> = {
   full: {
@@ -20,6 +35,7 @@ export const PROFILES: Record<BenchProfile['name'], BenchProfile> = {
     latency: { edits: 200, warmupEdits: 10, pauseMs: 100 },
     scale: { namespaces: 20, appConfigsPerNamespace: 50, steadyWindowS: 60, createConcurrency: 16 },
     burst: { configMaps: 50, deploymentsPerConfigMap: 2, edits: 1000, durationS: 8 },
+    soak: SOAK,
     sizes: { configMapBytes: 10 * 1024, secretBytes: 2 * 1024 },
   },
   small: {
@@ -27,6 +43,7 @@ export const PROFILES: Record<BenchProfile['name'], BenchProfile> = {
     latency: { edits: 40, warmupEdits: 5, pauseMs: 100 },
     scale: { namespaces: 4, appConfigsPerNamespace: 12, steadyWindowS: 15, createConcurrency: 16 },
     burst: { configMaps: 10, deploymentsPerConfigMap: 2, edits: 200, durationS: 4 },
+    soak: SOAK,
     sizes: { configMapBytes: 10 * 1024, secretBytes: 2 * 1024 },
   },
 };

@@ -5,12 +5,15 @@ import type { BurstResult } from './scenarios/burst.ts';
 import type { LatencyResult } from './scenarios/latency.ts';
 import type { RestartResult } from './scenarios/restart.ts';
 import type { ScaleResult } from './scenarios/scale.ts';
+import type { SoakResult } from './scenarios/soak.ts';
 
 export interface Goal {
   figure: string;
   value: string;
   goal: string;
   met: boolean;
+  /** The run cannot tell either way (met is then false): e.g. a slope whose error straddles the goal. */
+  inconclusive?: true;
 }
 
 export interface BenchResult {
@@ -37,6 +40,7 @@ export interface BenchResult {
   burst?: BurstResult | { error: string };
   scale?: ScaleResult | { error: string };
   restart?: RestartResult | { error: string };
+  soak?: SoakResult | { error: string };
   goals?: Goal[];
 }
 
@@ -83,7 +87,37 @@ export function evaluateGoals(result: BenchResult): Goal[] {
       met: restart.patches === 0 && restart.rollouts === 0 && restart.record_writes === 0,
     });
   }
+  const soak = ok<SoakResult>(result.soak);
+  if (soak) {
+    goals.push(soakSlopeGoal(soak));
+    goals.push({
+      figure: 'soak rollouts vs ideal',
+      value: `${soak.rollouts} (ideal ${soak.ideal_rollouts}; ${soak.ideal_rollouts_range.join('–')} with edits 250 ms early or late)`,
+      goal: `= ${soak.ideal_rollouts}`,
+      met: soak.rollouts === soak.ideal_rollouts,
+    });
+  }
   return goals;
+}
+
+/**
+ * RSS must not grow by more than 1 MiB/h once warm. The slope is judged with its error: met
+ * when even slope + 2 standard errors is within the goal, missed when even slope − 2 standard
+ * errors is above it, and inconclusive in between. RSS moves by tens of MiB between major GCs,
+ * so a run of minutes can rarely tell; an hour or more can.
+ */
+export function soakSlopeGoal(soak: Pick<SoakResult, 'rss_warmup_s' | 'rss_slope_mib_per_hour' | 'rss_slope_stderr_mib_per_hour' | 'rss_slope_samples' | 'rss_slope_window_s' | 'minutes'>): Goal {
+  const figure = `soak RSS slope after a ${soak.rss_warmup_s} s warm-up`;
+  const goal = '≤ 1 MiB/h';
+  const slope = soak.rss_slope_mib_per_hour;
+  const stderr = soak.rss_slope_stderr_mib_per_hour;
+  if (slope === null || stderr === null) {
+    return { figure, value: `none: ${soak.rss_slope_samples} sample(s) after the warm-up of a ${soak.minutes} min soak`, goal, met: false, inconclusive: true };
+  }
+  const value = `${slope} ± ${stderr} MiB/h over ${soak.rss_slope_window_s?.join('–')} s (${soak.rss_slope_samples} samples)`;
+  if (slope + 2 * stderr <= 1) return { figure, value, goal, met: true };
+  if (slope - 2 * stderr > 1) return { figure, value, goal, met: false };
+  return { figure, value: `${value}: cannot tell, slope ± 2 errors spans the goal`, goal, met: false, inconclusive: true };
 }
 
 /** Whether the burst was short enough for the goal to hold: its edits must end before the longest debounce wait. */
@@ -137,6 +171,19 @@ export function formatTable(result: BenchResult): string {
     add('restart', 'PATCHes / rollouts / record writes (goal 0 / 0 / 0)', `${restart.patches} / ${restart.rollouts} / ${restart.record_writes}`);
     add('restart', 'ready / settled (s)', `${restart.ready_s} / ${restart.settled_s}`);
   }
+  const soak = result.soak;
+  if (soak && 'error' in soak) add('soak', 'error', soak.error);
+  else if (soak) {
+    add('soak', 'minutes / edits (rate /s) / churn namespaces', `${soak.minutes} / ${soak.edits} (${soak.edit_rate_per_s}) / ${soak.churn.namespaces}`);
+    const samples = soak.rss_samples_mib;
+    add('soak', 'RSS first / last sample / peak (MiB)', `${samples[0] ?? '?'} / ${samples.at(-1) ?? '?'} / ${soak.peak_rss_mib}`);
+    add('soak', `RSS slope after ${soak.rss_warmup_s} s (MiB/h, goal ≤ 1)`, soak.rss_slope_mib_per_hour === null ? 'none' : `${soak.rss_slope_mib_per_hour} ± ${soak.rss_slope_stderr_mib_per_hour ?? '?'}`);
+    add('soak', 'rollouts / ideal (goal =)', `${soak.rollouts} / ${soak.ideal_rollouts}`);
+    add('soak', 'Deployments without their final checksum', soak.deployments_behind.length);
+    add('soak', 'errors (log lines ≥ 50 / failed reconciles)', `${soak.errors.error_lines} / ${soak.errors.failed_reconciles}`);
+    const w = soak.writes_per_change;
+    add('soak', 'writes per change (Deploy / record / status / Event)', `${w.deployments} / ${w.workloadrecords} / ${w.appconfig_status} / ${w.events}`);
+  }
   const widths = [0, 1, 2].map((i) => Math.max(...rows.map((r) => r[i]?.length ?? 0), ['scenario', 'figure', 'value'][i]?.length ?? 0));
   const line = (cells: string[]): string => `| ${cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join(' | ')} |`;
   const out = [line(['scenario', 'figure', 'value']), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.map(line)];
@@ -145,7 +192,7 @@ export function formatTable(result: BenchResult): string {
   const goals = result.goals ?? [];
   if (goals.length > 0) {
     out.push('', 'Goals:');
-    for (const goal of goals) out.push(`  ${goal.met ? 'met   ' : 'MISSED'}  ${goal.figure}: ${goal.value} (goal ${goal.goal})`);
+    for (const goal of goals) out.push(`  ${goal.inconclusive ? 'UNSURE' : goal.met ? 'met   ' : 'MISSED'}  ${goal.figure}: ${goal.value} (goal ${goal.goal})`);
   }
   return out.join('\n');
 }

@@ -1,4 +1,4 @@
-// `npm run bench`: latency, burst, scale and restart on one real local control plane.
+// `npm run bench`: latency, burst, scale and restart (and, with --only soak, the soak) on one real local control plane.
 // Writes bench/results/latest.json and prints a table. See BENCHMARKS.md.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -18,6 +18,7 @@ import { runBurst } from './scenarios/burst.ts';
 import { runLatency } from './scenarios/latency.ts';
 import { runRestart } from './scenarios/restart.ts';
 import { runScale } from './scenarios/scale.ts';
+import { runSoak } from './scenarios/soak.ts';
 
 const repoRoot = fileURLToPath(new URL('..', import.meta.url));
 const began = performance.now();
@@ -31,6 +32,7 @@ const RUNNERS: Record<ScenarioName, (ctx: BenchContext) => Promise<object>> = {
   burst: runBurst,
   scale: runScale,
   restart: runRestart,
+  soak: runSoak,
 };
 
 async function main(args: BenchArgs): Promise<number> {
@@ -92,6 +94,7 @@ async function main(args: BenchArgs): Promise<number> {
       resultsDir,
       profilesDir,
       heapSnapshot: args.heapSnapshot,
+      soakMinutes: args.soakMinutes,
       controllerNodeFlags: [
         ...(args.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${profilesDir}`] : []),
         ...args.nodeOptions,

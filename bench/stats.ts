@@ -35,3 +35,34 @@ export function round(value: number): number {
   const digits = Math.abs(value) < 10 ? 100 : Math.abs(value) < 100 ? 10 : 1;
   return Math.round(value * digits) / digits;
 }
+
+export interface LinearFit {
+  /** Change of y per unit of x. */
+  slope: number;
+  intercept: number;
+  /** Standard error of the slope; NaN with fewer than 3 points (no residual to estimate it from). */
+  slopeStdErr: number;
+  n: number;
+}
+
+/**
+ * Ordinary least squares y = intercept + slope·x. NaN slope for fewer than 2 points or when
+ * every x is the same: no trend can be read from them.
+ */
+export function linearFit(points: readonly { x: number; y: number }[]): LinearFit {
+  const n = points.length;
+  const meanX = points.reduce((sum, p) => sum + p.x, 0) / n;
+  const meanY = points.reduce((sum, p) => sum + p.y, 0) / n;
+  let sxx = 0;
+  let sxy = 0;
+  for (const p of points) {
+    sxx += (p.x - meanX) ** 2;
+    sxy += (p.x - meanX) * (p.y - meanY);
+  }
+  if (n < 2 || sxx === 0) return { slope: Number.NaN, intercept: Number.NaN, slopeStdErr: Number.NaN, n };
+  const slope = sxy / sxx;
+  const intercept = meanY - slope * meanX;
+  const residuals = points.reduce((sum, p) => sum + (p.y - intercept - slope * p.x) ** 2, 0);
+  const slopeStdErr = n > 2 ? Math.sqrt(residuals / (n - 2) / sxx) : Number.NaN;
+  return { slope, intercept, slopeStdErr, n };
+}

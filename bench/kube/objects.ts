@@ -10,6 +10,7 @@ export interface Named {
 
 export const paths = {
   namespaces: '/api/v1/namespaces',
+  namespace: (name: string) => `/api/v1/namespaces/${name}`,
   configMaps: (ns: string) => `/api/v1/namespaces/${ns}/configmaps`,
   configMap: (ns: string, name: string) => `/api/v1/namespaces/${ns}/configmaps/${name}`,
   secrets: (ns: string) => `/api/v1/namespaces/${ns}/secrets`,
@@ -18,6 +19,7 @@ export const paths = {
   replicaSets: (ns?: string) => (ns ? `/apis/apps/v1/namespaces/${ns}/replicasets` : '/apis/apps/v1/replicasets'),
   appConfigs: (ns?: string) => (ns ? `/apis/${API_GROUP}/${API_VERSION}/namespaces/${ns}/appconfigs` : `/apis/${API_GROUP}/${API_VERSION}/appconfigs`),
   workloadRecords: (ns?: string) => (ns ? `/apis/${API_GROUP}/${API_VERSION}/namespaces/${ns}/${RECORD_PLURAL}` : `/apis/${API_GROUP}/${API_VERSION}/${RECORD_PLURAL}`),
+  events: (ns: string) => `/apis/events.k8s.io/v1/namespaces/${ns}/events`,
   crd: (name: string) => `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${name}`,
 };
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { diffCounts, parseApiserverMetrics, recordWrites, sumVerbs, workloadPatches } from '../../../bench/apiserver-metrics.ts';
+import { diffCounts, parseApiserverMetrics, perChange, recordWrites, sumVerbs, workloadPatches, writesByResource } from '../../../bench/apiserver-metrics.ts';
 import { parseBenchArgs } from '../../../bench/args.ts';
 import { evaluateGoals, formatTable, type BenchResult } from '../../../bench/report.ts';
 import { kibField } from '../../../bench/rss.ts';
@@ -62,6 +62,25 @@ test('workload PATCHes and WorkloadRecord writes are counted apart, leaving out 
   assert.equal(recordWrites({ 'POST workloadrecords.other.example': 1 }), 0);
 });
 
+test('writes per content change are counted by resource: template PATCHes, record writes, status PATCHes and Events, nothing else', () => {
+  const requests = {
+    'PATCH deployments.apps': 40,
+    'PUT deployments.apps': 35,
+    'PUT deployments.apps/status': 80,
+    'POST workloadrecords.confighash.dev': 2,
+    'PUT workloadrecords.confighash.dev': 40,
+    'PATCH appconfigs.confighash.dev/status': 5,
+    'PATCH appconfigs.confighash.dev': 1,
+    'POST events.events.k8s.io': 30,
+    'PATCH events.events.k8s.io': 10,
+    'POST events': 99,
+  };
+  const writes = writesByResource(requests);
+  assert.deepEqual(writes, { deployments: 40, workloadrecords: 42, appconfig_status: 5, events: 40 });
+  assert.deepEqual(perChange(writes, 20), { deployments: 2, workloadrecords: 2.1, appconfig_status: 0.25, events: 2 });
+  assert.deepEqual(perChange(writes, 0), { deployments: null, workloadrecords: null, appconfig_status: null, events: null });
+});
+
 test('VmRSS and VmHWM are read in kB from /proc status text', () => {
   const status = 'Name:\tnode\nVmHWM:\t  204800 kB\nVmRSS:\t  102400 kB\n';
   assert.equal(kibField(status, 'VmHWM'), 204800);
@@ -69,15 +88,23 @@ test('VmRSS and VmHWM are read in kB from /proc status text', () => {
   assert.equal(kibField(status, 'VmSwap'), 0);
 });
 
-test('bench arguments default to the full profile with every scenario, and reject unknown ones', () => {
+test('bench arguments default to the full profile with every scenario but the soak, and reject unknown ones', () => {
   assert.deepEqual(parseBenchArgs([]), {
-    scale: 'full', scenarios: ['latency', 'burst', 'scale', 'restart'], cpuProf: false, heapSnapshot: false, fsync: false, nodeOptions: [], out: 'bench/results/latest.json',
+    scale: 'full', scenarios: ['latency', 'burst', 'scale', 'restart'], cpuProf: false, heapSnapshot: false, fsync: false, nodeOptions: [], soakMinutes: 10, out: 'bench/results/latest.json',
   });
   const small = parseBenchArgs(['--scale', 'small', '--only', 'restart,scale']);
   assert.ok(small !== 'help');
   assert.deepEqual(small.scenarios, ['scale', 'restart']);
   assert.throws(() => parseBenchArgs(['--scale', 'huge']), /--scale must be small or full/);
-  assert.throws(() => parseBenchArgs(['--only', 'soak']), /unknown scenario soak/);
+  assert.throws(() => parseBenchArgs(['--only', 'soak,leak']), /unknown scenario leak/);
+});
+
+test('the soak runs only when named, for --soak-minutes', () => {
+  const soak = parseBenchArgs(['--only', 'soak', '--soak-minutes', '3']);
+  assert.ok(soak !== 'help');
+  assert.deepEqual([soak.scenarios, soak.soakMinutes], [['soak'], 3]);
+  assert.throws(() => parseBenchArgs(['--only', 'soak', '--soak-minutes', '0']), /--soak-minutes must be a positive number, not "0"/);
+  assert.throws(() => parseBenchArgs(['--soak-minutes', 'ten']), /--soak-minutes must be a positive number/);
 });
 
 test('the report names missed goals and keeps the stable field names', () => {
@@ -146,4 +173,44 @@ test('a restart that rewrites WorkloadRecords misses the restart goal, though it
   const restart = { patches: 0, rollouts: 0, record_writes: 117, ready_s: 1, settled_s: 2 };
   const goals = evaluateGoals({ schema: 1, started_at: '', run, machine, restart } as unknown as BenchResult);
   assert.deepEqual(goals, [{ figure: 'restart patches / rollouts / record writes', value: '0 / 0 / 117', goal: '0 / 0 / 0', met: false }]);
+});
+
+const soak = {
+  minutes: 10, edits: 3000, edit_rate_per_s: 5, churn: { namespaces: 10 }, rss_warmup_s: 120, rss_samples_mib: [150, 160, 161], peak_rss_mib: 175,
+  rss_slope_mib_per_hour: 0.1, rss_slope_stderr_mib_per_hour: 0.4, rss_slope_samples: 49, rss_slope_window_s: [120, 600],
+  rollouts: 5180, ideal_rollouts: 5180, ideal_rollouts_range: [5180, 5180], deployments_behind: [], errors: { error_lines: 0, failed_reconciles: 0 },
+  writes_per_change: { deployments: 1.73, workloadrecords: 1.73, appconfig_status: 0, events: 1.73 },
+};
+const soakGoals = (s: object) => evaluateGoals({ schema: 1, started_at: '', run, machine, soak: s } as unknown as BenchResult);
+
+test('the soak meets its goals when RSS is flat within two standard errors after the warm-up and rollouts equal the ideal', () => {
+  assert.deepEqual(soakGoals(soak), [
+    { figure: 'soak RSS slope after a 120 s warm-up', value: '0.1 ± 0.4 MiB/h over 120–600 s (49 samples)', goal: '≤ 1 MiB/h', met: true },
+    { figure: 'soak rollouts vs ideal', value: '5180 (ideal 5180; 5180–5180 with edits 250 ms early or late)', goal: '= 5180', met: true },
+  ]);
+  const table = formatTable({ schema: 1, started_at: '', run, machine, soak } as unknown as BenchResult);
+  assert.match(table, /\| soak +\| RSS first \/ last sample \/ peak \(MiB\) +\| 150 \/ 161 \/ 175 +\|/);
+  assert.match(table, /\| soak +\| writes per change \(Deploy \/ record \/ status \/ Event\) +\| 1.73 \/ 1.73 \/ 0 \/ 1.73 +\|/);
+});
+
+test('the soak misses its goals when RSS grows beyond two standard errors, and when it rolls more or less than the ideal', () => {
+  const met = (s: object) => soakGoals(s).map((g) => [g.met, g.inconclusive ?? false]);
+  assert.deepEqual(met({ ...soak, rss_slope_mib_per_hour: 12, rss_slope_stderr_mib_per_hour: 3 }), [[false, false], [true, false]]);
+  assert.deepEqual(met({ ...soak, rollouts: 5181 }), [[true, false], [false, false]]);
+  assert.deepEqual(met({ ...soak, rollouts: 5100 }), [[true, false], [false, false]]);
+});
+
+test('a soak too short or too noisy to tell the RSS trend is reported as unsure, neither met nor missed', () => {
+  const noisy = soakGoals({ ...soak, minutes: 3, rss_slope_mib_per_hour: -6809, rss_slope_stderr_mib_per_hour: 3737, rss_slope_samples: 7, rss_slope_window_s: [120, 180] })[0];
+  assert.deepEqual(noisy, {
+    figure: 'soak RSS slope after a 120 s warm-up',
+    value: '-6809 ± 3737 MiB/h over 120–180 s (7 samples): cannot tell, slope ± 2 errors spans the goal',
+    goal: '≤ 1 MiB/h',
+    met: false,
+    inconclusive: true,
+  });
+  const short = soakGoals({ ...soak, minutes: 2, rss_slope_mib_per_hour: null, rss_slope_stderr_mib_per_hour: null, rss_slope_samples: 1, rss_slope_window_s: [120, 120] })[0];
+  assert.deepEqual([short?.value, short?.met, short?.inconclusive], ['none: 1 sample(s) after the warm-up of a 2 min soak', false, true]);
+  const table = formatTable({ schema: 1, started_at: '', run, machine, soak, goals: [noisy!] } as unknown as BenchResult);
+  assert.match(table, /UNSURE {2}soak RSS slope after a 120 s warm-up/);
 });
