@@ -4,8 +4,14 @@ import { kubectl, testCluster, type TestCluster } from './cluster.ts';
  * Requests as kube-apiserver counted them (`apiserver_request_total` on its /metrics, read
  * with the admin kubeconfig): what a test asserts when it claims "no writes", because the
  * controller's own counters only say what the controller believes it sent.
+ *
+ * A request the authorizer refuses (RBAC: 403 Forbidden) is answered by a filter in front of
+ * the handler that counts `apiserver_request_total`, so it never appears there, under any
+ * code (measured on kube-apiserver 1.37). Those are counted, without verb or resource, by
+ * `authorization_attempts_total`: RBAC finding no rule is result "no-opinion".
  */
 export const REQUEST_FAMILY = 'apiserver_request_total';
+export const AUTHORIZATION_FAMILY = 'authorization_attempts_total';
 
 /** Label values to match; a label left out matches every value. */
 export interface RequestFilter {
@@ -29,6 +35,8 @@ export class MissingApiserverMetricError extends Error {
 export interface RequestCounts {
   /** Requests whose labels match `filter`, summed over every matching series. */
   count(filter: RequestFilter): number;
+  /** Requests the authorizers refused (denied, or no authorizer allowed them): every 403 Forbidden of RBAC. */
+  authorizationDenials(): number;
 }
 
 interface Series {
@@ -36,19 +44,30 @@ interface Series {
   value: number;
 }
 
-/** Parses `apiserver_request_total` out of a Prometheus text exposition; throws when the family is absent. */
-export function parseRequestCounts(text: string): RequestCounts {
-  if (!text.split('\n').some((line) => line.startsWith(`# TYPE ${REQUEST_FAMILY} `))) throw new MissingApiserverMetricError(REQUEST_FAMILY);
+/** The samples of one counter family; throws when the exposition does not declare it. */
+function family(text: string, name: string): Series[] {
+  if (!text.split('\n').some((line) => line.startsWith(`# TYPE ${name} `))) throw new MissingApiserverMetricError(name);
   const series: Series[] = [];
   for (const line of text.split('\n')) {
-    if (!line.startsWith(`${REQUEST_FAMILY}{`)) continue;
+    if (!line.startsWith(`${name}{`)) continue;
     const match = /^[a-z_]+\{([^}]*)\}\s+(\S+)/.exec(line);
     if (!match) continue;
     const labels: Record<string, string> = {};
     for (const pair of (match[1] ?? '').matchAll(/([a-zA-Z_]+)="((?:[^"\\]|\\.)*)"/g)) labels[pair[1] ?? ''] = pair[2] ?? '';
     series.push({ labels, value: Number(match[2]) });
   }
+  return series;
+}
+
+/**
+ * Parses `apiserver_request_total` and `authorization_attempts_total` out of a Prometheus
+ * text exposition; throws when either family is absent.
+ */
+export function parseRequestCounts(text: string): RequestCounts {
+  const series = family(text, REQUEST_FAMILY);
+  const authorizations = family(text, AUTHORIZATION_FAMILY);
   return {
+    authorizationDenials: () => authorizations.filter(({ labels }) => labels.result !== 'allowed').reduce((sum, { value }) => sum + value, 0),
     count(filter) {
       const wanted = { ...(filter.resource !== undefined ? { subresource: '' } : {}), ...filter };
       return series

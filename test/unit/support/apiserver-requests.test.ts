@@ -16,6 +16,10 @@ const exposition = (patches: number): string =>
     series('200', 'PUT', 5, 'status'),
     series('409', 'PUT', 2, 'status'),
     'apiserver_request_total_other{verb="PATCH"} 100',
+    '# TYPE authorization_attempts_total counter',
+    'authorization_attempts_total{result="allowed"} 676',
+    'authorization_attempts_total{result="no-opinion"} 3',
+    'authorization_attempts_total{result="denied"} 1',
   ].join('\n');
 
 test('counts the requests of a verb and resource, on the object itself unless a subresource is named', () => {
@@ -36,6 +40,11 @@ test('gives the requests made between two readings', () => {
   assert.equal(requestsBetween(parseRequestCounts(exposition(3)), parseRequestCounts(exposition(8)), { verb: 'PATCH', resource: 'deployments', code: '2xx' }), 5);
 });
 
-test('throws when the apiserver exposes no apiserver_request_total, instead of reading 0', () => {
+test('counts the requests the authorizers refused: RBAC finding no rule is "no-opinion"', () => {
+  assert.equal(parseRequestCounts(exposition(3)).authorizationDenials(), 4);
+});
+
+test('throws when the apiserver exposes no apiserver_request_total or authorization_attempts_total, instead of reading 0', () => {
   assert.throws(() => parseRequestCounts('# TYPE apiserver_request_duration_seconds histogram\n'), /no apiserver_request_total family/);
+  assert.throws(() => parseRequestCounts(exposition(3).replace('# TYPE authorization_attempts_total counter', '')), /no authorization_attempts_total family/);
 });
