@@ -159,6 +159,8 @@ export function appsWithConfig(names: readonly string[], appConfigName = 'apps')
  * Successful PATCHes of Deployments at the apiserver. confighash writes pod templates with
  * JSON Patch; the deployment controller writes with PUT (object and status), and the tests'
  * other writers use server-side apply (verb APPLY): so these are confighash's template writes.
+ * (Not quite: `kubectl rollout pause`, `kubectl patch` and the garbage collector ending a
+ * foreground deletion PATCH too. Count across windows without them.)
  */
 export const TEMPLATE_WRITES = { verb: 'PATCH', group: 'apps', resource: 'deployments', code: '2xx' } as const;
 
