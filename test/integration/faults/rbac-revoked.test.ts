@@ -126,7 +126,8 @@ describe('RBAC revoked at run time', () => {
         await scene.waitForNewChecksum('web', undefined);
         const recovery = performance.now() - restored;
         t.diagnostic(`permission restored -> change landed in ${seconds(recovery)} (retry cap ${seconds(RETRY_MAX_MS)})`);
-        assert.ok(recovery < RETRY_MAX_MS * 1.1 + 2000, 'the next retry, at most the cap away, lands it');
+        // The next retry is at most the cap (+10 % jitter) away; 5 s more for RBAC to propagate and a loaded host.
+        assert.ok(recovery < RETRY_MAX_MS * 1.1 + 5000, 'the next retry lands it');
         assert.equal(await scene.replicaSets('web'), 2, 'exactly one rollout, without another edit');
         await waitForInSync(scene, 'apps');
       },
