@@ -134,7 +134,11 @@ describe('a second writer on the same pod template', () => {
         const template = d.spec?.template.metadata?.annotations ?? {};
         const rolls = counted(TEMPLATE_WRITES);
         const attempts = counted(TEMPLATE_WRITE_ATTEMPTS);
-        const warnings = (await scene.kubectl(['get', 'events.events.k8s.io', '--field-selector', 'reason=ReconcileFailed', '-o', 'name'])).stdout.trim().split('\n').filter(Boolean).length;
+        const warningEvents = JSON.parse((await scene.kubectl(['get', 'events.events.k8s.io', '--field-selector', 'reason=ReconcileFailed', '-o', 'json'])).stdout) as {
+          items: { regarding: { kind: string }; note: string }[];
+        };
+        const warnings = warningEvents.items.length;
+        for (const event of warningEvents.items) t.diagnostic(`Warning ReconcileFailed about ${event.regarding.kind}: ${event.note}`);
         t.diagnostic(
           `${lastTick} writes by the other writer in ${wall.toFixed(1)}s; ${edits} edits -> ${rolls} template writes (${attempts} attempts), ` +
             `${edits - rolls} recorded as restarted by the other writer; ReconcileFailed Events: ${warnings}, status writes: ${counted(STATUS_WRITES)}; ` +
@@ -154,6 +158,8 @@ describe('a second writer on the same pod template', () => {
         assert.ok(rolls <= edits);
         // A lost race is a 422 (the generation test failed), retried a few times at once, then backed off.
         assert.ok(attempts <= edits * (1 + QUICK_CONFLICT_RETRIES), `${attempts} template write attempts for ${edits} edits: no retry storm`);
+        // ...and, resolved by those quick retries, it is no failure worth a Warning or a Ready=False.
+        assert.equal(warnings, 0, 'no ReconcileFailed Event for races the quick retries won');
         // Bound: the work here is ~5 template events and ~1 edit a second, a few ms of CPU each
         // (a few % of a core). A controller spinning on conflicts, or re-reconciling after its own
         // writes, keeps a core busy (>80%). Half a core leaves room for GC, JIT and a loaded CI host.
