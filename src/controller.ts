@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { WorkloadKind } from './api/constants.ts';
 import type { Config } from './config.ts';
 import { hmacKeyId } from './core/checksum.ts';
 import { classifyApiError } from './errors.ts';
@@ -69,11 +70,13 @@ export class Controller {
     this.#events = events;
     const failures = new FailureLog();
     const refreshStatus = (namespace: string, name: string): void => this.#enqueue({ type: 'status', namespace, name });
+    const refreshWorkload = (namespace: string, kind: WorkloadKind, name: string): void => this.#enqueue({ type: 'workload', namespace, kind, name });
     const mayWrite = this.#options.mayWrite ?? (() => true);
 
     const workloadDeps: WorkloadReconcilerDeps = {
       store: this.#store, coverage, kubeConfig: clients.kubeConfig, customObjects: clients.customObjects, events, logger, hmacKeyId: keyId,
-      rollOnAdoption: config.rollOnAdoption, now, observer, refreshStatus, mayWrite, dryRun: config.dryRun,
+      rollOnAdoption: config.rollOnAdoption, now, observer, refreshStatus, refreshWorkload, mayWrite,
+      dryRun: config.dryRun,
       ...(config.maxConcurrentRollouts !== undefined ? { maxConcurrentRollouts: config.maxConcurrentRollouts } : {}),
     };
     const statusDeps: StatusReconcilerDeps = {
