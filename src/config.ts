@@ -23,7 +23,7 @@ export interface Config {
   /** Deadline of one reconcile; past it, its API calls abort and it is retried. */
   reconcileTimeoutMs: number;
   rollOnAdoption: boolean;
-  /** Compute everything, write only statuses and Events (WouldRoll): roll nothing. */
+  /** Roll nothing: write only statuses, WouldRoll Events and WorkloadRecords (which never roll). */
   dryRun: boolean;
   /** At most this many workloads rolling at once across every AppConfig; undefined: no cap. */
   maxConcurrentRollouts: number | undefined;
@@ -113,8 +113,9 @@ Behaviour:
                                  and it is retried (default ${formatDuration(DEFAULTS.reconcileTimeoutMs)}, at least ${formatDuration(DEFAULTS.minTimingMs)})
       --roll-on-adoption         roll a workload the first time confighash sees it
                                  (default: record it without rolling)
-      --dry-run                  compute everything, write only AppConfig statuses and WouldRoll
-                                 Events, roll nothing; without it again, what is pending rolls once
+      --dry-run                  roll nothing: write only AppConfig statuses, WouldRoll Events and
+                                 WorkloadRecords (adoption; never a rollout); without it again,
+                                 what is pending rolls once
       --max-concurrent-rollouts N
                                  at most N workloads rolling at once across every AppConfig
                                  (default: no cap)

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { WorkloadKind } from './api/constants.ts';
 import type { Config } from './config.ts';
 import { hmacKeyId } from './core/checksum.ts';
 import { classifyApiError } from './errors.ts';
@@ -69,13 +70,14 @@ export class Controller {
     this.#events = events;
     const failures = new FailureLog();
     const refreshStatus = (namespace: string, name: string): void => this.#enqueue({ type: 'status', namespace, name });
+    const refreshWorkload = (namespace: string, kind: WorkloadKind, name: string): void => this.#enqueue({ type: 'workload', namespace, kind, name });
     const mayWrite = this.#options.mayWrite ?? (() => true);
     const reporter = failureReporter({ store: this.#store, coverage, failures, events, logger, refreshStatus });
     const halted = new Set<string>();
 
     const workloadDeps: WorkloadReconcilerDeps = {
       store: this.#store, coverage, kubeConfig: clients.kubeConfig, customObjects: clients.customObjects, events, logger, hmacKeyId: keyId,
-      rollOnAdoption: config.rollOnAdoption, now, observer, refreshStatus, mayWrite, dryRun: config.dryRun,
+      rollOnAdoption: config.rollOnAdoption, now, observer, refreshStatus, refreshWorkload, mayWrite, dryRun: config.dryRun,
       observeApiRequest: (verb, code, seconds) => observer.apiRequest(verb, code, seconds),
       ...(config.maxConcurrentRollouts !== undefined ? { maxConcurrentRollouts: config.maxConcurrentRollouts } : {}),
     };

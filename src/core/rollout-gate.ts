@@ -56,6 +56,9 @@ export function rolloutGate(input: GateInput): RolloutGate {
     }
     const max = ac.spec.rollout?.maxUnavailableWorkloads;
     if (max === undefined) continue;
+    // Rolling already (its rollout for an older change failed or is still going): it holds a
+    // slot, and rolling it again for the newer change makes no other workload unavailable.
+    if (ac.members.some((m) => m.id === input.self && m.rolling)) continue;
     const rolling = ac.members.filter((m) => m.rolling && m.id !== input.self).length;
     const queue = ac.members.filter((m) => m.wantsToRoll && !m.rolling).map((m) => m.id);
     const turn = queue.indexOf(input.self);

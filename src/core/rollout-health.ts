@@ -7,13 +7,19 @@ export type RolloutHealth = 'available' | 'progressing' | 'failed';
 export const DEFAULT_PROGRESS_DEADLINE_SECONDS = 600;
 
 /**
- * Available: the workload controller has acted on the current spec and every wanted pod runs
- * the current template and is available. Failed: a Deployment says ProgressDeadlineExceeded,
- * or another kind is still not available `deadlineMs` after confighash rolled it.
+ * Available: the workload controller has acted on the current spec, every wanted pod runs the
+ * current template and is available, and no pod of an older template is left (a Deployment
+ * keeps its old pods available while the new ones are not, and `available` counts those).
+ * Failed: a Deployment says ProgressDeadlineExceeded, or another kind is still not available
+ * `deadlineMs` after confighash rolled it.
  */
 export function rolloutHealth(workload: WorkloadFacts, sinceRolloutMs: number | undefined, deadlineMs: number): RolloutHealth {
   const { progress } = workload;
-  const caughtUp = progress.observedGeneration >= workload.generation && progress.updated >= progress.desired && progress.available >= progress.desired;
+  const caughtUp =
+    progress.observedGeneration >= workload.generation &&
+    progress.updated >= progress.desired &&
+    progress.available >= progress.desired &&
+    progress.total <= progress.updated;
   if (caughtUp) return 'available';
   if (progress.deadlineExceeded) return 'failed';
   if (workload.kind !== 'Deployment' && sinceRolloutMs !== undefined && sinceRolloutMs > deadlineMs) return 'failed';

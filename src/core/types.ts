@@ -56,6 +56,11 @@ export interface RolloutProgress {
   readonly desired: number;
   /** Pods running the current template. */
   readonly updated: number;
+  /**
+   * Pods of every template (status.replicas). While it exceeds `updated`, pods of an older
+   * template still run, and `available` may be counting them rather than the new ones.
+   */
+  readonly total: number;
   /** Pods available. */
   readonly available: number;
   /** A Deployment's Progressing condition is False with reason ProgressDeadlineExceeded. */

@@ -57,6 +57,8 @@ function rolloutProgress(kind: WorkloadKind, object: WorkloadObject): RolloutPro
       observedGeneration,
       desired: status.desiredNumberScheduled ?? 0,
       updated: status.updatedNumberScheduled ?? 0,
+      // A DaemonSet status counts nodes, not pods of each template: nothing to compare.
+      total: status.updatedNumberScheduled ?? 0,
       available: status.numberAvailable ?? 0,
       deadlineExceeded: false,
     };
@@ -66,6 +68,7 @@ function rolloutProgress(kind: WorkloadKind, object: WorkloadObject): RolloutPro
     observedGeneration,
     desired: object.spec?.replicas ?? 1,
     updated: status.updatedReplicas ?? 0,
+    total: status.replicas ?? 0,
     available: status.availableReplicas ?? 0,
     deadlineExceeded: progressing?.status === 'False' && progressing.reason === 'ProgressDeadlineExceeded',
   };
@@ -141,6 +144,7 @@ export function sameProgress(a: RolloutProgress, b: RolloutProgress): boolean {
     a.observedGeneration === b.observedGeneration &&
     a.desired === b.desired &&
     a.updated === b.updated &&
+    a.total === b.total &&
     a.available === b.available &&
     a.deadlineExceeded === b.deadlineExceeded
   );

@@ -4,7 +4,7 @@ import type { SourceStatus, TargetStatus } from '../api/appconfig.ts';
 import { sourceChecksum } from '../core/checksum.ts';
 import { listedSources } from '../core/coverage.ts';
 import { parseSourceId } from '../core/references.ts';
-import { buildStatus, READY_CONDITION, statusChanged } from '../core/status.ts';
+import { buildStatus, HALTED_CONDITION, READY_CONDITION, statusChanged } from '../core/status.ts';
 import type { WorkloadFacts } from '../core/types.ts';
 import { NotLeadingError } from '../errors.ts';
 import type { EventRecorder } from '../k8s/event-recorder.ts';
@@ -88,6 +88,12 @@ export async function reconcileStatus(deps: StatusReconcilerDeps, namespace: str
   if (after && WARNING_REASONS.has(after.reason) && (before?.reason !== after.reason || before.message !== after.message)) {
     deps.logger.warn({ appConfig: `${namespace}/${name}`, reason: after.reason }, after.message);
     deps.events.record({ regarding: appConfigSubject(appConfig), type: 'Warning', reason: after.reason, action: 'Validate', note: after.message });
+  }
+  const haltedBefore = appConfig.status?.conditions?.find((c) => c.type === HALTED_CONDITION);
+  const haltedAfter = next.conditions?.find((c) => c.type === HALTED_CONDITION);
+  if (haltedAfter?.status === 'True' && haltedBefore?.status !== 'True') {
+    deps.logger.warn({ appConfig: `${namespace}/${name}`, reason: HALTED_CONDITION }, haltedAfter.message);
+    deps.events.record({ regarding: appConfigSubject(appConfig), type: 'Warning', reason: HALTED_CONDITION, action: 'Rollout', note: haltedAfter.message });
   }
 }
 

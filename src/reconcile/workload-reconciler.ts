@@ -31,6 +31,8 @@ export interface WorkloadReconcilerDeps extends DecisionContext {
   logger: Logger;
   /** Asks for an AppConfig's status to be brought up to date. */
   refreshStatus: (namespace: string, name: string) => void;
+  /** Asks for a workload to be reconciled again. */
+  refreshWorkload: (namespace: string, kind: WorkloadKind, name: string) => void;
   /** False once this replica's leader Lease may have run out: then nothing is written. */
   mayWrite: () => boolean;
   observeApiRequest?: ApiRequestObserver;
@@ -99,7 +101,22 @@ export async function reconcileWorkload(
   const covering = deps.coverage.coveringAppConfigs(workload);
   if (decision.kind === 'roll') recordRolloutEvents(deps, workload, covering, decision);
   for (const appConfig of covering) deps.refreshStatus(namespace, appConfig.name);
+  if (decision.kind === 'roll') wakeStagedSiblings(deps, workload, covering);
   return decision;
+}
+
+/**
+ * Until its record was stored, the workload counted as rolling whatever its status said. If
+ * it became available meanwhile, the watch events of that woke its siblings while it still
+ * counted, and they went back to waiting; nothing else announces that it stopped counting.
+ */
+function wakeStagedSiblings(deps: WorkloadReconcilerDeps, workload: WorkloadFacts, covering: readonly ObservedAppConfig[]): void {
+  for (const appConfig of covering) {
+    if (appConfig.spec.rollout === undefined) continue;
+    for (const sibling of deps.coverage.workloadsCoveredBy(appConfig)) {
+      if (sibling.kind !== workload.kind || sibling.name !== workload.name) deps.refreshWorkload(sibling.namespace, sibling.kind, sibling.name);
+    }
+  }
 }
 
 function recordWouldRollEvent(deps: WorkloadReconcilerDeps, workload: WorkloadFacts, decision: Extract<Decision, { kind: 'hold' }>): void {

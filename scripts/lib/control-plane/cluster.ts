@@ -18,6 +18,7 @@ import { prepareDataDir, removeDataDir } from './data-dir.ts';
 import { controlPlaneFaults, type ControlPlaneFaults } from './faults.ts';
 import { httpCall } from './http.ts';
 import { writeKubeconfig } from './kubeconfig.ts';
+import { writeKwokStages } from './kwok-stages.ts';
 import { launchComponent, type ComponentSpec, type LaunchedComponent } from './launch.ts';
 import { readPidsFile, stopStages, writePidsFile, type PidsFile } from './pids-file.ts';
 import { createPki } from './pki.ts';
@@ -159,7 +160,7 @@ export async function startControlPlane(opts: StartControlPlaneOptions): Promise
     let kwokProcess: LaunchedComponent | undefined;
     if (withNodes) {
       const scheduler = await launch(kubeScheduler(ctx));
-      kwokProcess = await launch(kwok(ctx));
+      kwokProcess = await launch(kwok(ctx, await writeKwokStages(binDir, dataDir)));
       others.push(
         waitUntilReady(scheduler, healthy(`https://127.0.0.1:${ports.scheduler}/healthz`, { insecure: true }), {
           timeoutMs: TIMEOUTS.component,

@@ -12,8 +12,6 @@ export const SERVICE_ACCOUNT_ISSUER = 'https://kubernetes.default.svc.cluster.lo
 /** Nodes carrying this annotation are the ones kwok pretends to be the kubelet of. */
 export const KWOK_NODE_ANNOTATION = 'kwok.x-k8s.io/node';
 export const KWOK_NODE_ANNOTATION_VALUE = 'fake';
-/** Written by scripts/controlplane/build.sh from the pinned kwok module's own Stages. */
-const KWOK_STAGES_FILE = 'kwok-stages.yaml';
 
 /** Every component a control plane may run; kube-scheduler and kwok only with simulated nodes. */
 export type ComponentName = 'etcd' | 'kube-apiserver' | 'kube-controller-manager' | 'kube-scheduler' | 'kwok';
@@ -127,13 +125,14 @@ export function kubeScheduler(ctx: ComponentContext): ComponentSpec {
   };
 }
 
-export function kwok(ctx: ComponentContext): ComponentSpec {
+/** `stagesFile`: the Stages kwok plays (writeKwokStages). */
+export function kwok(ctx: ComponentContext, stagesFile: string): ComponentSpec {
   return {
     name: 'kwok',
     binary: join(ctx.binDir, 'kwok'),
     args: [
       `--kubeconfig=${ctx.adminKubeconfig}`,
-      `--config=${join(ctx.binDir, KWOK_STAGES_FILE)}`,
+      `--config=${stagesFile}`,
       `--manage-nodes-with-annotation-selector=${KWOK_NODE_ANNOTATION}=${KWOK_NODE_ANNOTATION_VALUE}`,
       // Lease heartbeats keep the node-lifecycle controller from marking the Node unreachable.
       '--node-lease-duration-seconds=40',

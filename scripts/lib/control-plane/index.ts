@@ -11,3 +11,4 @@ export { isOurProcess, isAlive } from './processes.ts';
 export { PortInUseError } from './ports.ts';
 export { ComponentStartError } from './readiness.ts';
 export { SIMULATED_NODE_NAME } from './bootstrap.ts';
+export { NOT_READY_WITH_CHECKSUM_ANNOTATION } from './kwok-stages.ts';

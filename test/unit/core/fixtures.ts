@@ -19,7 +19,7 @@ export function workloadFacts(overrides: Partial<WorkloadFacts> = {}): WorkloadF
     templateHasMetadata: true,
     templateDigest: 'template-1',
     ignored: false,
-    progress: { observedGeneration: 3, desired: 2, updated: 2, available: 2, deadlineExceeded: false },
+    progress: { observedGeneration: 3, desired: 2, updated: 2, total: 2, available: 2, deadlineExceeded: false },
     ...overrides,
   };
 }

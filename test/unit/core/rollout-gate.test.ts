@@ -33,6 +33,14 @@ describe('rolloutGate', () => {
     assert.equal(resumed.kind, 'open');
   });
 
+  it('lets a workload whose rollout failed for an older change roll again for a newer one, and the rest wait for it', () => {
+    // The failed rollout is no longer the current change, so it halts nothing; it still holds its slot.
+    const members = [member('Deployment/a', { rolling: true }), member('Deployment/b'), member('Deployment/c')];
+    const gate = (self: string) => rolloutGate({ self, dryRun: false, appConfigs: [ac(staged(1), members)], rollingEverywhere: 0 });
+    assert.equal(gate('Deployment/a').kind, 'open', 'a rolls again in the slot it holds');
+    assert.deepEqual([gate('Deployment/b').kind, gate('Deployment/c').kind], ['hold', 'hold'], 'b and c wait for a');
+  });
+
   it('does not halt when haltOnFailure is false', () => {
     assert.equal(haltsOnFailure(staged(1, { haltOnFailure: false })), false);
     assert.equal(haltsOnFailure(staged(1)), true);
