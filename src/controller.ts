@@ -13,6 +13,7 @@ import { WorkQueue } from './queue/work-queue.ts';
 import { ChangeRouter } from './reconcile/change-router.ts';
 import { CoverageLookup } from './reconcile/coverage-lookup.ts';
 import { FailureLog } from './reconcile/failure-log.ts';
+import { WaitingRoom } from './reconcile/waiting-room.ts';
 import { failureReporter } from './reconcile/failure-reporter.ts';
 import { reconcileStatus, type StatusReconcilerDeps } from './reconcile/status-reconciler.ts';
 import { decodeWorkKey, encodeWorkKey, type WorkKey } from './reconcile/work-key.ts';
@@ -71,6 +72,18 @@ export class Controller {
     const failures = new FailureLog();
     const refreshStatus = (namespace: string, name: string): void => this.#enqueue({ type: 'status', namespace, name });
     const refreshWorkload = (namespace: string, kind: WorkloadKind, name: string): void => this.#enqueue({ type: 'workload', namespace, kind, name });
+    const waitingRoom = new WaitingRoom();
+    const recheckLater = (namespace: string, appConfigs: readonly string[], delayMs: number): void => {
+      // unref'd: a pending re-check never keeps a stopping controller alive.
+      setTimeout(() => {
+        for (const name of appConfigs) {
+          const appConfig = this.#store.appConfig(namespace, name);
+          if (!appConfig) continue;
+          refreshStatus(namespace, name);
+          for (const workload of coverage.workloadsCoveredBy(appConfig)) refreshWorkload(namespace, workload.kind, workload.name);
+        }
+      }, delayMs).unref();
+    };
     const mayWrite = this.#options.mayWrite ?? (() => true);
     const reporter = failureReporter({ store: this.#store, coverage, failures, events, logger, refreshStatus });
     const halted = new Set<string>();
@@ -78,6 +91,8 @@ export class Controller {
     const workloadDeps: WorkloadReconcilerDeps = {
       store: this.#store, coverage, kubeConfig: clients.kubeConfig, customObjects: clients.customObjects, events, logger, hmacKeyId: keyId,
       rollOnAdoption: config.rollOnAdoption, now, observer, refreshStatus, refreshWorkload, mayWrite, dryRun: config.dryRun,
+      waitForTurn: (namespace, kind, name) => waitingRoom.wait({ type: 'workload', namespace, kind, name }),
+      recheckLater,
       observeApiRequest: (verb, code, seconds) => observer.apiRequest(verb, code, seconds),
       ...(config.maxConcurrentRollouts !== undefined ? { maxConcurrentRollouts: config.maxConcurrentRollouts } : {}),
     };
@@ -111,7 +126,7 @@ export class Controller {
       },
       onRecovered: reporter.onRecovered,
     });
-    this.#router = new ChangeRouter(this.#store, coverage, (key) => this.#enqueue(key));
+    this.#router = new ChangeRouter(this.#store, coverage, (key) => this.#enqueue(key), () => waitingRoom.wakeAll((key) => this.#enqueue(key)));
 
     const watch = watchCluster({
       kubeConfig: clients.kubeConfig,

@@ -15,11 +15,14 @@ export class ChangeRouter implements ChangeListener {
   readonly #store: FactStore;
   readonly #coverage: CoverageLookup;
   readonly #enqueue: (key: WorkKey) => void;
+  /** A workload's rollout made progress: a slot may be free for those waiting for one. */
+  readonly #progressed: () => void;
 
-  constructor(store: FactStore, coverage: CoverageLookup, enqueue: (key: WorkKey) => void) {
+  constructor(store: FactStore, coverage: CoverageLookup, enqueue: (key: WorkKey) => void, progressed: () => void = () => {}) {
     this.#store = store;
     this.#coverage = coverage;
     this.#enqueue = enqueue;
+    this.#progressed = progressed;
   }
 
   sourceChanged(namespace: string, id: SourceId): void {
@@ -34,6 +37,7 @@ export class ChangeRouter implements ChangeListener {
   workloadChanged(previous: WorkloadFacts | undefined, current: WorkloadFacts | undefined): void {
     const workload = current ?? previous;
     if (!workload) return;
+    if (!(previous && current && sameProgress(previous.progress, current.progress))) this.#progressed();
     const appConfigs = this.#store.appConfigsIn(workload.namespace);
     if (appConfigs.length === 0) return;
     if (current) this.#workload(current);

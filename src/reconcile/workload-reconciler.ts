@@ -12,6 +12,7 @@ import { writeWorkloadRecord } from '../k8s/record-writer.ts';
 import type { ApiRequestObserver } from '../k8s/raw-request.ts';
 import { patchWorkload } from '../k8s/workload-writer.ts';
 import { appConfigSubject } from './appconfig-subject.ts';
+import { DEFAULT_PROGRESS_DEADLINE_SECONDS } from '../core/rollout-health.ts';
 import type { CoverageLookup } from './coverage-lookup.ts';
 import { decisionFor, type DecisionContext } from './decision-inputs.ts';
 
@@ -33,6 +34,10 @@ export interface WorkloadReconcilerDeps extends DecisionContext {
   refreshStatus: (namespace: string, name: string) => void;
   /** Asks for a workload to be reconciled again. */
   refreshWorkload: (namespace: string, kind: WorkloadKind, name: string) => void;
+  /** The workload waits for a free rollout slot: wake it when any rollout makes progress. */
+  waitForTurn?: (namespace: string, kind: WorkloadKind, name: string) => void;
+  /** Decide about these AppConfig statuses and workloads again after `delayMs` (a progress deadline). */
+  recheckLater?: (namespace: string, appConfigs: readonly string[], delayMs: number) => void;
   /** False once this replica's leader Lease may have run out: then nothing is written. */
   mayWrite: () => boolean;
   observeApiRequest?: ApiRequestObserver;
@@ -66,6 +71,7 @@ export async function reconcileWorkload(
   if (decision.kind === 'hold') {
     log.info({ decision: decision.kind, reason: decision.reason, checksum: decision.checksum }, decision.message);
     if (decision.reason === 'WouldRoll') recordWouldRollEvent(deps, workload, decision);
+    if (decision.reason === 'Waiting') deps.waitForTurn?.(namespace, kind, name);
     refreshCovering(deps, workload);
     return decision;
   }
@@ -102,7 +108,22 @@ export async function reconcileWorkload(
   if (decision.kind === 'roll') recordRolloutEvents(deps, workload, covering, decision);
   for (const appConfig of covering) deps.refreshStatus(namespace, appConfig.name);
   if (decision.kind === 'roll') wakeStagedSiblings(deps, workload, covering);
+  if (decision.kind === 'roll') recheckAtDeadline(deps, workload, covering);
   return decision;
+}
+
+/**
+ * A StatefulSet or DaemonSet has no progress deadline of its own: it fails by the clock, and
+ * a clock sends no watch event. So the staged AppConfigs covering it look again just after
+ * its deadline, and a stuck rollout halts them instead of leaving them waiting.
+ */
+function recheckAtDeadline(deps: WorkloadReconcilerDeps, workload: WorkloadFacts, covering: readonly ObservedAppConfig[]): void {
+  if (workload.kind === 'Deployment' || !deps.recheckLater) return;
+  for (const appConfig of covering) {
+    if (appConfig.spec.rollout === undefined) continue;
+    const deadlineSeconds = appConfig.spec.rollout.progressDeadlineSeconds ?? DEFAULT_PROGRESS_DEADLINE_SECONDS;
+    deps.recheckLater(workload.namespace, [appConfig.name], deadlineSeconds * 1000 + 1000);
+  }
 }
 
 /**

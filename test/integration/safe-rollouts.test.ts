@@ -214,6 +214,33 @@ describe('staged rollouts (spec.rollout)', () => {
 });
 
 describe('the AppConfig API', () => {
+  it('--max-concurrent-rollouts 1 rolls two Deployments of one plain AppConfig one after the other, waking the second when the first is available', async () => {
+    await withControllerScene(
+      async (scene) => {
+        const { namespace } = scene;
+        const names = ['cap-a', 'cap-b'];
+        await scene.apply(
+          configMapManifest('cap-cm', { MODE: 'one' }),
+          ...names.map((name) => stagedDeployment(name, { configMap: 'cap-cm', minReadySeconds: 2 })),
+          appConfigManifest('cap', { configMaps: [{ name: 'cap-cm' }] }),
+        );
+        for (const name of names) await waitForAdoption(namespace, 'Deployment', name);
+        await waitForAvailable(scene, names);
+
+        const watch = await watchRollouts(namespace);
+        await editConfigMap(namespace, 'cap-cm', { MODE: 'two' });
+        const expected = await expectedChecksum({ configMaps: { 'cap-cm': { data: { MODE: 'two' } } } });
+        // No spec.rollout: only the global cap holds the second back, and only progress of the first wakes it.
+        for (const name of names) await waitForRolledTo(namespace, name, expected);
+        await waitForAvailable(scene, names);
+        const timeline = await watch.stop();
+        assert.equal(timeline.mostRollingAtOnce, 1, `at most one rolling at once; ${describeTimeline(timeline)}`);
+        assert.deepEqual(timeline.newReplicaSets, { 'cap-a': 1, 'cap-b': 1 }, `one new ReplicaSet each; ${describeTimeline(timeline)}`);
+      },
+      { args: ['--debounce', '0', '--max-concurrent-rollouts', '1'] },
+    );
+  });
+
   it('kubectl explain appconfig.status.targets prints the schema descriptions', async () => {
     await controllerServiceAccountKubeconfig(); // installs the CRD
     const { stdout } = await kubectl(['explain', 'appconfig.status.targets']);
