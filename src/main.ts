@@ -3,11 +3,13 @@ import { ConfigError, parseConfig, usage, wantsHelp } from './config.ts';
 import { Controller } from './controller.ts';
 import { createApiClients, loadKubeConfig } from './k8s/api-clients.ts';
 import { runLeaderElection } from './k8s/leader-election.ts';
+import { admissionMetricsObserver } from './observability/admission-observer.ts';
 import { metricsObserver } from './observability/controller-observer.ts';
 import { startHealthServer } from './observability/health-server.ts';
 import { createLogger } from './observability/logger.ts';
 import { createMetrics } from './observability/metrics.ts';
 import { createSystemClock, type Clock } from './clock.ts';
+import { startWebhook, type RunningWebhook } from './webhook/start-webhook.ts';
 
 async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   if (wantsHelp(argv)) {
@@ -54,6 +56,27 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
     'confighash starting',
   );
 
+  // The webhook answers from the controller's memory on every replica, leader or not, and
+  // closes only after the controller has drained: admissions keep working during a shutdown.
+  const webhookStop = new AbortController();
+  const webhook: Promise<RunningWebhook | undefined> = config.webhook
+    ? startWebhook({
+        config: config.webhook,
+        core: clients.core,
+        kubeConfig: clients.kubeConfig,
+        desiredChecksum: (workload) => controller.desiredChecksum(workload),
+        observer: admissionMetricsObserver(metrics),
+        logger,
+        clock: createSystemClock(),
+        signal: webhookStop.signal,
+      }).catch((err: unknown) => {
+        logger.fatal({ err }, 'the admission webhook cannot serve');
+        exitCode = 1;
+        shutdown.abort();
+        return undefined;
+      })
+    : Promise.resolve(undefined);
+
   // The Lease is released only after the queue has drained, so a successor never
   // reconciles while our last patches are still in flight.
   const election = new AbortController();
@@ -97,6 +120,8 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
     shutdown.abort();
   }
   await controller.stop();
+  webhookStop.abort();
+  await (await webhook)?.done;
   election.abort();
   await elected;
   metrics.leader.set(0);

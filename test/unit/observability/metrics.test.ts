@@ -20,6 +20,8 @@ describe('createMetrics', () => {
       'confighash_watch_restarts_total',
       'confighash_watch_events_total',
       'confighash_leader',
+      'confighash_admission_reviews_total',
+      'confighash_admission_duration_seconds',
       'process_cpu_user_seconds_total',
       'nodejs_heap_size_used_bytes',
     ]) {
