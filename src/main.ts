@@ -41,14 +41,18 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
 
   // Without leader election this replica may always write; with it, only until its renew deadline.
   let writableUntilMs = config.leaderElect ? -Infinity : Infinity;
+  let webhookServing = config.webhook === undefined;
   const controller = new Controller({ config, clients, logger, observer: metricsObserver(metrics), mayWrite: () => leaseClock.now() < writableUntilMs });
   const health = await startHealthServer({
     host: config.metricsAddress,
     port: config.metricsPort,
     registry: metrics.registry,
-    isReady: () => controller.ready,
+    // With the webhook on, a replica is ready once it also serves it: the Service sends the
+    // apiserver's calls only to ready pods, and a call that fails is admitted without a checksum.
+    isReady: () => controller.ready && webhookServing,
     isAlive: () => true,
-    notReadyReason: () => 'initial list of ConfigMaps, Secrets, workloads and AppConfigs not complete',
+    notReadyReason: () =>
+      controller.ready ? 'the admission webhook is not serving yet (waiting for its TLS Secret)' : 'initial list of ConfigMaps, Secrets, workloads and AppConfigs not complete',
     logger,
   });
   logger.info(
@@ -69,7 +73,12 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
         logger,
         clock: createSystemClock(),
         signal: webhookStop.signal,
-      }).catch((err: unknown) => {
+      }).then(
+        (running) => {
+          webhookServing = running !== undefined;
+          return running;
+        },
+      ).catch((err: unknown) => {
         logger.fatal({ err }, 'the admission webhook cannot serve');
         exitCode = 1;
         shutdown.abort();
