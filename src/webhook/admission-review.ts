@@ -7,7 +7,7 @@ import { isRecord } from '../core/is-record.ts';
  * and what it expects back. Only the fields confighash reads are typed.
  */
 
-export const ADMISSION_API_VERSION = 'admission.k8s.io/v1';
+const ADMISSION_API_VERSION = 'admission.k8s.io/v1';
 
 /** One request, reduced to what the decision needs; objects stay plain JSON. */
 export interface AdmissionRequest {

@@ -61,7 +61,7 @@ export async function startWebhook(options: WebhookOptions): Promise<RunningWebh
 }
 
 /** DNS names of the webhook Service, then the extra hosts: what a generated certificate covers. */
-export function certificateHosts(config: WebhookConfig): string[] {
+function certificateHosts(config: WebhookConfig): string[] {
   const service = `${config.serviceName}.${config.namespace}`;
   return [...new Set([`${service}.svc`, `${service}.svc.cluster.local`, ...config.certHosts])];
 }

@@ -7,7 +7,7 @@ const PRIVATE_KEY_KEY = 'tls.key';
 const CA_KEY = 'ca.crt';
 
 /** The Secret exists but cannot serve: the message says what to do. Never carries its data. */
-export class UnusableTlsSecretError extends Error {
+class UnusableTlsSecretError extends Error {
   readonly retryable = false;
   constructor(message: string) {
     super(message);
