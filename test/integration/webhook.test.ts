@@ -160,7 +160,7 @@ async function deploymentNow(namespace: string, name: string): Promise<{ generat
 const replicaSets = (namespace: string, name: string) => settledReplicaSetCount(namespace, name, { stableForMs: 4000 });
 const templateWrites = (scene: WebhookScene) => scene.controller().metricValue('confighash_patches_total', { type: 'template' });
 
-test('a Deployment is created with the checksum: one ReplicaSet, and the controller writes nothing to it', async () => {
+test('a Deployment is created with the checksum: one ReplicaSet, and the controller writes nothing to it until its content changes', async () => {
   await withWebhookScene('webhook-create', async (scene) => {
     const { namespace } = scene;
     const data = { LOG_LEVEL: 'info' };
@@ -184,6 +184,18 @@ test('a Deployment is created with the checksum: one ReplicaSet, and the control
     assert.ok(!settled.managers.includes(FIELD_MANAGER), `no write by the controller at the apiserver (managers: ${settled.managers.join(', ')})`);
     assert.equal(await templateWrites(scene), 0);
     assert.ok((await scene.controller().metricValue('confighash_admission_reviews_total', { operation: 'CREATE', outcome: 'Created' })) >= 1);
+
+    // The controller's own rollout passes through the webhook unchanged.
+    const v2 = { LOG_LEVEL: 'debug' };
+    assert.equal((await scene.kubectlWith(['apply'], configMapManifest(CONFIG, v2))).code, 0);
+    const expectedV2 = await expectedChecksum({ configMaps: { [CONFIG]: { data: v2 } } });
+    await waitFor(async () => (await deploymentNow(namespace, 'web')).checksum === expectedV2, { description: 'the controller to roll web to the new content' });
+    const rolled = await replicaSets(namespace, 'web');
+    console.log(`webhook-create (then a content change): ReplicaSets ${rolled} (expected 2)`);
+    assert.equal(rolled, 2, 'one rollout for one content change, not undone by the webhook');
+    assert.equal((await deploymentNow(namespace, 'web')).checksum, expectedV2);
+    assert.equal(await templateWrites(scene), 1);
+    assert.equal(await scene.controller().metricValue('confighash_admission_reviews_total', { operation: 'UPDATE', outcome: 'OwnWrite' }), 1);
   });
 });
 
