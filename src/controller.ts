@@ -84,15 +84,26 @@ export class Controller {
     const failures = new FailureLog();
     const refreshStatus = (namespace: string, name: string): void => this.#enqueue({ type: 'status', namespace, name });
     const mayWrite = this.#options.mayWrite ?? (() => true);
+    const reporter = failureReporter({ store: this.#store, coverage, failures, events, logger, refreshStatus });
+    const halted = new Set<string>();
 
     const workloadDeps: WorkloadReconcilerDeps = {
       store: this.#store, coverage, kubeConfig: clients.kubeConfig, customObjects: clients.customObjects, events, logger, hmacKeyId: keyId,
       rollOnAdoption: config.rollOnAdoption, now, observer, refreshStatus, mayWrite, dryRun: config.dryRun,
+      observeApiRequest: (verb, code, seconds) => observer.apiRequest(verb, code, seconds),
       ...(config.maxConcurrentRollouts !== undefined ? { maxConcurrentRollouts: config.maxConcurrentRollouts } : {}),
     };
     const statusDeps: StatusReconcilerDeps = {
       store: this.#store, coverage, customObjects: clients.customObjects, events, failures, logger, hmacKeyId: keyId, now,
       onWrite: () => observer.statusWritten(),
+      observeApiRequest: (verb, code, seconds) => observer.apiRequest(verb, code, seconds),
+      onHaltedChange: (namespace, name, isHalted) => {
+        const key = `${namespace}/${name}`;
+        if (isHalted === halted.has(key)) return;
+        if (isHalted) halted.add(key);
+        else halted.delete(key);
+        observer.rolloutsHalted(halted.size);
+      },
       mayWrite, rollOnAdoption: config.rollOnAdoption, dryRun: config.dryRun,
       ...(config.maxConcurrentRollouts !== undefined ? { maxConcurrentRollouts: config.maxConcurrentRollouts } : {}),
     };
@@ -104,7 +115,13 @@ export class Controller {
       backoff: { initialMs: 200, maxMs: config.retryMaxMs },
       handlerTimeoutMs: config.reconcileTimeoutMs,
       onDepthChange: (depth) => observer.queueDepth(depth),
-      ...failureReporter({ store: this.#store, coverage, failures, events, logger, refreshStatus }),
+      onWait: (_key, waitedMs) => observer.queueWaited(waitedMs / 1000),
+      onFailingChange: (failing) => observer.queueFailing(failing),
+      onFailure: (key, error, delayMs, attempt, retry) => {
+        observer.queueRetried(retry);
+        reporter.onFailure(key, error, delayMs, attempt);
+      },
+      onRecovered: reporter.onRecovered,
     });
     this.#router = new ChangeRouter(this.#store, coverage, (key) => this.#enqueue(key));
 
@@ -125,6 +142,7 @@ export class Controller {
       onWatchRestart: (resource, reason) => observer.watchRestarted(resource, reason),
       onEvent: (resource, type) => observer.watchEvent(resource, type),
       onHandlerError: (resource) => observer.watchHandlerError(resource),
+      observeApiRequest: (verb, code, seconds) => observer.apiRequest(verb, code, seconds),
     });
     this.#watchDone = watch.done;
     await Promise.race([watch.synced, aborted(signal)]);

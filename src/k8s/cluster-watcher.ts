@@ -5,6 +5,7 @@ import { digestConfigMapContent, digestSecretContent } from '../core/checksum.ts
 import { sourceId } from '../core/references.ts';
 import type { ContentDigest, SourceId, WorkloadFacts } from '../core/types.ts';
 import { workloadId, type FactStore, type ObservedAppConfig } from './fact-store.ts';
+import type { ApiRequestObserver } from './raw-request.ts';
 import { WORKLOAD_PLURALS } from './workload-plurals.ts';
 import { listWatch, type KubeObject, type ListWatchHandlers } from './list-watch.ts';
 import { observedAppConfig, observedRecord, sameDigest, sameWorkloadFacts, workloadFacts, type ObservedRecord } from './projections.ts';
@@ -31,6 +32,7 @@ export interface ClusterWatcherOptions {
   onWatchRestart?: (resource: string, reason: string) => void;
   onEvent?: (resource: string, type: string) => void;
   onHandlerError?: (resource: string) => void;
+  observeApiRequest?: ApiRequestObserver;
 }
 
 
@@ -59,6 +61,7 @@ export function watchCluster(options: ClusterWatcherOptions): { synced: Promise<
           onWatchRestart: (reason) => options.onWatchRestart?.(resource, reason),
           onEvent: (type) => options.onEvent?.(resource, type),
           onHandlerError: () => options.onHandlerError?.(resource),
+          ...(options.observeApiRequest ? { observeApiRequest: options.observeApiRequest } : {}),
         }),
       );
     };

@@ -1,6 +1,6 @@
 import { Watch, type KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
-import { getJson } from './raw-request.ts';
+import { getJson, type ApiRequestObserver } from './raw-request.ts';
 
 /** Minimal shape of any object a list or watch returns. */
 export interface KubeObject {
@@ -30,6 +30,8 @@ export interface ListWatchOptions {
   onEvent?: (type: string) => void;
   /** A handler threw: the event is logged and counted, and the collection is listed again. */
   onHandlerError?: (error: unknown) => void;
+  /** Told of each LIST request (watches are counted by their events). */
+  observeApiRequest?: ApiRequestObserver;
 }
 
 const GONE = 410;
@@ -91,6 +93,7 @@ async function listAll(options: ListWatchOptions): Promise<string> {
       options.path,
       { limit: options.pageSize ?? 500, continue: continueToken },
       options.signal,
+      options.observeApiRequest,
     );
     for (const item of page.items ?? []) {
       seen.add(objectKey(item));

@@ -1,5 +1,9 @@
 import { ApiException, HttpMethod, RequestContext, type KubeConfig } from '@kubernetes/client-node';
 import { fetch } from 'undici';
+import { apiVerbOf, type ApiVerb } from '../observability/api-verb.ts';
+
+/** Told of every request: its verb, the HTTP status (undefined when no response came) and how long it took. */
+export type ApiRequestObserver = (verb: ApiVerb, code: number | undefined, seconds: number) => void;
 
 export interface RawRequest {
   method: 'GET' | 'PATCH';
@@ -17,7 +21,7 @@ export interface RawRequest {
  * classes the controller would only reduce to digests anyway; workload patches do, so
  * their response is the same JSON the watch delivers, and reduces to the same facts.
  */
-export async function requestJson<T>(kubeConfig: KubeConfig, request: RawRequest, signal: AbortSignal): Promise<T> {
+export async function requestJson<T>(kubeConfig: KubeConfig, request: RawRequest, signal: AbortSignal, observe?: ApiRequestObserver): Promise<T> {
   const cluster = kubeConfig.getCurrentCluster();
   if (!cluster) throw new Error('the kubeconfig has no current cluster');
   const url = new URL(cluster.server + request.path);
@@ -26,6 +30,9 @@ export async function requestJson<T>(kubeConfig: KubeConfig, request: RawRequest
   }
   const context = new RequestContext(url.toString(), HttpMethod[request.method]);
   await kubeConfig.applySecurityAuthentication(context);
+  const verb = apiVerbOf(request.method, url.toString());
+  const started = performance.now();
+  const seconds = (): number => (performance.now() - started) / 1000;
   const response = await fetch(url, {
     method: request.method,
     headers: {
@@ -36,7 +43,11 @@ export async function requestJson<T>(kubeConfig: KubeConfig, request: RawRequest
     ...(request.body ? { body: JSON.stringify(request.body.value) } : {}),
     dispatcher: context.getDispatcher(),
     signal,
+  }).catch((err: unknown) => {
+    observe?.(verb, undefined, seconds());
+    throw err;
   });
+  observe?.(verb, response.status, seconds());
   if (!response.ok) {
     // The body is an apiserver Status: safe to keep, it never echoes object data.
     const body = await response.text();
@@ -46,8 +57,14 @@ export async function requestJson<T>(kubeConfig: KubeConfig, request: RawRequest
 }
 
 /** GET a collection (or object) as plain JSON. */
-export function getJson<T>(kubeConfig: KubeConfig, path: string, query: Record<string, string | number | undefined>, signal: AbortSignal): Promise<T> {
-  return requestJson<T>(kubeConfig, { method: 'GET', path, query }, signal);
+export function getJson<T>(
+  kubeConfig: KubeConfig,
+  path: string,
+  query: Record<string, string | number | undefined>,
+  signal: AbortSignal,
+  observe?: ApiRequestObserver,
+): Promise<T> {
+  return requestJson<T>(kubeConfig, { method: 'GET', path, query }, signal, observe);
 }
 
 function safeJson(text: string): unknown {

@@ -2,6 +2,7 @@ import type { CustomObjectsApi } from '@kubernetes/client-node';
 import { API_GROUP, API_VERSION, FIELD_MANAGER, RECORD_KIND, RECORD_PLURAL } from '../api/constants.ts';
 import type { WorkloadRecordSpec } from '../api/workload-record.ts';
 import { observedRecord, type ObservedRecord } from './projections.ts';
+import type { ApiRequestObserver } from './raw-request.ts';
 import { abortableRequest } from './request-options.ts';
 
 /**
@@ -16,6 +17,7 @@ export async function writeWorkloadRecord(
   existing: ObservedRecord | undefined,
   spec: WorkloadRecordSpec,
   signal: AbortSignal,
+  observe?: ApiRequestObserver,
 ): Promise<ObservedRecord> {
   const { workload } = spec;
   const body = {
@@ -32,8 +34,8 @@ export async function writeWorkloadRecord(
   };
   const request = { group: API_GROUP, version: API_VERSION, namespace, plural: RECORD_PLURAL, body, fieldManager: FIELD_MANAGER };
   const stored = existing
-    ? await api.replaceNamespacedCustomObject({ ...request, name: workload.uid }, abortableRequest(signal))
-    : await api.createNamespacedCustomObject(request, abortableRequest(signal));
+    ? await api.replaceNamespacedCustomObject({ ...request, name: workload.uid }, abortableRequest(signal, observe))
+    : await api.createNamespacedCustomObject(request, abortableRequest(signal, observe));
   const record = observedRecord(stored as Parameters<typeof observedRecord>[0]);
   if (!record) throw new Error(`the apiserver returned a ${RECORD_KIND} without spec.workload`);
   return record;

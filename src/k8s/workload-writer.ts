@@ -3,7 +3,7 @@ import type { Operation } from 'fast-json-patch';
 import { FIELD_MANAGER, type WorkloadKind } from '../api/constants.ts';
 import { WORKLOAD_PLURALS } from './workload-plurals.ts';
 import type { KubeObject } from './list-watch.ts';
-import { requestJson } from './raw-request.ts';
+import { requestJson, type ApiRequestObserver } from './raw-request.ts';
 
 /**
  * Sends a JSON Patch (test ops first) to a Deployment, StatefulSet or DaemonSet as field
@@ -17,6 +17,7 @@ export function patchWorkload(
   name: string,
   ops: Operation[],
   signal: AbortSignal,
+  observe?: ApiRequestObserver,
 ): Promise<KubeObject> {
   return requestJson<KubeObject>(
     kubeConfig,
@@ -27,5 +28,6 @@ export function patchWorkload(
       body: { contentType: 'application/json-patch+json', value: ops },
     },
     signal,
+    observe,
   );
 }

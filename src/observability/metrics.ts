@@ -9,20 +9,32 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
  */
 export interface Metrics {
   readonly registry: Registry;
-  /** kind: workload kind; result: e.g. rolled | adopted | noop | error. */
+  /** kind: what was reconciled (workload | status); result: success | retry (failed, retried later). */
   readonly reconcilesTotal: Counter<'kind' | 'result'>;
-  /** Rollouts started by a template patch; reason: why (e.g. content-changed). */
+  /** Rollouts started by a template patch; reason: why (the decision's reason, e.g. ContentChanged). */
   readonly rolloutsTotal: Counter<'kind' | 'reason'>;
+  /** AppConfigs whose rollout is halted and waits for someone to look (0 on a replica that does not lead). */
+  readonly rolloutsHalted: Gauge;
   /**
    * Writes, by the kind of object they are about: type template (a workload's pod template:
    * rolls the pods), record (its WorkloadRecord: never rolls), status (an AppConfig status).
    */
   readonly patchesTotal: Counter<'kind' | 'type'>;
   readonly queueDepth: Gauge;
+  /** How long a due key waited for a free worker (like client-go's workqueue_queue_duration_seconds). */
+  readonly queueDurationSeconds: Histogram;
+  /** Failed runs, each retried; class: conflict | backoff | cap (the RetryClass that picked the delay). */
+  readonly queueRetriesTotal: Counter<'class'>;
+  /** Keys (workloads, AppConfig statuses) whose latest reconcile failed and which wait for their retry. */
+  readonly queueFailingKeys: Gauge;
   readonly reconcileDurationSeconds: Histogram;
+  /** API requests by Kubernetes verb and HTTP status code (`<error>`: no response, e.g. a timeout). */
+  readonly apiRequestsTotal: Counter<'verb' | 'code'>;
+  /** Time to the response headers of an API request, by verb. */
+  readonly apiRequestDurationSeconds: Histogram<'verb'>;
   /** resource: ConfigMap | Secret | AppConfig | a workload kind; reason: e.g. expired | error | closed. */
   readonly watchRestartsTotal: Counter<'resource' | 'reason'>;
-  /** type: ADDED | MODIFIED | DELETED. */
+  /** type: ADDED | MODIFIED | DELETED | BOOKMARK | ERROR (bookmarks arrive about once a minute on a live watch). */
   readonly watchEventsTotal: Counter<'resource' | 'type'>;
   /** A watch event whose handler threw: logged, counted, and the collection listed again. */
   readonly watchHandlerErrorsTotal: Counter<'resource'>;
@@ -60,15 +72,50 @@ export function createMetrics(registry: Registry = new Registry()): Metrics {
       labelNames: ['kind', 'type'] as const,
       registers,
     }),
+    rolloutsHalted: new Gauge({
+      name: 'confighash_rollouts_halted',
+      help: 'AppConfigs whose rollout is halted; their status says why.',
+      registers,
+    }),
     queueDepth: new Gauge({
       name: 'confighash_queue_depth',
       help: 'Workloads waiting in the reconcile queue.',
+      registers,
+    }),
+    queueDurationSeconds: new Histogram({
+      name: 'confighash_queue_duration_seconds',
+      help: 'How long a due key waited for a free worker before its reconcile started (not its quiet period or retry delay).',
+      buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 300],
+      registers,
+    }),
+    queueRetriesTotal: new Counter({
+      name: 'confighash_queue_retries_total',
+      help: 'Failed reconciles put back in the queue, by retry class: conflict (quick retry), backoff, cap (longest delay).',
+      labelNames: ['class'] as const,
+      registers,
+    }),
+    queueFailingKeys: new Gauge({
+      name: 'confighash_queue_failing_keys',
+      help: 'Workloads and AppConfig statuses whose latest reconcile failed, waiting for their retry.',
       registers,
     }),
     reconcileDurationSeconds: new Histogram({
       name: 'confighash_reconcile_duration_seconds',
       help: 'Time taken by one reconcile, including API calls.',
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers,
+    }),
+    apiRequestsTotal: new Counter({
+      name: 'confighash_api_requests_total',
+      help: 'Kubernetes API requests, by verb and HTTP status code (<error> when no response came).',
+      labelNames: ['verb', 'code'] as const,
+      registers,
+    }),
+    apiRequestDurationSeconds: new Histogram({
+      name: 'confighash_api_request_duration_seconds',
+      help: 'Time from sending a Kubernetes API request to its response headers, by verb.',
+      labelNames: ['verb'] as const,
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
       registers,
     }),
     watchRestartsTotal: new Counter({

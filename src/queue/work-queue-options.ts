@@ -1,5 +1,6 @@
 import type { BackoffPolicy } from './backoff.ts';
 import type { Clock } from '../clock.ts';
+import type { RetryClass } from './retry-delay.ts';
 
 /**
  * Does the work for `key`. `signal` is this run's own: it aborts at the run's
@@ -29,13 +30,21 @@ export interface WorkQueueOptions {
   /** Called whenever the number of waiting keys changes (feeds the queue-depth gauge). */
   onDepthChange?: (depth: number) => void;
   /**
+   * A key's handler starts, `waitedMs` after the key became due: the time it
+   * waited for a free slot, not its quiet period or its retry delay.
+   */
+  onWait?: (key: string, waitedMs: number) => void;
+  /**
    * A run failed; the key runs again in `delayMs` (or sooner, if a change's quiet
    * period ends first). `attempt` counts the failed runs in a row, 1 for the
-   * first: a failure streak starts when it is 1. Not called while draining.
+   * first: a failure streak starts when it is 1. `retry` is the class that picked
+   * the delay (see retryDelay). Not called while draining.
    */
-  onFailure?: (key: string, error: unknown, delayMs: number, attempt: number) => void;
+  onFailure?: (key: string, error: unknown, delayMs: number, attempt: number, retry: RetryClass) => void;
   /** A run succeeded after `attempts` failed runs in a row: the failure streak ended. */
   onRecovered?: (key: string, attempts: number) => void;
+  /** Called whenever the number of keys in a failure streak (latest run failed) changes. */
+  onFailingChange?: (failing: number) => void;
   /** Source of jitter for the backoff, [0, 1) like Math.random. */
   random?: () => number;
 }

@@ -1,7 +1,7 @@
 import type { BackoffPolicy } from './backoff.ts';
 import { createSystemClock, type Clock } from '../clock.ts';
 import { dueAt, type QuietPeriod, type Wait } from './due-time.ts';
-import { retryDelay, retryHintOf } from './retry-delay.ts';
+import { retryDelay, retryHintOf, type RetryHint } from './retry-delay.ts';
 import { checkWorkQueueOptions, type WorkHandler, type WorkQueueOptions } from './work-queue-options.ts';
 
 export type { WorkHandler, WorkQueueOptions } from './work-queue-options.ts';
@@ -12,7 +12,15 @@ interface Scheduled {
   timer: unknown;
 }
 
-type Failure = { error: unknown } | undefined;
+/** What made a run fail, and how the error asks to be retried. */
+interface Failure {
+  error: unknown;
+  hint: RetryHint;
+}
+
+function failed(error: unknown): Failure {
+  return { error, hint: retryHintOf(error) };
+}
 
 /**
  * A keyed work queue: each key is a unit of reconcile work, identified by name,
@@ -48,12 +56,14 @@ export class WorkQueue {
   readonly #clock: Clock;
   readonly #random: () => number;
   readonly #onDepthChange: WorkQueueOptions['onDepthChange'];
+  readonly #onWait: WorkQueueOptions['onWait'];
   readonly #onFailure: WorkQueueOptions['onFailure'];
   readonly #onRecovered: WorkQueueOptions['onRecovered'];
+  readonly #onFailingChange: WorkQueueOptions['onFailingChange'];
 
   readonly #scheduled = new Map<string, Scheduled>();
-  /** Insertion-ordered, so keys are taken first come, first served. */
-  readonly #ready = new Set<string>();
+  /** Keys with the time they became due; insertion-ordered, so taken first come, first served. */
+  readonly #ready = new Map<string, number>();
   /** Keys whose handler runs, with the controller of that run's signal. */
   readonly #inFlight = new Map<string, AbortController>();
   /** Keys added while in flight, with the time of the first such add. */
@@ -65,6 +75,7 @@ export class WorkQueue {
   #draining = false;
   #pumpQueued = false;
   #reportedDepth = 0;
+  #reportedFailing = 0;
 
   constructor(handler: WorkHandler, options: WorkQueueOptions) {
     checkWorkQueueOptions(options);
@@ -77,8 +88,10 @@ export class WorkQueue {
     this.#clock = options.clock ?? createSystemClock();
     this.#random = options.random ?? Math.random;
     this.#onDepthChange = options.onDepthChange;
+    this.#onWait = options.onWait;
     this.#onFailure = options.onFailure;
     this.#onRecovered = options.onRecovered;
+    this.#onFailingChange = options.onFailingChange;
   }
 
   /** Keys waiting to be processed: scheduled, ready, or dirty while in flight. */
@@ -125,7 +138,10 @@ export class WorkQueue {
       this.#scheduled.clear();
       this.#ready.clear();
       this.#dirty.clear();
+      // Failures of dropped keys will never be retried: they stop counting as failing.
+      for (const key of this.#failures.keys()) if (!this.#inFlight.has(key)) this.#failures.delete(key);
       this.#reportDepth();
+      this.#reportFailing();
       this.#settleIdle();
     }
     if (this.#inFlight.size === 0) return;
@@ -172,7 +188,7 @@ export class WorkQueue {
   }
 
   #makeReady(key: string): void {
-    this.#ready.add(key);
+    this.#ready.set(key, this.#clock.now());
     this.#reportDepth();
     this.#queuePump();
   }
@@ -189,13 +205,17 @@ export class WorkQueue {
 
   #pump(): void {
     if (!this.#started || this.#draining) return;
+    const started: Array<[key: string, waitedMs: number]> = [];
     while (this.#inFlight.size < this.#concurrency) {
-      const next = this.#ready.values().next();
+      const next = this.#ready.entries().next();
       if (next.done) break;
-      this.#ready.delete(next.value);
-      void this.#run(next.value);
+      const [key, readyAt] = next.value;
+      this.#ready.delete(key);
+      void this.#run(key);
+      started.push([key, this.#clock.now() - readyAt]);
     }
     this.#reportDepth();
+    for (const [key, waitedMs] of started) this.#onWait?.(key, waitedMs);
   }
 
   async #run(key: string): Promise<void> {
@@ -215,7 +235,7 @@ export class WorkQueue {
     const attempt = failedBefore + 1;
     let delayMs = 0;
     if (failure) {
-      const hint = retryHintOf(failure.error);
+      const { hint } = failure;
       const delay = retryDelay(this.#backoff, hint, attempt, this.#random);
       wait.retry = { at: now + delay, notBefore: now + (hint.retryAfterMs ?? 0) };
       delayMs = dueAt(wait, this.#quiet) - now;
@@ -226,18 +246,19 @@ export class WorkQueue {
     if (this.#draining) this.#failures.delete(key);
     else if (wait.changes || wait.retry) this.#schedule(key, wait);
     this.#reportDepth();
+    this.#reportFailing();
     this.#queuePump();
     this.#settleIdle();
 
     // Callbacks last: the queue's own state is consistent even if one throws.
     if (failure && !this.#draining) {
-      this.#onFailure?.(key, failure.error, delayMs, attempt);
+      this.#onFailure?.(key, failure.error, delayMs, attempt, failure.hint.retry);
     }
     if (!failure && failedBefore > 0) this.#onRecovered?.(key, failedBefore);
   }
 
   /** Runs the handler under the run's deadline; returns what made the run fail, if anything. */
-  async #runHandler(key: string, run: AbortController): Promise<Failure> {
+  async #runHandler(key: string, run: AbortController): Promise<Failure | undefined> {
     const timeoutMs = this.#handlerTimeoutMs;
     const deadline =
       timeoutMs === undefined
@@ -248,12 +269,12 @@ export class WorkQueue {
     try {
       await this.#handler(key, run.signal);
     } catch (error) {
-      return { error };
+      return failed(error);
     } finally {
       if (deadline !== undefined) this.#clock.clearTimeout(deadline);
     }
     // A run cut short may have stopped halfway even if its handler swallowed the abort.
-    return run.signal.aborted ? { error: run.signal.reason } : undefined;
+    return run.signal.aborted ? failed(run.signal.reason) : undefined;
   }
 
   #isIdle(): boolean {
@@ -272,5 +293,12 @@ export class WorkQueue {
     if (depth === this.#reportedDepth) return;
     this.#reportedDepth = depth;
     this.#onDepthChange?.(depth);
+  }
+
+  #reportFailing(): void {
+    const failing = this.#failures.size;
+    if (failing === this.#reportedFailing) return;
+    this.#reportedFailing = failing;
+    this.#onFailingChange?.(failing);
   }
 }

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import { ControllerError } from '../errors.ts';
 import type { EventRecorder } from '../k8s/event-recorder.ts';
 import { workloadId, type FactStore } from '../k8s/fact-store.ts';
+import { QUICK_CONFLICT_RETRIES } from '../queue/retry-delay.ts';
 import { appConfigSubject } from './appconfig-subject.ts';
 import type { CoverageLookup } from './coverage-lookup.ts';
 import type { FailureLog } from './failure-log.ts';
@@ -21,6 +22,9 @@ export interface FailureReporterDeps {
  * becomes visible: a log line each time, one Warning Event per failure streak (not per retry),
  * and, for a workload, a `ReconcileFailed` condition on the AppConfigs covering it, which
  * goes away with the first success. A 404 of a workload just deleted is expected: a debug line.
+ * So is a conflict (another writer changed the object first) while the queue still retries it
+ * at once: losing such a race is how optimistic concurrency works, and the re-read almost
+ * always wins it. Only a conflict that outlasts the quick retries starts a reported streak.
  */
 export function failureReporter(deps: FailureReporterDeps): {
   onFailure: (key: string, error: unknown, delayMs: number, attempt: number) => void;
@@ -31,7 +35,8 @@ export function failureReporter(deps: FailureReporterDeps): {
       const err = error instanceof ControllerError ? error : undefined;
       const message = error instanceof Error ? error.message : String(error);
       const fields = { key: encoded, err: message, statusCode: err?.statusCode, retry: err?.retry, delayMs, attempt };
-      if (err?.expected) {
+      const quickConflictRetry = err?.retry === 'conflict' && attempt <= QUICK_CONFLICT_RETRIES;
+      if (err?.expected || quickConflictRetry) {
         deps.logger.debug(fields, 'reconcile failed as expected; retrying');
         return;
       }
@@ -46,8 +51,10 @@ export function failureReporter(deps: FailureReporterDeps): {
       }
       const workload = deps.store.workload(key.namespace, workloadId(key.kind, key.name));
       if (!workload) return;
+      // The first reported failure, which need not be attempt 1: quick conflict retries come first.
+      const streakStarts = deps.failures.get(key.namespace, key.kind, key.name) === undefined;
       deps.failures.set(key.namespace, { kind: key.kind, name: key.name, message, ...(err?.statusCode ? { statusCode: err.statusCode } : {}) });
-      if (attempt === 1) {
+      if (streakStarts) {
         const regarding = { apiVersion: 'apps/v1', kind: workload.kind, namespace: workload.namespace, name: workload.name, uid: workload.uid };
         deps.events.record({ regarding, type: 'Warning', reason: 'ReconcileFailed', action: 'Reconcile', note: message });
       }

@@ -9,6 +9,7 @@ import type { WorkloadFacts } from '../core/types.ts';
 import { NotLeadingError } from '../errors.ts';
 import type { EventRecorder } from '../k8s/event-recorder.ts';
 import { workloadId, type FactStore, type ObservedAppConfig } from '../k8s/fact-store.ts';
+import type { ApiRequestObserver } from '../k8s/raw-request.ts';
 import { writeAppConfigStatus } from '../k8s/status-writer.ts';
 import type { CoverageLookup } from './coverage-lookup.ts';
 import { decisionFor, gateAppConfig, haltedChanges, ownRolloutHealth, type DecisionContext } from './decision-inputs.ts';
@@ -23,6 +24,9 @@ export interface StatusReconcilerDeps extends DecisionContext {
   failures: FailureLog;
   logger: Logger;
   onWrite?: () => void;
+  observeApiRequest?: ApiRequestObserver;
+  /** Whether the AppConfig's rollout is halted, after each status reconcile (feeds a gauge). */
+  onHaltedChange?: (namespace: string, name: string, halted: boolean) => void;
   /** False once this replica's leader Lease may have run out: then nothing is written. */
   mayWrite: () => boolean;
 }
@@ -37,7 +41,10 @@ const WARNING_REASONS = new Set(['InvalidSpec', 'MissingReference', 'ReconcileFa
  */
 export async function reconcileStatus(deps: StatusReconcilerDeps, namespace: string, name: string, signal: AbortSignal): Promise<void> {
   const appConfig = deps.store.appConfig(namespace, name);
-  if (!appConfig) return;
+  if (!appConfig) {
+    deps.onHaltedChange?.(namespace, name, false);
+    return;
+  }
   const problems = deps.coverage.problemsOf(appConfig);
   const sources = listedSources(appConfig.spec).map((id): SourceStatus => {
     const { kind, name: sourceName } = parseSourceId(id);
@@ -66,10 +73,11 @@ export async function reconcileStatus(deps: StatusReconcilerDeps, namespace: str
         ? { resume: { with: appConfig.status.resumedWith, acknowledged: appConfig.status.acknowledgedFailures ?? [] } }
         : {}),
   });
+  deps.onHaltedChange?.(namespace, name, (next.haltedCount ?? 0) > 0);
   if (!statusChanged(appConfig.status, next)) return;
 
   if (!deps.mayWrite()) throw new NotLeadingError(`write the status of AppConfig ${namespace}/${name}`);
-  await writeAppConfigStatus(deps.customObjects, namespace, name, next, signal);
+  await writeAppConfigStatus(deps.customObjects, namespace, name, next, signal, deps.observeApiRequest);
   deps.onWrite?.();
   // Remember what was written so a second reconcile before the watch event writes nothing,
   // unless the watch has meanwhile brought a newer AppConfig.

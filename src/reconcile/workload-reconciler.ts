@@ -9,6 +9,7 @@ import type { EventRecorder, EventSubject } from '../k8s/event-recorder.ts';
 import { workloadId, type FactStore, type ObservedAppConfig } from '../k8s/fact-store.ts';
 import { workloadFacts } from '../k8s/projections.ts';
 import { writeWorkloadRecord } from '../k8s/record-writer.ts';
+import type { ApiRequestObserver } from '../k8s/raw-request.ts';
 import { patchWorkload } from '../k8s/workload-writer.ts';
 import { appConfigSubject } from './appconfig-subject.ts';
 import type { CoverageLookup } from './coverage-lookup.ts';
@@ -32,6 +33,7 @@ export interface WorkloadReconcilerDeps extends DecisionContext {
   refreshStatus: (namespace: string, name: string) => void;
   /** False once this replica's leader Lease may have run out: then nothing is written. */
   mayWrite: () => boolean;
+  observeApiRequest?: ApiRequestObserver;
 }
 
 /**
@@ -75,7 +77,7 @@ export async function reconcileWorkload(
   if (decision.kind === 'roll') deps.store.expectOwnTemplateWrite(namespace, id, decision.checksum, deps.store.claimStamp());
   try {
     if (decision.kind === 'roll') {
-      const patched = await patchWorkload(deps.kubeConfig, kind, namespace, name, decision.ops, signal).catch((err: unknown) => {
+      const patched = await patchWorkload(deps.kubeConfig, kind, namespace, name, decision.ops, signal, deps.observeApiRequest).catch((err: unknown) => {
         throw classifyApiError(err, `patch the pod template of ${who}`);
       });
       deps.store.setWorkload(workloadFacts(kind, patched), 'write');
@@ -84,7 +86,7 @@ export async function reconcileWorkload(
     }
     if (!deps.mayWrite()) throw new NotLeadingError(`write the WorkloadRecord of ${who}`);
     const existing = deps.store.record(namespace, workload.uid);
-    const stored = await writeWorkloadRecord(deps.customObjects, namespace, existing, decision.record, signal).catch((err: unknown) => {
+    const stored = await writeWorkloadRecord(deps.customObjects, namespace, existing, decision.record, signal, deps.observeApiRequest).catch((err: unknown) => {
       throw classifyApiError(err, `write the WorkloadRecord of ${who}`);
     });
     deps.store.setRecord(stored);

@@ -58,7 +58,7 @@ describe('adoption, restarts and failover', () => {
         assert.equal(await controller.metricValue('confighash_patches_total', { kind: 'Deployment', type: 'template' }), 0, 'no pod-template write');
 
         await kubectl(['-n', namespace, 'patch', 'configmap', 'web-config', '--type=merge', '-p', '{"data":{"LOG_LEVEL":"warn"}}']);
-        await waitFor(async () => (await annotationsOf(apps, namespace, 'Deployment', 'web')).checksum, { description: 'the first checksum' });
+        await waitFor(async () => (await annotationsOf(namespace, 'Deployment', 'web')).checksum, { description: 'the first checksum' });
         assert.equal(await settledReplicaSetCount(namespace, 'web'), 2, 'the first change rolls once');
       },
       { deferStart: true },
@@ -66,11 +66,11 @@ describe('adoption, restarts and failover', () => {
   });
 
   it('makes no PATCH and no rollout when the controller restarts with nothing changed', async () => {
-    await withControllerScene(async ({ namespace, apps, apply, stopController, startController: start }) => {
+    await withControllerScene(async ({ namespace, apply, stopController, startController: start }) => {
       await apply(...manifests);
       await waitForAdoption(namespace, 'Deployment', 'web');
       await kubectl(['-n', namespace, 'patch', 'configmap', 'web-config', '--type=merge', '-p', '{"data":{"LOG_LEVEL":"warn"}}']);
-      await waitFor(async () => (await annotationsOf(apps, namespace, 'Deployment', 'web')).checksum, { description: 'a checksum' });
+      await waitFor(async () => (await annotationsOf(namespace, 'Deployment', 'web')).checksum, { description: 'a checksum' });
       const before = await settledReplicaSetCount(namespace, 'web');
 
       await stopController();
@@ -82,7 +82,7 @@ describe('adoption, restarts and failover', () => {
   });
 
   it('rolls exactly once for a change made while the controller was stopped', async () => {
-    await withControllerScene(async ({ namespace, apps, apply, stopController, startController: start }) => {
+    await withControllerScene(async ({ namespace, apply, stopController, startController: start }) => {
       await apply(...manifests);
       await waitForAdoption(namespace, 'Deployment', 'web');
       assert.equal(await settledReplicaSetCount(namespace, 'web'), 1);
@@ -91,7 +91,7 @@ describe('adoption, restarts and failover', () => {
       await kubectl(['-n', namespace, 'patch', 'configmap', 'web-config', '--type=merge', '-p', '{"data":{"LOG_LEVEL":"error"}}']);
       const restarted = await start();
       await caughtUp(restarted);
-      await waitFor(async () => (await annotationsOf(apps, namespace, 'Deployment', 'web')).checksum, { description: 'the catch-up checksum' });
+      await waitFor(async () => (await annotationsOf(namespace, 'Deployment', 'web')).checksum, { description: 'the catch-up checksum' });
       assert.equal(await settledReplicaSetCount(namespace, 'web'), 2, 'one rollout after start-up');
       assert.equal(await restarted.metricValue('confighash_rollouts_total'), 1);
     });
@@ -101,7 +101,7 @@ describe('adoption, restarts and failover', () => {
     const kubeconfig = await controllerServiceAccountKubeconfig();
     const election = ['--leader-elect', '--leader-election-lease-duration', '4s', '--leader-election-renew-deadline', '3s', '--leader-election-retry-period', '500ms'];
     await withControllerScene(
-      async ({ namespace, apps, apply, stopController }) => {
+      async ({ namespace, apply, stopController }) => {
         await apply(...manifests);
         await waitForAdoption(namespace, 'Deployment', 'web');
         const standby = await startController({ kubeconfig, args: ['--namespace', namespace, '--debounce', '0', ...election] });
@@ -114,7 +114,7 @@ describe('adoption, restarts and failover', () => {
           assert.equal(await settledReplicaSetCount(namespace, 'web'), 1, 'failover rolls nothing');
 
           await kubectl(['-n', namespace, 'patch', 'configmap', 'web-config', '--type=merge', '-p', '{"data":{"LOG_LEVEL":"debug"}}']);
-          await waitFor(async () => (await annotationsOf(apps, namespace, 'Deployment', 'web')).checksum, { description: 'the new leader to write' });
+          await waitFor(async () => (await annotationsOf(namespace, 'Deployment', 'web')).checksum, { description: 'the new leader to write' });
           assert.equal(await settledReplicaSetCount(namespace, 'web'), 2, 'one rollout by the new leader');
         } finally {
           await standby.stop();
@@ -126,7 +126,7 @@ describe('adoption, restarts and failover', () => {
 
   it('re-baselines instead of rolling when the HMAC key Secret was lost, and rolls once on the next Secret change', async () => {
     await withControllerScene(
-      async ({ namespace, apps, apply, stopController, startController: start }) => {
+      async ({ namespace, apply, stopController, startController: start }) => {
         // The key lives in this test's namespace so no other test sees it replaced.
         await apply(
           { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: { name: 'hmac-key' }, rules: [{ apiGroups: [''], resources: ['secrets'], verbs: ['create'] }, { apiGroups: [''], resources: ['secrets'], resourceNames: ['confighash-hmac-key'], verbs: ['get'] }] },
@@ -135,21 +135,21 @@ describe('adoption, restarts and failover', () => {
         await start(['--hmac-secret-namespace', namespace]);
         await apply(...manifests);
         await kubectl(['-n', namespace, 'patch', 'secret', 'web-secret', '--type=merge', '-p', '{"stringData":{"password":"second-password"}}']);
-        const before = await waitFor(async () => (await annotationsOf(apps, namespace, 'Deployment', 'web')).checksum, { description: 'a Secret-derived checksum' });
+        const before = await waitFor(async () => (await annotationsOf(namespace, 'Deployment', 'web')).checksum, { description: 'a Secret-derived checksum' });
         assert.equal(await settledReplicaSetCount(namespace, 'web'), 2);
 
         await stopController();
         await kubectl(['-n', namespace, 'delete', 'secret', 'confighash-hmac-key']);
         const restarted = await start(['--hmac-secret-namespace', namespace]);
         await caughtUp(restarted);
-        const after = await waitFor(async () => (await annotationsOf(apps, namespace, 'Deployment', 'web')).baseline, { description: 'a new baseline under the new key' });
+        const after = await waitFor(async () => (await annotationsOf(namespace, 'Deployment', 'web')).baseline, { description: 'a new baseline under the new key' });
         assert.notEqual(after.split('.')[1], before.split('.')[1], 'the baseline carries the new key id');
-        assert.equal((await annotationsOf(apps, namespace, 'Deployment', 'web')).checksum, before, 'the pod template is untouched');
+        assert.equal((await annotationsOf(namespace, 'Deployment', 'web')).checksum, before, 'the pod template is untouched');
         assert.equal(await settledReplicaSetCount(namespace, 'web'), 2, 'a lost key rolls nothing');
         assert.match(restarted.logs(), /created a new HMAC key/, 'the new key is reported');
 
         await kubectl(['-n', namespace, 'patch', 'secret', 'web-secret', '--type=merge', '-p', '{"stringData":{"password":"third-password"}}']);
-        await waitFor(async () => (await annotationsOf(apps, namespace, 'Deployment', 'web')).checksum !== before, { description: 'the next Secret change to be written' });
+        await waitFor(async () => (await annotationsOf(namespace, 'Deployment', 'web')).checksum !== before, { description: 'the next Secret change to be written' });
         assert.equal(await settledReplicaSetCount(namespace, 'web'), 3, 'the next change rolls once');
       },
       { deferStart: true },
@@ -157,17 +157,17 @@ describe('adoption, restarts and failover', () => {
   });
 
   it('leaves workloads untouched when their AppConfig is deleted', async () => {
-    await withControllerScene(async ({ namespace, apps, apply, controller }) => {
+    await withControllerScene(async ({ namespace, apply, controller }) => {
       await apply(...manifests);
       await kubectl(['-n', namespace, 'patch', 'configmap', 'web-config', '--type=merge', '-p', '{"data":{"LOG_LEVEL":"warn"}}']);
-      await waitFor(async () => (await annotationsOf(apps, namespace, 'Deployment', 'web')).checksum, { description: 'a checksum' });
-      const before = await annotationsOf(apps, namespace, 'Deployment', 'web');
+      await waitFor(async () => (await annotationsOf(namespace, 'Deployment', 'web')).checksum, { description: 'a checksum' });
+      const before = await annotationsOf(namespace, 'Deployment', 'web');
       const patches = await controller().metricValue('confighash_patches_total', { kind: 'Deployment' });
 
       await kubectl(['-n', namespace, 'delete', 'appconfig', 'web']);
       await kubectl(['-n', namespace, 'patch', 'configmap', 'web-config', '--type=merge', '-p', '{"data":{"LOG_LEVEL":"debug"}}']);
       assert.equal(await settledReplicaSetCount(namespace, 'web'), 2, 'no rollout after the delete, nor for later edits');
-      assert.deepEqual(await annotationsOf(apps, namespace, 'Deployment', 'web'), before, 'annotations are left as they were');
+      assert.deepEqual(await annotationsOf(namespace, 'Deployment', 'web'), before, 'annotations are left as they were');
       assert.equal(await controller().metricValue('confighash_patches_total', { kind: 'Deployment' }), patches);
     });
   });

@@ -108,20 +108,20 @@ describe('rollouts on ConfigMap changes', () => {
   });
 
   it('does not roll for an edit of a key the workload does not consume, and rolls once for one it does', async () => {
-    await withControllerScene(async ({ namespace, apps, apply }) => {
+    await withControllerScene(async ({ namespace, apply }) => {
       await apply(
         configMapManifest('web-config', { USED: 'a', UNUSED: 'x' }),
         workloadConsuming('Deployment', 'web', { configMapKeys: [{ name: 'web-config', key: 'USED' }] }),
         appConfigManifest('web', { configMaps: [{ name: 'web-config' }] }),
       );
       await waitForAdoption(namespace, 'Deployment', 'web');
-      const adopted = await annotationsOf(apps, namespace, 'Deployment', 'web');
+      const adopted = await annotationsOf(namespace, 'Deployment', 'web');
       await kubectl(['-n', namespace, 'patch', 'configmap', 'web-config', '--type=merge', '-p', '{"data":{"UNUSED":"y"}}']);
       assert.equal(await settledReplicaSetCount(namespace, 'web'), 1, 'an unconsumed key rolls nothing');
-      assert.deepEqual(await annotationsOf(apps, namespace, 'Deployment', 'web'), adopted, 'nothing written');
+      assert.deepEqual(await annotationsOf(namespace, 'Deployment', 'web'), adopted, 'nothing written');
 
       await kubectl(['-n', namespace, 'patch', 'configmap', 'web-config', '--type=merge', '-p', '{"data":{"USED":"b"}}']);
-      await waitFor(async () => (await annotationsOf(apps, namespace, 'Deployment', 'web')).checksum, { description: 'the checksum to be written' });
+      await waitFor(async () => (await annotationsOf(namespace, 'Deployment', 'web')).checksum, { description: 'the checksum to be written' });
       assert.equal(await settledReplicaSetCount(namespace, 'web'), 2, 'the consumed key rolls once');
     });
   });

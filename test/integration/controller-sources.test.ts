@@ -21,7 +21,7 @@ describe('secrets, missing references and AppConfig specs', () => {
   it('rolls once on a Secret edit, and the Secret value never reaches logs, Events or status', async () => {
     const firstValue = 'correct-horse-battery-staple';
     const secondValue = 'tr0ub4dor-and-3';
-    await withControllerScene(async ({ namespace, apps, apply, kubeConfig, controller }) => {
+    await withControllerScene(async ({ namespace, apply, kubeConfig, controller }) => {
       await apply(
         secretManifest('db', { password: firstValue }),
         workloadConsuming('Deployment', 'api', { secretKeys: [{ name: 'db', key: 'password' }] }),
@@ -29,7 +29,7 @@ describe('secrets, missing references and AppConfig specs', () => {
       );
       await waitForAdoption(namespace, 'Deployment', 'api');
       await kubectl(['-n', namespace, 'patch', 'secret', 'db', '--type=merge', '-p', JSON.stringify({ stringData: { password: secondValue } })]);
-      const checksum = await waitFor(async () => (await annotationsOf(apps, namespace, 'Deployment', 'api')).checksum, { description: 'the checksum' });
+      const checksum = await waitFor(async () => (await annotationsOf(namespace, 'Deployment', 'api')).checksum, { description: 'the checksum' });
       assert.match(checksum, /^v1\.[0-9a-f]{8}\.[0-9a-f]{64}$/, 'a Secret checksum names its HMAC key');
       assert.equal(await settledReplicaSetCount(namespace, 'api'), 2, 'one rollout');
 
@@ -50,7 +50,7 @@ describe('secrets, missing references and AppConfig specs', () => {
   });
 
   it('reports a missing reference without rolling, and rolls once when the object is created', async () => {
-    await withControllerScene(async ({ namespace, apps, apply, kubeConfig }) => {
+    await withControllerScene(async ({ namespace, apply, kubeConfig }) => {
       await apply(
         configMapManifest('present', { A: '1' }),
         workloadConsuming('Deployment', 'web', { configMapEnvFrom: ['present', 'flags'] }),
@@ -67,13 +67,13 @@ describe('secrets, missing references and AppConfig specs', () => {
 
       await apply(configMapManifest('flags', { NEW_UI: 'on' }));
       await waitForReadyCondition(kubeConfig, namespace, 'web', 'Ready');
-      await waitFor(async () => (await annotationsOf(apps, namespace, 'Deployment', 'web')).checksum, { description: 'the checksum once the object exists' });
+      await waitFor(async () => (await annotationsOf(namespace, 'Deployment', 'web')).checksum, { description: 'the checksum once the object exists' });
       assert.equal(await settledReplicaSetCount(namespace, 'web'), 2, 'one rollout when it appears');
     });
   });
 
   it('gives a workload covered by two AppConfigs one stable checksum and one rollout per change', async () => {
-    await withControllerScene(async ({ namespace, apps, apply }) => {
+    await withControllerScene(async ({ namespace, apply }) => {
       await apply(
         configMapManifest('common', { REGION: 'eu' }),
         configMapManifest('web-only', { THEME: 'dark' }),
@@ -87,7 +87,7 @@ describe('secrets, missing references and AppConfig specs', () => {
         await kubectl(['-n', namespace, 'patch', 'configmap', name, '--type=merge', '-p', patch]);
         await settledReplicaSetCount(namespace, 'web', { stableForMs: 2000 });
         // Ten seconds of watching: two AppConfigs never fight over the annotation.
-        const stable = await settle(async () => (await annotationsOf(apps, namespace, 'Deployment', 'web')).checksum, {
+        const stable = await settle(async () => (await annotationsOf(namespace, 'Deployment', 'web')).checksum, {
           description: 'the checksum',
           stableForMs: 10_000,
           timeoutMs: 40_000,
@@ -117,7 +117,7 @@ describe('secrets, missing references and AppConfig specs', () => {
   });
 
   it('reports an AppConfig that passes the schema but is wrong in its status and an Event, and keeps serving the others', async () => {
-    await withControllerScene(async ({ namespace, apps, apply, kubeConfig }) => {
+    await withControllerScene(async ({ namespace, apply, kubeConfig }) => {
       await apply(
         configMapManifest('web-config', { A: '1' }),
         workloadConsuming('Deployment', 'web', { configMapEnvFrom: ['web-config'] }),
@@ -136,7 +136,7 @@ describe('secrets, missing references and AppConfig specs', () => {
       await waitForReadyCondition(kubeConfig, namespace, 'web', 'Ready');
       await waitForAdoption(namespace, 'Deployment', 'web');
       await kubectl(['-n', namespace, 'patch', 'configmap', 'web-config', '--type=merge', '-p', '{"data":{"A":"2"}}']);
-      await waitFor(async () => (await annotationsOf(apps, namespace, 'Deployment', 'web')).checksum, { description: 'the valid AppConfig still rolls' });
+      await waitFor(async () => (await annotationsOf(namespace, 'Deployment', 'web')).checksum, { description: 'the valid AppConfig still rolls' });
       assert.equal(await settledReplicaSetCount(namespace, 'web'), 2);
     });
   });

@@ -172,7 +172,7 @@ test('kubectl describe shows the checksum in the pod template and kubectl get ac
       },
       { description: `AppConfig ${namespace}/${SAMPLE.appConfig} to report Ready in kubectl get ac` },
     );
-    assert.deepEqual(table.header, ['NAME', 'SOURCES', 'TARGETS', 'READY', 'AGE']);
+    assert.deepEqual(table.header, ['NAME', 'SOURCES', 'TARGETS', 'READY', 'ROLLING', 'HALTED', 'AGE']);
     assert.deepEqual(table.cells.slice(0, 4), [SAMPLE.appConfig, '2', '1', 'True']);
 
     const wide = await kubectl(['-n', namespace, 'get', 'appconfig', SAMPLE.appConfig, '-o', 'wide']);

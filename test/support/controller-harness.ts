@@ -5,7 +5,7 @@ import { adminKubeConfig, kubectl } from './cluster.ts';
 import { installControllerAccess } from './controller-access.ts';
 import { startController, type ControllerProcess } from './controller-process.ts';
 import { withTestNamespace } from './namespace.ts';
-import { workloadRecord } from './records.ts';
+import { readWorkload, workloadRecord } from './records.ts';
 import { waitFor } from './wait.ts';
 
 let controllerKubeconfig: Promise<string> | undefined;
@@ -93,13 +93,8 @@ export interface WorkloadAnnotations {
 }
 
 /** The pod-template checksum, and the checksum confighash recorded without rolling (if any), as stored now. */
-export async function annotationsOf(apps: AppsV1Api, namespace: string, kind: WorkloadKind, name: string): Promise<WorkloadAnnotations> {
-  const object =
-    kind === 'Deployment'
-      ? await apps.readNamespacedDeployment({ namespace, name })
-      : kind === 'StatefulSet'
-        ? await apps.readNamespacedStatefulSet({ namespace, name })
-        : await apps.readNamespacedDaemonSet({ namespace, name });
+export async function annotationsOf(namespace: string, kind: WorkloadKind, name: string): Promise<WorkloadAnnotations> {
+  const object = await readWorkload(namespace, kind, name);
   const checksum = object.spec?.template.metadata?.annotations?.[CHECKSUM_ANNOTATION];
   const record = await workloadRecord(namespace, kind, name);
   const baseline = record?.placement === 'Baseline' ? record.checksum : undefined;
@@ -116,7 +111,7 @@ export function waitForAdoption(namespace: string, kind: WorkloadKind, name: str
 
 /** Waits until the pod template carries `expected` as its checksum. */
 export function waitForChecksum(apps: AppsV1Api, namespace: string, kind: WorkloadKind, name: string, expected: string): Promise<string> {
-  return waitFor(async () => (await annotationsOf(apps, namespace, kind, name)).checksum === expected && expected, {
+  return waitFor(async () => (await annotationsOf(namespace, kind, name)).checksum === expected && expected, {
     description: `${kind} ${namespace}/${name} to carry checksum ${expected}`,
     timeoutMs: 30_000,
   });

@@ -1,18 +1,24 @@
-import { AppsV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
+import { AppsV1Api, CustomObjectsApi, type KubeConfig, type V1DaemonSet, type V1Deployment, type V1StatefulSet } from '@kubernetes/client-node';
 import { API_GROUP, API_VERSION, RECORD_PLURAL, type WorkloadKind } from '../../src/api/constants.ts';
 import type { WorkloadRecordSpec } from '../../src/api/workload-record.ts';
 import { adminKubeConfig } from './cluster.ts';
 
+/** A Deployment, StatefulSet or DaemonSet as stored now. */
+export function readWorkload(
+  namespace: string,
+  kind: WorkloadKind,
+  name: string,
+  kubeConfig: KubeConfig = adminKubeConfig(),
+): Promise<V1Deployment | V1StatefulSet | V1DaemonSet> {
+  const apps = kubeConfig.makeApiClient(AppsV1Api);
+  if (kind === 'Deployment') return apps.readNamespacedDeployment({ namespace, name });
+  if (kind === 'StatefulSet') return apps.readNamespacedStatefulSet({ namespace, name });
+  return apps.readNamespacedDaemonSet({ namespace, name });
+}
+
 /** The workload's UID as stored now. */
 export async function workloadUid(namespace: string, kind: WorkloadKind, name: string, kubeConfig: KubeConfig = adminKubeConfig()): Promise<string> {
-  const apps = kubeConfig.makeApiClient(AppsV1Api);
-  const object =
-    kind === 'Deployment'
-      ? await apps.readNamespacedDeployment({ namespace, name })
-      : kind === 'StatefulSet'
-        ? await apps.readNamespacedStatefulSet({ namespace, name })
-        : await apps.readNamespacedDaemonSet({ namespace, name });
-  return object.metadata?.uid ?? '';
+  return (await readWorkload(namespace, kind, name, kubeConfig)).metadata?.uid ?? '';
 }
 
 /** confighash's WorkloadRecord for the workload as it exists now (by its UID), or undefined. */

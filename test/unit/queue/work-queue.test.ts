@@ -359,6 +359,62 @@ describe('WorkQueue', () => {
     ]);
   });
 
+  it('reports how long a due key waited for a free worker, not its quiet period', async () => {
+    const waits: Array<[string, number]> = [];
+    const { clock, queue, runs } = harness(
+      (key) => new Promise<void>((resolve) => clock.setTimeout(resolve, key === 'a' ? 300 : 10)),
+      { debounceMs: 1000, concurrency: 1, onWait: (key, waitedMs) => waits.push([key, waitedMs]) },
+    );
+    queue.start();
+    queue.add('a');
+    queue.add('b');
+    await clock.advance(10_000);
+    assert.deepEqual(runs, [
+      { key: 'a', at: 1000 },
+      { key: 'b', at: 1300 },
+    ]);
+    assert.deepEqual(waits, [
+      ['a', 0],
+      ['b', 300],
+    ]);
+  });
+
+  it('tells each failure the retry class that picked its delay', async () => {
+    const failures = [new ConflictError('changed'), new TransientApiError('unavailable'), new InvalidObjectError('invalid'), new TypeError('bug')];
+    const classes: string[] = [];
+    const { clock, queue } = harness(
+      async () => {
+        const failure = failures.shift();
+        if (failure) throw failure;
+      },
+      { onFailure: (_key, _error, _delayMs, _attempt, retry) => classes.push(retry) },
+    );
+    queue.start();
+    queue.add('a');
+    await clock.advance(60_000);
+    assert.deepEqual(classes, ['conflict', 'backoff', 'cap', 'backoff'], 'an error without a class backs off');
+  });
+
+  it('counts the keys whose latest run failed, and none once drained', async () => {
+    const failing: number[] = [];
+    let aFailuresLeft = 1;
+    const { clock, queue } = harness(
+      async (key) => {
+        if (key === 'b' || aFailuresLeft-- > 0) throw new TransientApiError('unavailable');
+      },
+      { onFailingChange: (count) => failing.push(count) },
+    );
+    queue.start();
+    queue.add('a');
+    queue.add('b');
+    await clock.advance(1000);
+    assert.deepEqual(failing, [1, 2]);
+    await clock.advance(5000);
+    assert.deepEqual(failing, [1, 2, 1], 'a succeeded on its retry, b still fails');
+    await queue.drain(1000);
+    assert.deepEqual(failing, [1, 2, 1, 0], 'a dropped key will not be retried, so it no longer counts');
+  });
+
   it('aborts a run at its deadline, counts it as failed and retries it', async () => {
     const signals: AbortSignal[] = [];
     const failures: unknown[] = [];
