@@ -42,7 +42,8 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   // Without leader election this replica may always write; with it, only until its renew deadline.
   let writableUntilMs = config.leaderElect ? -Infinity : Infinity;
   let webhookServing = config.webhook === undefined;
-  const controller = new Controller({ config, clients, logger, observer: metricsObserver(metrics), mayWrite: () => leaseClock.now() < writableUntilMs });
+  const observer = metricsObserver(metrics);
+  const controller = new Controller({ config, clients, logger, observer, mayWrite: () => leaseClock.now() < writableUntilMs });
   const health = await startHealthServer({
     host: config.metricsAddress,
     port: config.metricsPort,
@@ -70,6 +71,7 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
         kubeConfig: clients.kubeConfig,
         desiredChecksum: (workload) => controller.desiredChecksum(workload),
         observer: admissionMetricsObserver(metrics),
+        observeApiRequest: (verb, code, seconds) => observer.apiRequest(verb, code, seconds),
         logger,
         clock: createSystemClock(),
         signal: webhookStop.signal,

@@ -1,7 +1,7 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Operation } from 'fast-json-patch';
 import { FIELD_MANAGER } from '../api/constants.ts';
-import { requestJson } from '../k8s/raw-request.ts';
+import { requestJson, type ApiRequestObserver } from '../k8s/raw-request.ts';
 
 interface WebhookConfiguration {
   webhooks?: { name?: string; clientConfig?: { caBundle?: string } }[];
@@ -14,9 +14,15 @@ interface WebhookConfiguration {
  * meanwhile fails the patch instead of getting the bundle at the wrong index. Needs only
  * get and patch on this one object.
  */
-export async function ensureCaBundle(kubeConfig: KubeConfig, name: string, caPem: string, signal: AbortSignal): Promise<'patched' | 'unchanged'> {
+export async function ensureCaBundle(
+  kubeConfig: KubeConfig,
+  name: string,
+  caPem: string,
+  signal: AbortSignal,
+  observe?: ApiRequestObserver,
+): Promise<'patched' | 'unchanged'> {
   const path = `/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations/${encodeURIComponent(name)}`;
-  const configuration = await requestJson<WebhookConfiguration>(kubeConfig, { method: 'GET', path }, signal);
+  const configuration = await requestJson<WebhookConfiguration>(kubeConfig, { method: 'GET', path }, signal, observe);
   const bundle = Buffer.from(caPem).toString('base64');
   const ops: Operation[] = [];
   (configuration.webhooks ?? []).forEach((webhook, index) => {
@@ -25,6 +31,7 @@ export async function ensureCaBundle(kubeConfig: KubeConfig, name: string, caPem
     ops.push({ op: 'add', path: `/webhooks/${index}/clientConfig/caBundle`, value: bundle });
   });
   if (ops.length === 0) return 'unchanged';
-  await requestJson(kubeConfig, { method: 'PATCH', path, query: { fieldManager: FIELD_MANAGER }, body: { contentType: 'application/json-patch+json', value: ops } }, signal);
+  const patch = { contentType: 'application/json-patch+json', value: ops };
+  await requestJson(kubeConfig, { method: 'PATCH', path, query: { fieldManager: FIELD_MANAGER }, body: patch }, signal, observe);
   return 'patched';
 }

@@ -2,6 +2,7 @@ import type { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { sleep, type Clock } from '../clock.ts';
 import type { WebhookConfig } from '../config/webhook.ts';
+import type { ApiRequestObserver } from '../k8s/raw-request.ts';
 import type { AdmissionObserver } from '../observability/admission-observer.ts';
 import { answerReview, type AdmissionContext } from './admission-handler.ts';
 import { ensureCaBundle } from './ca-bundle.ts';
@@ -16,6 +17,8 @@ export interface WebhookOptions {
   kubeConfig: KubeConfig;
   desiredChecksum: AdmissionContext['desiredChecksum'];
   observer?: AdmissionObserver;
+  /** Told of the webhook's own API requests (its Secret, its configuration), like the controller's. */
+  observeApiRequest?: ApiRequestObserver;
   logger: Logger;
   clock: Clock;
   signal: AbortSignal;
@@ -73,7 +76,7 @@ async function obtainTls(options: WebhookOptions): Promise<TlsMaterial | undefin
   let waitingLogged = false;
   while (!signal.aborted) {
     try {
-      const stored = await readTlsSecret(core, config.namespace, config.secretName);
+      const stored = await readTlsSecret(core, config.namespace, config.secretName, signal, options.observeApiRequest);
       if (stored) {
         warnAboutProblems(options, stored);
         logger.info({ secret }, 'admission webhook: serving the certificate from its Secret');
@@ -81,7 +84,7 @@ async function obtainTls(options: WebhookOptions): Promise<TlsMaterial | undefin
       }
       if (config.selfSigned) {
         const generated = generateSelfSigned({ hosts: certificateHosts(config), now: new Date(clock.now()) });
-        const { material, created } = await createTlsSecret(core, config.namespace, config.secretName, generated);
+        const { material, created } = await createTlsSecret(core, config.namespace, config.secretName, generated, signal, options.observeApiRequest);
         logger.info({ secret, created }, created ? 'admission webhook: generated a self-signed CA and serving certificate' : 'admission webhook: another replica created the certificate first');
         return material;
       }
@@ -89,6 +92,7 @@ async function obtainTls(options: WebhookOptions): Promise<TlsMaterial | undefin
       waitingLogged = true;
       delayMs = RETRY_MIN_MS * 5;
     } catch (error) {
+      if (signal.aborted) break;
       logger.warn({ err: error, secret, retryInMs: delayMs }, 'admission webhook: cannot read or create its TLS Secret; retrying (needs get on it and create on Secrets in its namespace)');
       delayMs = Math.min(delayMs * 2, RETRY_MAX_MS);
     }
@@ -105,7 +109,7 @@ async function maintain(options: WebhookOptions, initial: TlsMaterial, serve: (t
   let failures = 0;
   while (!signal.aborted) {
     try {
-      const stored = await readTlsSecret(core, config.namespace, config.secretName);
+      const stored = await readTlsSecret(core, config.namespace, config.secretName, signal, options.observeApiRequest);
       if (stored && (stored.cert !== current.cert || stored.key !== current.key)) {
         warnAboutProblems(options, stored);
         serve(stored);
@@ -114,7 +118,7 @@ async function maintain(options: WebhookOptions, initial: TlsMaterial, serve: (t
         logger.info({ secret: `${config.namespace}/${config.secretName}` }, 'admission webhook: serving a renewed certificate');
       }
       if (config.selfSigned) {
-        const result = await ensureCaBundle(options.kubeConfig, config.configurationName, current.ca, signal);
+        const result = await ensureCaBundle(options.kubeConfig, config.configurationName, current.ca, signal, options.observeApiRequest);
         if (result === 'patched' || !caBundleInPlace) {
           logger.info({ configuration: config.configurationName, result }, 'admission webhook: the MutatingWebhookConfiguration trusts its CA');
         }

@@ -1,4 +1,6 @@
 import { ApiException, type CoreV1Api } from '@kubernetes/client-node';
+import type { ApiRequestObserver } from '../k8s/raw-request.ts';
+import { abortableRequest } from '../k8s/request-options.ts';
 import type { TlsMaterial } from './self-signed-certificate.ts';
 
 /** The kubernetes.io/tls keys, plus ca.crt as cert-manager writes it. */
@@ -16,9 +18,9 @@ class UnusableTlsSecretError extends Error {
 }
 
 /** The webhook's certificate, key and CA from its Secret; undefined while the Secret does not exist. */
-export async function readTlsSecret(core: CoreV1Api, namespace: string, name: string): Promise<TlsMaterial | undefined> {
+export async function readTlsSecret(core: CoreV1Api, namespace: string, name: string, signal: AbortSignal, observe?: ApiRequestObserver): Promise<TlsMaterial | undefined> {
   try {
-    const secret = await core.readNamespacedSecret({ name, namespace });
+    const secret = await core.readNamespacedSecret({ name, namespace }, abortableRequest(signal, observe));
     const decode = (key: string): string | undefined => {
       const value = secret.data?.[key];
       return value ? Buffer.from(value, 'base64').toString('utf8') : undefined;
@@ -42,31 +44,36 @@ export async function readTlsSecret(core: CoreV1Api, namespace: string, name: st
  * Stores generated material in a new Secret, unless another replica was first: then theirs
  * wins, so every replica serves the certificate the caBundle trusts.
  */
-export async function createTlsSecret(core: CoreV1Api, namespace: string, name: string, material: TlsMaterial): Promise<{ material: TlsMaterial; created: boolean }> {
-  try {
-    await core.createNamespacedSecret({
+export async function createTlsSecret(
+  core: CoreV1Api,
+  namespace: string,
+  name: string,
+  material: TlsMaterial,
+  signal: AbortSignal,
+  observe?: ApiRequestObserver,
+): Promise<{ material: TlsMaterial; created: boolean }> {
+  const body = {
+    metadata: {
+      name,
       namespace,
-      body: {
-        metadata: {
-          name,
-          namespace,
-          labels: { 'app.kubernetes.io/managed-by': 'confighash', 'app.kubernetes.io/name': 'confighash' },
-          annotations: {
-            'confighash.dev/purpose': 'Serving certificate of the confighash admission webhook and its self-signed CA. Delete it and restart confighash to generate a new one.',
-          },
-        },
-        type: 'kubernetes.io/tls',
-        data: {
-          [CERT_KEY]: Buffer.from(material.cert).toString('base64'),
-          [PRIVATE_KEY_KEY]: Buffer.from(material.key).toString('base64'),
-          [CA_KEY]: Buffer.from(material.ca).toString('base64'),
-        },
+      labels: { 'app.kubernetes.io/managed-by': 'confighash', 'app.kubernetes.io/name': 'confighash' },
+      annotations: {
+        'confighash.dev/purpose': 'Serving certificate of the confighash admission webhook and its self-signed CA. Delete it and restart confighash to generate a new one.',
       },
-    });
+    },
+    type: 'kubernetes.io/tls',
+    data: {
+      [CERT_KEY]: Buffer.from(material.cert).toString('base64'),
+      [PRIVATE_KEY_KEY]: Buffer.from(material.key).toString('base64'),
+      [CA_KEY]: Buffer.from(material.ca).toString('base64'),
+    },
+  };
+  try {
+    await core.createNamespacedSecret({ namespace, body }, abortableRequest(signal, observe));
     return { material, created: true };
   } catch (err) {
     if (err instanceof ApiException && err.code === 409) {
-      const theirs = await readTlsSecret(core, namespace, name);
+      const theirs = await readTlsSecret(core, namespace, name, signal, observe);
       if (theirs) return { material: theirs, created: false };
     }
     throw err;
