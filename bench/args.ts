@@ -1,8 +1,8 @@
 import { parseArgs } from 'node:util';
 
-export const SCENARIOS = ['latency', 'burst', 'scale', 'restart', 'soak'] as const;
+export const SCENARIOS = ['latency', 'burst', 'scale', 'restart', 'soak', 'webhook'] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
-/** What runs without --only: the soak takes minutes of its own and runs only when asked for. */
+/** What runs without --only: the soak takes minutes of its own, and the webhook is a feature of its own; they run only when asked for. */
 export const DEFAULT_SCENARIOS: readonly ScenarioName[] = ['latency', 'burst', 'scale', 'restart'];
 
 export interface BenchArgs {
@@ -25,7 +25,7 @@ export const usage = `Usage: npm run bench -- [flags]
 
   --scale small|full     small is ~1/20 of the objects, under 3 minutes; full (default) is the issue's size
   --only a,b             only these scenarios: ${SCENARIOS.join(', ')} (restart reuses what scale created);
-                         without it: ${DEFAULT_SCENARIOS.join(', ')} (the soak runs only when named)
+                         without it: ${DEFAULT_SCENARIOS.join(', ')} (soak and webhook run only when named)
   --soak-minutes N       how long the soak edits (default 10); its RSS slope leaves out the first 2 minutes
   --cpu-prof             run the controller under node --cpu-prof (bench/results/profiles/)
   --heap-snapshot        heap snapshot of the scale controller after its steady state

@@ -1,4 +1,4 @@
-// `npm run bench`: latency, burst, scale and restart (and, with --only soak, the soak) on one real local control plane.
+// `npm run bench`: latency, burst, scale and restart (and, with --only soak or webhook, those) on one real local control plane.
 // Writes bench/results/latest.json and prints a table. See BENCHMARKS.md.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -19,6 +19,7 @@ import { runLatency } from './scenarios/latency.ts';
 import { runRestart } from './scenarios/restart.ts';
 import { runScale } from './scenarios/scale.ts';
 import { runSoak } from './scenarios/soak.ts';
+import { runWebhook } from './scenarios/webhook.ts';
 
 const repoRoot = fileURLToPath(new URL('..', import.meta.url));
 const began = performance.now();
@@ -33,6 +34,7 @@ const RUNNERS: Record<ScenarioName, (ctx: BenchContext) => Promise<object>> = {
   scale: runScale,
   restart: runRestart,
   soak: runSoak,
+  webhook: runWebhook,
 };
 
 async function main(args: BenchArgs): Promise<number> {

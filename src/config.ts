@@ -7,6 +7,7 @@ import { ConfigError } from './config/config-error.ts';
 import { resolveScope } from './config/scope.ts';
 import { fromEnv, invalid, lookup, nonEmpty, type Setting } from './config/setting.ts';
 import { isNamespaceName, parseBindAddress, parseBoolean, parseWholeNumber } from './config/values.ts';
+import { resolveWebhook, WEBHOOK_DEFAULTS, type WebhookConfig } from './config/webhook.ts';
 
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -39,9 +40,12 @@ export interface Config {
   logLevel: LogLevel;
   /** Leader-election identity: unique per running process. */
   identity: string;
+  /** The mutating admission webhook; undefined (off) unless --webhook-bind-address is set. */
+  webhook: WebhookConfig | undefined;
 }
 
 export { ConfigError };
+export type { WebhookConfig };
 
 export const DEFAULTS = {
   debounceMs: 1000,
@@ -80,6 +84,12 @@ const OPTIONS = {
   'hmac-secret-namespace': { type: 'string' },
   'metrics-bind-address': { type: 'string' },
   'log-level': { type: 'string' },
+  'webhook-bind-address': { type: 'string' },
+  'webhook-secret': { type: 'string' },
+  'webhook-service': { type: 'string' },
+  'webhook-configuration': { type: 'string' },
+  'webhook-cert-host': { type: 'string', multiple: true },
+  'webhook-self-signed': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -134,6 +144,20 @@ Observability:
       --metrics-bind-address HOST:PORT   /metrics, /healthz and /readyz (default ${DEFAULTS.metricsBindAddress})
       --log-level LEVEL                  ${LOG_LEVELS.join(', ')} (default ${DEFAULTS.logLevel}; env LOG_LEVEL too)
   -h, --help                             show this help
+
+Admission webhook (off unless --webhook-bind-address is set):
+      --webhook-bind-address HOST:PORT   serve the mutating webhook (POST /mutate) over TLS, e.g. :9443
+      --webhook-secret NAME              kubernetes.io/tls Secret in the controller's namespace
+                                         (default ${WEBHOOK_DEFAULTS.secretName})
+      --webhook-service NAME             the Service in front of the webhook; a generated certificate
+                                         names NAME.<namespace>.svc (default ${WEBHOOK_DEFAULTS.serviceName})
+      --webhook-configuration NAME       MutatingWebhookConfiguration whose caBundle confighash keeps
+                                         (default ${WEBHOOK_DEFAULTS.configurationName})
+      --webhook-cert-host HOST           another DNS name or IP for a generated certificate;
+                                         repeatable or comma separated (e.g. 127.0.0.1)
+      --webhook-self-signed              when the Secret is absent, generate a CA and a serving
+                                         certificate, store them and patch the caBundle (default true);
+                                         --no-webhook-self-signed waits for cert-manager's Secret instead
 
 Boolean flags accept a --no- prefix (e.g. --no-leader-elect) to override the environment.
 `;
@@ -191,6 +215,18 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv, host: HostIn
     metricsPort: metrics.port,
     logLevel: logLevel(setting('log-level') ?? fromEnv('LOG_LEVEL', env)) ?? DEFAULTS.logLevel,
     identity: nonEmpty(env.POD_NAME) ?? `${host.hostname()}-${host.randomSuffix()}`,
+    webhook: resolveWebhook(
+      {
+        bindAddress: setting('webhook-bind-address'),
+        secret: setting('webhook-secret'),
+        service: setting('webhook-service'),
+        configuration: setting('webhook-configuration'),
+        selfSigned: boolean(setting('webhook-self-signed')),
+        certHostFlags: values['webhook-cert-host'],
+      },
+      env,
+      systemNamespace,
+    ),
   };
 }
 

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { WorkloadKind } from './api/constants.ts';
 import type { Config } from './config.ts';
 import { hmacKeyId } from './core/checksum.ts';
+import type { WorkloadFacts } from './core/types.ts';
 import { classifyApiError } from './errors.ts';
 import type { ApiClients } from './k8s/api-clients.ts';
 import { watchCluster } from './k8s/cluster-watcher.ts';
@@ -11,7 +12,7 @@ import { loadOrCreateHmacKey } from './k8s/hmac-key.ts';
 import type { ControllerObserver } from './observability/controller-observer.ts';
 import { WorkQueue } from './queue/work-queue.ts';
 import { ChangeRouter } from './reconcile/change-router.ts';
-import { CoverageLookup } from './reconcile/coverage-lookup.ts';
+import { CoverageLookup, type DesiredChecksum } from './reconcile/coverage-lookup.ts';
 import { FailureLog } from './reconcile/failure-log.ts';
 import { WaitingRoom } from './reconcile/waiting-room.ts';
 import { failureReporter } from './reconcile/failure-reporter.ts';
@@ -47,6 +48,8 @@ export class Controller {
   #synced = false;
   #watchDone: Promise<void> = Promise.resolve();
   #events: EventRecorder | undefined;
+  /** What a desired checksum is computed with, once the HMAC key is loaded. */
+  #coverage: { lookup: CoverageLookup; keyId: string } | undefined;
 
   constructor(options: ControllerOptions) {
     this.#options = options;
@@ -60,6 +63,16 @@ export class Controller {
     return this.#store;
   }
 
+  /**
+   * The checksum a workload's sources have now, from memory, exactly as the reconciler
+   * computes it; undefined until the initial lists are in (the store is no full picture yet).
+   * The admission webhook asks this for objects that are not stored yet.
+   */
+  desiredChecksum(workload: WorkloadFacts): DesiredChecksum | undefined {
+    if (!this.#synced || !this.#coverage) return undefined;
+    return this.#coverage.lookup.desiredChecksum(workload, this.#coverage.keyId);
+  }
+
   /** Loads the HMAC key, lists everything in scope and keeps watching until `signal` aborts. */
   async start(signal: AbortSignal): Promise<void> {
     const { config, clients, logger, observer } = this.#options;
@@ -67,6 +80,7 @@ export class Controller {
     const hmac = await loadOrCreateHmacKey(clients.core, config.hmacSecretNamespace, logger);
     const keyId = hmacKeyId(hmac.key);
     const coverage = new CoverageLookup(this.#store);
+    this.#coverage = { lookup: coverage, keyId };
     const events = new EventRecorder(clients.events, config.identity, logger);
     this.#events = events;
     const failures = new FailureLog();

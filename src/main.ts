@@ -3,11 +3,13 @@ import { ConfigError, parseConfig, usage, wantsHelp } from './config.ts';
 import { Controller } from './controller.ts';
 import { createApiClients, loadKubeConfig } from './k8s/api-clients.ts';
 import { runLeaderElection } from './k8s/leader-election.ts';
+import { admissionMetricsObserver } from './observability/admission-observer.ts';
 import { metricsObserver } from './observability/controller-observer.ts';
 import { startHealthServer } from './observability/health-server.ts';
 import { createLogger } from './observability/logger.ts';
 import { createMetrics } from './observability/metrics.ts';
 import { createSystemClock, type Clock } from './clock.ts';
+import { startWebhook, type RunningWebhook } from './webhook/start-webhook.ts';
 
 async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   if (wantsHelp(argv)) {
@@ -39,20 +41,52 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
 
   // Without leader election this replica may always write; with it, only until its renew deadline.
   let writableUntilMs = config.leaderElect ? -Infinity : Infinity;
-  const controller = new Controller({ config, clients, logger, observer: metricsObserver(metrics), mayWrite: () => leaseClock.now() < writableUntilMs });
+  let webhookServing = config.webhook === undefined;
+  const observer = metricsObserver(metrics);
+  const controller = new Controller({ config, clients, logger, observer, mayWrite: () => leaseClock.now() < writableUntilMs });
   const health = await startHealthServer({
     host: config.metricsAddress,
     port: config.metricsPort,
     registry: metrics.registry,
-    isReady: () => controller.ready,
+    // With the webhook on, a replica is ready once it also serves it: the Service sends the
+    // apiserver's calls only to ready pods, and a call that fails is admitted without a checksum.
+    isReady: () => controller.ready && webhookServing,
     isAlive: () => true,
-    notReadyReason: () => 'initial list of ConfigMaps, Secrets, workloads and AppConfigs not complete',
+    notReadyReason: () =>
+      controller.ready ? 'the admission webhook is not serving yet (waiting for its TLS Secret)' : 'initial list of ConfigMaps, Secrets, workloads and AppConfigs not complete',
     logger,
   });
   logger.info(
     { port: health.port, scope: config.allNamespaces ? 'all namespaces' : config.namespaces, debounceMs: config.debounceMs, leaderElect: config.leaderElect },
     'confighash starting',
   );
+
+  // The webhook answers from the controller's memory on every replica, leader or not, and
+  // closes only after the controller has drained: admissions keep working during a shutdown.
+  const webhookStop = new AbortController();
+  const webhook: Promise<RunningWebhook | undefined> = config.webhook
+    ? startWebhook({
+        config: config.webhook,
+        core: clients.core,
+        kubeConfig: clients.kubeConfig,
+        desiredChecksum: (workload) => controller.desiredChecksum(workload),
+        observer: admissionMetricsObserver(metrics),
+        observeApiRequest: (verb, code, seconds) => observer.apiRequest(verb, code, seconds),
+        logger,
+        clock: createSystemClock(),
+        signal: webhookStop.signal,
+      }).then(
+        (running) => {
+          webhookServing = running !== undefined;
+          return running;
+        },
+      ).catch((err: unknown) => {
+        logger.fatal({ err }, 'the admission webhook cannot serve');
+        exitCode = 1;
+        shutdown.abort();
+        return undefined;
+      })
+    : Promise.resolve(undefined);
 
   // The Lease is released only after the queue has drained, so a successor never
   // reconciles while our last patches are still in flight.
@@ -97,6 +131,8 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
     shutdown.abort();
   }
   await controller.stop();
+  webhookStop.abort();
+  await (await webhook)?.done;
   election.abort();
   await elected;
   metrics.leader.set(0);

@@ -40,6 +40,10 @@ export interface Metrics {
   readonly watchHandlerErrorsTotal: Counter<'resource'>;
   /** 1 while this replica holds the leader Lease (or runs without election), else 0. */
   readonly leader: Gauge;
+  /** AdmissionReviews answered; outcome: the admission decision's reason (e.g. Created, KeptLive, NotCovered). */
+  readonly admissionReviewsTotal: Counter<'kind' | 'operation' | 'outcome'>;
+  /** Time from a request's arrival at the webhook to its answer; code: the HTTP status. */
+  readonly admissionDurationSeconds: Histogram<'code'>;
 }
 
 export type PatchType = 'template' | 'record' | 'status';
@@ -135,6 +139,19 @@ export function createMetrics(registry: Registry = new Registry()): Metrics {
     leader: new Gauge({
       name: 'confighash_leader',
       help: '1 while this replica is the active leader, else 0.',
+      registers,
+    }),
+    admissionReviewsTotal: new Counter({
+      name: 'confighash_admission_reviews_total',
+      help: 'AdmissionReviews answered by the webhook, by workload kind, operation and outcome (the decision reason).',
+      labelNames: ['kind', 'operation', 'outcome'] as const,
+      registers,
+    }),
+    admissionDurationSeconds: new Histogram({
+      name: 'confighash_admission_duration_seconds',
+      help: 'Time from the arrival of an AdmissionReview request at the webhook to its answer, by HTTP status.',
+      labelNames: ['code'] as const,
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
       registers,
     }),
   };

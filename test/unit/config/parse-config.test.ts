@@ -45,6 +45,7 @@ describe('parseConfig defaults', () => {
       identity: 'confighash-7d9f-x2',
       dryRun: false,
       maxConcurrentRollouts: undefined,
+      webhook: undefined,
     } satisfies Config);
   });
 
@@ -256,6 +257,59 @@ describe('parseConfig command line', () => {
 
   it('documents every flag in the usage text', () => {
     for (const flag of FLAG_NAMES) assert.ok(usage.includes(`--${flag}`), `usage misses --${flag}`);
+  });
+});
+
+describe('parseConfig webhook', () => {
+  it('is off by default, and on with --webhook-bind-address, with its Secret, Service and configuration in the controller namespace', () => {
+    assert.equal(parse([]).webhook, undefined);
+    assert.deepEqual(parse(['--webhook-bind-address', ':9443']).webhook, {
+      host: '0.0.0.0',
+      port: 9443,
+      namespace: 'platform',
+      secretName: 'confighash-webhook-tls',
+      serviceName: 'confighash-webhook',
+      configurationName: 'confighash',
+      certHosts: [],
+      selfSigned: true,
+    });
+  });
+
+  it('reads the names, extra certificate hosts and --no-webhook-self-signed', () => {
+    const webhook = parse([
+      '--webhook-bind-address=127.0.0.1:8443',
+      '--webhook-secret', 'hook-tls',
+      '--webhook-service', 'hook',
+      '--webhook-configuration', 'hook-config',
+      '--webhook-cert-host', '127.0.0.1,localhost',
+      '--webhook-cert-host', '::1',
+      '--no-webhook-self-signed',
+    ]).webhook;
+    assert.deepEqual(webhook, {
+      host: '127.0.0.1',
+      port: 8443,
+      namespace: 'platform',
+      secretName: 'hook-tls',
+      serviceName: 'hook',
+      configurationName: 'hook-config',
+      certHosts: ['127.0.0.1', 'localhost', '::1'],
+      selfSigned: false,
+    });
+  });
+
+  it('reads the webhook settings from the environment too', () => {
+    const env = { ...inCluster, CONFIGHASH_WEBHOOK_BIND_ADDRESS: ':9443', CONFIGHASH_WEBHOOK_CERT_HOST: '127.0.0.1', CONFIGHASH_WEBHOOK_SELF_SIGNED: 'false' };
+    const webhook = parse([], env).webhook;
+    assert.deepEqual([webhook?.port, webhook?.certHosts, webhook?.selfSigned], [9443, ['127.0.0.1'], false]);
+  });
+
+  it('refuses webhook settings without --webhook-bind-address, a bad address, name or host', () => {
+    rejects(['--webhook-secret', 'x'], inCluster, '--webhook-secret needs --webhook-bind-address: the webhook is off without it');
+    rejects(['--webhook-cert-host', '127.0.0.1'], inCluster, /--webhook-cert-host needs --webhook-bind-address/);
+    rejects(['--webhook-bind-address', 'nowhere'], inCluster, /^invalid --webhook-bind-address "nowhere": use host:port/);
+    rejects(['--webhook-bind-address', ':0'], inCluster, /^invalid --webhook-bind-address ":0"/);
+    rejects(['--webhook-bind-address', ':9443', '--webhook-secret', 'Bad_Name'], inCluster, /^invalid --webhook-secret "Bad_Name"/);
+    rejects(['--webhook-bind-address', ':9443', '--webhook-cert-host', 'bad host'], inCluster, /^invalid --webhook-cert-host "bad host"/);
   });
 });
 

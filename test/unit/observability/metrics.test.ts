@@ -27,6 +27,8 @@ describe('createMetrics', () => {
       'confighash_watch_events_total',
       'confighash_watch_handler_errors_total',
       'confighash_leader',
+      'confighash_admission_reviews_total',
+      'confighash_admission_duration_seconds',
       'process_cpu_user_seconds_total',
       'process_resident_memory_bytes',
       'nodejs_heap_size_used_bytes',
