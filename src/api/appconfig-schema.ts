@@ -233,7 +233,8 @@ export const appConfigStatusSchema: JSONSchemaType<AppConfigStatus> = {
             type: 'string',
             description:
               'InSync (the pod template carries the current checksum), Baselined (recorded without a rollout), Pending, ' +
-              'Rolling, Waiting (for its turn in a staged rollout), Halted, WouldRoll (dry-run or suspend), Ignored ' +
+              'Rolling (with spec.rollout: rolled, not yet available), Waiting (for its turn), Halted, RolloutFailed, ' +
+              'WouldRoll (dry-run or suspend), Ignored ' +
               '(confighash.dev/ignore), Failed (writes keep failing), MissingReference or NotCovered.',
           },
         },

@@ -115,7 +115,9 @@ function targetStatus(deps: StatusReconcilerDeps, appConfig: ObservedAppConfig, 
   if (!decided) return { ...base, ...(recorded ? { checksum: recorded } : {}), reason: 'NotCovered' };
   const { decision, desired } = decided;
   if (workload.ignored) return { ...base, ...(recorded ? { checksum: recorded } : {}), reason: 'Ignored' };
-  const health = ownRolloutHealth(deps, appConfig, workload);
+  // Rolling and RolloutFailed matter where a staged rollout waits on them; elsewhere a
+  // template carrying the current checksum is InSync, however long its pods take.
+  const health = appConfig.spec.rollout !== undefined ? ownRolloutHealth(deps, appConfig, workload) : undefined;
   // InSync only when the pod template really carries the checksum of the content as it is now.
   const reason =
     workload.templateChecksum === desired.checksum
