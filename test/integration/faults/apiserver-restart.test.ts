@@ -36,6 +36,9 @@ describe('kube-apiserver killed and restarted under a running controller', () =>
         const first = await scene.waitForNewChecksum('web', undefined);
         const recovery = performance.now() - edited;
         t.diagnostic(`apiserver down ${seconds(restart.downMs)}; edit right after it was ready -> checksum in ${seconds(recovery)}`);
+        // The deployment controller lags after an apiserver restart; were it still behind at the
+        // next edit, it would fold both template changes into one ReplicaSet.
+        assert.equal(await scene.replicaSets('web'), 2, 'one rollout for the first change after the restart');
 
         await scene.editConfigMap(configOf('web'), { LEVEL: '2' });
         await scene.waitForNewChecksum('web', first);
