@@ -9,6 +9,7 @@ import { API_GROUP, RECORD_PLURAL } from '../src/api/constants.ts';
 import { installControllerAccess } from '../test/support/controller-access.ts';
 import { BenchArgsError, parseBenchArgs, usage, type BenchArgs, type ScenarioName } from './args.ts';
 import type { BenchContext } from './context.ts';
+import { buildController, controllerLaunch, type ControllerLaunch } from './controller.ts';
 import { KubeApi } from './kube/api.ts';
 import { waitForCrdEstablished } from './kube/crd.ts';
 import { describeCommit, describeMachine, describeVersions, loadAverage } from './machine.ts';
@@ -41,7 +42,9 @@ async function main(args: BenchArgs): Promise<number> {
   const profile = PROFILES[args.scale];
   const resultsDir = resolve(repoRoot, 'bench/results');
   const commit = await describeCommit(repoRoot);
-  const result: BenchResult = {
+  const profilesDir = join(resultsDir, 'profiles');
+  const controllerNodeFlags = [...(args.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${profilesDir}`] : []), ...args.nodeOptions];
+  const result: BenchResult & { controller: ControllerLaunch } = {
     schema: 1,
     started_at: new Date().toISOString(),
     run: {
@@ -55,7 +58,11 @@ async function main(args: BenchArgs): Promise<number> {
       load_start: loadAverage(),
     },
     machine: describeMachine(),
+    controller: controllerLaunch(controllerNodeFlags),
   };
+  say(`building the controller (${result.controller.build}): it runs ${result.controller.entry} with NODE_OPTIONS="${result.controller.node_options}"`);
+  for (const line of result.controller.node_options_derived) say(`  as in the Deployment's container: ${line}`);
+  await buildController();
   if (args.nodeOptions.length > 0) say(`EXPERIMENT: the controller runs with node ${args.nodeOptions.join(' ')}; these are not the defaults' figures`);
   say(`profile ${profile.name}: ${args.scenarios.join(', ')}; load ${result.run.load_start.join(' ')}`);
 
@@ -88,7 +95,6 @@ async function main(args: BenchArgs): Promise<number> {
     api = await KubeApi.fromKubeconfig(cluster.kubeconfig);
     // installControllerAccess waits for the AppConfig CRD only; the bench watches WorkloadRecords too.
     await waitForCrdEstablished(api, `${RECORD_PLURAL}.${API_GROUP}`);
-    const profilesDir = join(resultsDir, 'profiles');
     const ctx: BenchContext = {
       api,
       controllerKubeconfig,
@@ -97,10 +103,7 @@ async function main(args: BenchArgs): Promise<number> {
       profilesDir,
       heapSnapshot: args.heapSnapshot,
       soakMinutes: args.soakMinutes,
-      controllerNodeFlags: [
-        ...(args.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${profilesDir}`] : []),
-        ...args.nodeOptions,
-      ],
+      controllerNodeFlags,
       log: say,
     };
     for (const name of args.scenarios) {

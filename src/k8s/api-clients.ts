@@ -1,4 +1,5 @@
 import { AppsV1Api, CoreV1Api, CoordinationV1Api, CustomObjectsApi, EventsV1Api, KubeConfig } from '@kubernetes/client-node';
+import { requestUncompressed } from './identity-encoding.ts';
 import { shareOneDispatcher } from './shared-dispatcher.ts';
 
 /** The typed clients the controller uses, built once from one KubeConfig. */
@@ -15,7 +16,7 @@ export interface ApiClients {
 export function loadKubeConfig(): KubeConfig {
   const kubeConfig = new KubeConfig();
   kubeConfig.loadFromDefault();
-  return shareOneDispatcher(kubeConfig);
+  return requestUncompressed(shareOneDispatcher(kubeConfig));
 }
 
 export function createApiClients(kubeConfig: KubeConfig): ApiClients {

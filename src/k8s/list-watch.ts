@@ -35,6 +35,7 @@ export interface ListWatchOptions {
 }
 
 const GONE = 410;
+const TOO_MANY_REQUESTS = 429;
 /** The apiserver closes a watch after timeoutSeconds; resuming from the last resourceVersion is cheap. */
 const WATCH_TIMEOUT_SECONDS = 290;
 /**
@@ -42,12 +43,18 @@ const WATCH_TIMEOUT_SECONDS = 290;
  * silent for longer is dead (a half-open connection after an apiserver restart).
  */
 const WATCH_INACTIVITY_MS = 90_000;
+/** The annotation of the bookmark that ends the initial events of a watch-list (KEP-3157). */
+export const INITIAL_EVENTS_END = 'k8s.io/initial-events-end';
 
 /**
- * Streams one resource collection: a paginated LIST, then a WATCH resumed from the last
- * resourceVersion seen; a relist only when the apiserver says the version expired (410).
- * Objects go straight to the handlers, which keep what they need: nothing is cached here.
- * Resolves `synced` after the first full list; runs until the signal aborts.
+ * Streams one resource collection. The initial state comes from a watch-list (a WATCH
+ * with sendInitialEvents: every object as an ADDED event, then a bookmark marking the end),
+ * so no LIST page of thousands of objects is ever held in memory; where the apiserver
+ * does not serve that, from a paginated LIST. Then the WATCH goes on, resumed from the last
+ * resourceVersion seen; the initial state is read again only when the apiserver says the
+ * version expired (410) or a handler failed. Objects go straight to the handlers, which
+ * keep what they need: nothing is cached here. Resolves `synced` after the first full
+ * initial state; runs until the signal aborts.
  */
 export function listWatch(options: ListWatchOptions): { synced: Promise<void>; done: Promise<void> } {
   let markSynced!: () => void;
@@ -59,16 +66,28 @@ export function listWatch(options: ListWatchOptions): { synced: Promise<void>; d
 async function run(options: ListWatchOptions, markSynced: () => void): Promise<void> {
   const { signal, logger } = options;
   let resourceVersion: string | undefined;
+  let streamInitialState = true;
   let failures = 0;
   while (!signal.aborted) {
     try {
-      if (resourceVersion === undefined) {
-        resourceVersion = await listAll(options);
-        markSynced();
+      let outcome: WatchOutcome;
+      if (resourceVersion === undefined && streamInitialState) {
+        outcome = await watchOnce(options, { initialState: markSynced });
+        if (outcome.notServed !== undefined) {
+          // Once is enough to know: this stream lists in pages from now on.
+          streamInitialState = false;
+          logger.info({ resource: options.resource, reason: outcome.notServed }, 'the apiserver does not stream the initial state (watch-list); listing in pages instead');
+          continue;
+        }
+      } else {
+        if (resourceVersion === undefined) {
+          resourceVersion = await listAll(options);
+          markSynced();
+        }
+        outcome = await watchOnce(options, { resourceVersion });
       }
-      const outcome = await watchOnce(options, resourceVersion);
       resourceVersion = outcome.resourceVersion;
-      // After a lost event the store may be wrong: only a fresh list makes it whole again.
+      // After a lost event the store may be wrong: only a fresh initial state makes it whole again.
       if (outcome.expired || outcome.handlerFailed) resourceVersion = undefined;
       options.onWatchRestart?.(outcome.expired ? 'expired' : outcome.handlerFailed ? 'handler-error' : 'closed');
       failures = 0;
@@ -108,17 +127,26 @@ async function listAll(options: ListWatchOptions): Promise<string> {
 }
 
 interface WatchOutcome {
-  resourceVersion: string;
+  /** Where to resume; undefined when the initial state never completed. */
+  resourceVersion: string | undefined;
   expired: boolean;
   handlerFailed: boolean;
+  /** Why the apiserver is taken not to serve watch-lists (then nothing was wrong, only slower to come). */
+  notServed?: string;
 }
 
-function watchOnce(options: ListWatchOptions, fromVersion: string): Promise<WatchOutcome> {
+/** Resume from a resourceVersion, or stream the initial state first and call `initialState` once it is complete. */
+type WatchStart = { resourceVersion: string } | { initialState: () => void };
+
+function watchOnce(options: ListWatchOptions, start: WatchStart): Promise<WatchOutcome> {
   const { handlers, signal } = options;
   return new Promise<WatchOutcome>((resolve, reject) => {
-    let resourceVersion = fromVersion;
+    let resourceVersion = 'resourceVersion' in start ? start.resourceVersion : undefined;
+    // Keys of the initial events so far; undefined once the initial state is complete (or when resuming).
+    let seen = 'initialState' in start ? new Set<string>() : undefined;
     let expired = false;
     let handlerFailed = false;
+    let notServed: string | undefined;
     const watch = new Watch(options.kubeConfig);
     // client-node's default 30 s inactivity timeout would restart quiet watches needlessly.
     Object.assign(watch, { requestTimeoutMs: WATCH_INACTIVITY_MS });
@@ -127,14 +155,28 @@ function watchOnce(options: ListWatchOptions, fromVersion: string): Promise<Watc
     signal.addEventListener('abort', onAbort, { once: true });
     const finish = (err: unknown): void => {
       signal.removeEventListener('abort', onAbort);
-      if (err && !expired && !handlerFailed && !signal.aborted) reject(err);
-      else resolve({ resourceVersion, expired, handlerFailed });
+      if (seen !== undefined && notServed === undefined && !expired && !handlerFailed && !signal.aborted) {
+        const status = statusCodeOf(err);
+        // A 4xx says the request is not understood (422 where the WatchList feature is off);
+        // a stream that ends before its end marker comes from a server that ignored sendInitialEvents.
+        if (status !== undefined && status >= 400 && status < 500 && status !== GONE && status !== TOO_MANY_REQUESTS) notServed = `HTTP ${status}`;
+        else if (!err) notServed = 'the watch ended before the initial events did';
+      }
+      if (err && notServed === undefined && !expired && !handlerFailed && !signal.aborted) reject(err);
+      else resolve({ resourceVersion, expired, handlerFailed, ...(notServed !== undefined ? { notServed } : {}) });
     };
+    const query =
+      'resourceVersion' in start
+        ? { resourceVersion: start.resourceVersion, allowWatchBookmarks: true, timeoutSeconds: WATCH_TIMEOUT_SECONDS }
+        : // No resourceVersion with NotOlderThan: a consistent read, as fresh as a LIST.
+          { sendInitialEvents: true, resourceVersionMatch: 'NotOlderThan', allowWatchBookmarks: true, timeoutSeconds: WATCH_TIMEOUT_SECONDS };
     watch
       .watch(
         options.path,
-        { resourceVersion, allowWatchBookmarks: true, timeoutSeconds: WATCH_TIMEOUT_SECONDS },
+        query,
         (type: string, object: KubeObject & { code?: number }) => {
+          // Lines already received keep coming after an abort: once this watch is over, none counts.
+          if (expired || handlerFailed || notServed !== undefined) return;
           options.onEvent?.(type);
           if (type === 'ERROR') {
             if (object.code === GONE) expired = true;
@@ -144,8 +186,22 @@ function watchOnce(options: ListWatchOptions, fromVersion: string): Promise<Watc
           // client-node's Watch swallows what this callback throws: catch it here, or the
           // event would be lost without a trace.
           try {
-            if (type === 'ADDED' || type === 'MODIFIED') handlers.upsert(object, 'watch');
-            else if (type === 'DELETED') handlers.delete(object);
+            if (type === 'ADDED' || type === 'MODIFIED') {
+              handlers.upsert(object, seen !== undefined ? 'list' : 'watch');
+              seen?.add(objectKey(object));
+            } else if (type === 'DELETED') {
+              handlers.delete(object);
+              seen?.delete(objectKey(object));
+            } else if (type === 'BOOKMARK' && seen !== undefined) {
+              if (object.metadata?.annotations?.[INITIAL_EVENTS_END] !== 'true') {
+                notServed = 'a bookmark before the end of the initial events';
+                controller?.abort();
+                return;
+              }
+              handlers.replaced(seen);
+              seen = undefined;
+              if ('initialState' in start) start.initialState();
+            }
           } catch (err) {
             handlerFailed = true;
             options.logger.error({ resource: options.resource, type, object: objectKey(object), err: errorSummary(err) }, 'watch event handler failed; listing again');
@@ -153,14 +209,15 @@ function watchOnce(options: ListWatchOptions, fromVersion: string): Promise<Watc
             controller?.abort();
             return;
           }
+          // Initial events carry their own versions, not the snapshot's: resume only from the end marker on.
           const version = object.metadata?.resourceVersion;
-          if (version) resourceVersion = version;
+          if (version && seen === undefined) resourceVersion = version;
         },
         (err: unknown) => finish(statusCodeOf(err) === GONE ? ((expired = true), null) : err),
       )
       .then((c) => {
         controller = c;
-        if (signal.aborted) c.abort();
+        if (signal.aborted || notServed !== undefined || handlerFailed) c.abort();
       }, finish);
   });
 }

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -70,4 +71,29 @@ test('the build context holds only what the image build copies', async () => {
   const ignore = (await read('.dockerignore')).split('\n').filter((l) => l && !l.startsWith('#'));
   assert.equal(ignore[0], '*', 'everything is excluded unless listed');
   assert.deepEqual(ignore.slice(1).sort(), ['!package-lock.json', '!package.json', '!src/', '!tsconfig.build.json', '!tsconfig.json']);
+});
+
+test("the image states V8's heap: a small young generation, and an old generation capped at a share of the container's memory limit", async () => {
+  const { stages } = stagesOf(await read('Dockerfile'));
+  const env = stages.at(-1)?.lines.find((l) => l.startsWith('ENV NODE_OPTIONS='));
+  const options = /^ENV NODE_OPTIONS="([^"]*)"$/.exec(env ?? '')?.[1]?.split(' ') ?? [];
+  const value = (flag: string): number => Number(options.find((o) => o.startsWith(`${flag}=`))?.slice(flag.length + 1));
+  assert.ok(value('--max-semi-space-size') > 0 && value('--max-semi-space-size') <= 8, 'a young generation of a few MiB');
+  const share = value('--max-old-space-size-percentage');
+  assert.ok(share > 0 && share <= 75, 'room is left beside the heap for code, buffers and the node binary');
+  // NODE_OPTIONS admits only some V8 flags: node refuses to start on any other.
+  const started = spawnSync(process.execPath, ['-e', '0'], { env: { NODE_OPTIONS: options.join(' ') }, encoding: 'utf8' });
+  assert.equal(started.status, 0, started.stderr);
+
+  // Node applies the percentage to the cgroup limit: the Deployment must set one, and must
+  // not set NODE_OPTIONS itself (an env entry would replace the image's flags).
+  const deployment = parse(await read('kustomize/base/deployment.yaml')) as {
+    spec: { template: { spec: { containers: { env?: { name: string }[]; resources?: { limits?: { memory?: string } } }[] } } };
+  };
+  const [container] = deployment.spec.template.spec.containers;
+  assert.match(container?.resources?.limits?.memory ?? '', /^[0-9]+(Mi|Gi)$/);
+  assert.ok(!container?.env?.some((e) => e.name === 'NODE_OPTIONS'));
+  for (const overlay of ['cluster', 'ha', 'namespaced', 'sample']) {
+    assert.doesNotMatch(await read(`kustomize/overlays/${overlay}/kustomization.yaml`), /NODE_OPTIONS/, overlay);
+  }
 });
