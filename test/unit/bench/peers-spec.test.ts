@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { BenchArgsError, parseBenchArgs } from '../../../bench/args.ts';
 import { describeStep, optInAnnotations, PEERS } from '../../../bench/peers/catalogue.ts';
 import { parsePeerSpec, PeerSpecError } from '../../../bench/peers/spec.ts';
 
@@ -28,6 +29,21 @@ test('--peers refuses unknown peers, short commits, a missing directory and a pe
   assert.throws(() => parsePeerSpec('wave=/a,wave=/b'), /names wave twice/);
   assert.throws(() => parsePeerSpec('wave'), PeerSpecError);
   assert.throws(() => parsePeerSpec(' , '), /empty/);
+});
+
+test('the bench flags take --peers and --peer-wait, and refuse peers without the scale scenario', () => {
+  const args = parseBenchArgs(['--scale', 'small', '--only', 'scale', '--peers', `reloader=/r@${RELOADER}`, '--peer-wait', '120']);
+  assert.notEqual(args, 'help');
+  if (args === 'help') return;
+  assert.deepEqual(args.peers, { sources: [{ name: 'reloader', dir: '/r', commit: RELOADER }], waitS: 120 });
+  const defaults = parseBenchArgs(['--peers', `wave=/w@${WAVE}`]);
+  assert.ok(defaults !== 'help' && defaults.peers?.waitS === 240);
+  const plain = parseBenchArgs([]);
+  assert.ok(plain !== 'help' && plain.peers === undefined, 'a run without peers parses as before');
+  assert.throws(() => parseBenchArgs(['--peer-wait', '100']), /needs --peers/);
+  assert.throws(() => parseBenchArgs(['--only', 'latency', '--peers', 'wave=/w']), BenchArgsError);
+  assert.throws(() => parseBenchArgs(['--peers', 'nope=/w']), BenchArgsError);
+  assert.throws(() => parseBenchArgs(['--peers', 'wave=/w', '--peer-wait', '0']), BenchArgsError);
 });
 
 test('the peers are opted in by the annotations their READMEs name, all of them on every Deployment', () => {
