@@ -3,24 +3,30 @@ import { sleep } from '../context.ts';
 import type { KubeApi } from '../kube/api.ts';
 import { readCpuSeconds } from '../rss.ts';
 import { round } from '../stats.ts';
-import { activityOf, controllerWrites, QuietDetector } from './activity.ts';
+import { activityOf, controllerWrites, QuietDetector, type ActivityDelta } from './activity.ts';
 
-/** apiserver_request_total by "VERB resource" and apiserver_watch_events_total by "resource[.group]". */
-export interface ActivitySnapshot {
-  requests: RequestCounts;
-  watchEvents: RequestCounts;
-}
+/** The apiserver's counters a controller's activity is read from (see ActivityDelta). */
+export type ActivitySnapshot = ActivityDelta;
 
 export function parseActivitySnapshot(text: string): ActivitySnapshot {
   const watchEvents: RequestCounts = {};
+  const watchLists: RequestCounts = {};
   for (const line of text.split('\n')) {
-    if (!line.startsWith('apiserver_watch_events_total{')) continue;
-    const sample = parseSample(line);
-    if (!sample) continue;
+    const into = line.startsWith('apiserver_watch_events_total{') ? watchEvents : line.startsWith('apiserver_watch_list_duration_seconds_count{') ? watchLists : undefined;
+    const sample = into && parseSample(line);
+    if (!into || !sample) continue;
     const key = `${sample.labels.resource ?? '?'}${sample.labels.group ? `.${sample.labels.group}` : ''}`;
-    watchEvents[key] = (watchEvents[key] ?? 0) + sample.value;
+    into[key] = (into[key] ?? 0) + sample.value;
   }
-  return { requests: parseApiserverMetrics(text).requests, watchEvents };
+  return { requests: parseApiserverMetrics(text).requests, watchEvents, watchLists };
+}
+
+function diffSnapshots(before: ActivitySnapshot, after: ActivitySnapshot): ActivityDelta {
+  return {
+    requests: diffCounts(before.requests, after.requests),
+    watchEvents: diffCounts(before.watchEvents, after.watchEvents),
+    watchLists: diffCounts(before.watchLists, after.watchLists),
+  };
 }
 
 export async function scrapeActivity(api: KubeApi): Promise<ActivitySnapshot> {
@@ -39,14 +45,15 @@ export interface ApiserverActivity {
   judged_at_s: number;
   /** utime + stime of the process when it was judged (CPU seconds to settle, or to the cap). */
   cpu_s: number | null;
-  /** Writes by the controller (see CONTROLLER_WRITES), of them to workloads, LISTs and ConfigMap/Secret watch events, start → judged. */
+  /** Start → judged: writes by the controller (see CONTROLLER_WRITES), of them to workloads, LISTs, watch lists ended, ConfigMap/Secret watch events. */
   writes: number;
   workload_writes: number;
   lists: number;
+  watch_lists: number;
   sync_watch_events: number;
   writes_by_request: RequestCounts;
-  /** Every poll: [seconds since the start, writes, LISTs, sync watch events], counted since the start. */
-  samples: [number, number, number, number][];
+  /** Every poll: [seconds since the start, writes, LISTs, watch lists, sync watch events], counted since the start. */
+  samples: [number, number, number, number, number][];
 }
 
 export interface WatchOptions {
@@ -71,10 +78,10 @@ export async function watchActivity(api: KubeApi, opts: WatchOptions): Promise<A
     if (opts.exited()) throw new Error('the process exited before it settled');
     const at = performance.now();
     const now = await scrapeActivity(api);
-    const delta: ActivitySnapshot = { requests: diffCounts(opts.before.requests, now.requests), watchEvents: diffCounts(opts.before.watchEvents, now.watchEvents) };
-    const seen = activityOf(delta.requests, delta.watchEvents);
+    const delta = diffSnapshots(opts.before, now);
+    const seen = activityOf(delta);
     detector.observe(at, seen);
-    samples.push([Math.round(at - opts.startedAt) / 1000, seen.writes, seen.lists, seen.syncEvents]);
+    samples.push([Math.round(at - opts.startedAt) / 1000, seen.writes, seen.lists, seen.watchLists, seen.syncEvents]);
     const settledAt = detector.settledAt(performance.now());
     const capped = performance.now() - opts.startedAt >= opts.capMs;
     if (settledAt === undefined && !capped) continue;
@@ -90,6 +97,7 @@ export async function watchActivity(api: KubeApi, opts: WatchOptions): Promise<A
       writes: activity.writes,
       workload_writes: activity.workloadWrites,
       lists: activity.lists,
+      watch_lists: activity.watchLists,
       sync_watch_events: activity.syncEvents,
       writes_by_request: controllerWrites(delta.requests),
       samples,

@@ -109,7 +109,7 @@ export async function runPeer(ctx: BenchContext, peer: PeerDefinition, build: Pe
       await sleep(window * 1000);
       const steadyAfter = await scrapeActivity(api);
       const delta = diffCounts(steadyBefore.requests, steadyAfter.requests);
-      steady = { window, writes: activityOf(delta, {}).writes, rss: round(readProcessMemory(proc.pid)?.rssMib ?? 0) };
+      steady = { window, writes: activityOf({ requests: delta, watchEvents: {}, watchLists: {} }).writes, rss: round(readProcessMemory(proc.pid)?.rssMib ?? 0) };
       if (steady.writes > 0) ctx.log(`peer ${peer.name}: ${steady.writes} writes in the ${window} s after settling: ${JSON.stringify(controllerWrites(delta))}`);
     } else {
       rssAtCap = round(readProcessMemory(proc.pid)?.rssMib ?? 0);

@@ -23,7 +23,7 @@ const requests = {
 };
 
 test('a controller\'s writes leave out the deployment controller\'s status and ReplicaSet writes, kwok\'s heartbeats and Events', () => {
-  const activity = activityOf(requests, {});
+  const activity = activityOf({ requests, watchEvents: {}, watchLists: {} });
   assert.equal(activity.writes, 7 + 2 + 96 + 48 + 1);
   assert.equal(activity.workloadWrites, 9);
   assert.equal(activity.lists, 4);
@@ -36,38 +36,64 @@ test('a controller\'s writes leave out the deployment controller\'s status and R
   });
 });
 
-test('ConfigMap and Secret watch events count as sync, Deployment events do not', () => {
-  assert.equal(activityOf({}, { configmaps: 480, secrets: 480, 'deployments.apps': 96 }).syncEvents, 960);
+test('ConfigMap and Secret watch events count as sync, Deployment events do not; watch lists count by resource', () => {
+  const activity = activityOf({ requests: {}, watchEvents: { configmaps: 480, secrets: 480, 'deployments.apps': 96 }, watchLists: { configmaps: 1, secrets: 1, pods: 1 } });
+  assert.equal(activity.syncEvents, 960);
+  assert.equal(activity.watchLists, 2);
 });
 
-test('watch events are read from the apiserver\'s metrics by resource and group', () => {
+test('watch events and ended watch lists are read from the apiserver\'s metrics by resource and group', () => {
   const text = [
     '# TYPE apiserver_watch_events_total counter',
     'apiserver_watch_events_total{group="",resource="configmaps",version="v1"} 480',
     'apiserver_watch_events_total{group="apps",resource="deployments",version="v1"} 12',
+    'apiserver_watch_list_duration_seconds_bucket{group="",resource="secrets",scope="cluster",version="v1",le="0.05"} 0',
+    'apiserver_watch_list_duration_seconds_count{group="",resource="secrets",scope="cluster",version="v1"} 2',
+    'apiserver_watch_list_duration_seconds_count{group="",resource="secrets",scope="namespace",version="v1"} 1',
     'apiserver_request_total{code="200",component="apiserver",group="apps",resource="deployments",scope="resource",subresource="",verb="PUT",version="v1"} 3',
   ].join('\n');
   const snapshot = parseActivitySnapshot(text);
   assert.deepEqual(snapshot.watchEvents, { configmaps: 480, 'deployments.apps': 12 });
+  assert.deepEqual(snapshot.watchLists, { secrets: 3 });
   assert.equal(snapshot.requests['PUT deployments.apps'], 3);
 });
 
-test('a controller that lists and writes nothing has settled when its lists end, after the quiet period', () => {
+const idle = { writes: 0, workloadWrites: 0, lists: 0, watchLists: 0, syncEvents: 0 };
+
+test('a controller that streams its watch lists and writes nothing has settled when the last stream ended', () => {
   const detector = new QuietDetector(10_000, 0);
-  const idle = { writes: 0, workloadWrites: 0, lists: 0, syncEvents: 0 };
   detector.observe(1000, idle);
   assert.equal(detector.settledAt(30_000), undefined, 'not before its initial sync has begun');
   detector.observe(2000, { ...idle, syncEvents: 500 });
-  detector.observe(3000, { ...idle, syncEvents: 960 });
-  detector.observe(4000, { ...idle, syncEvents: 960 });
-  assert.equal(detector.settledAt(12_999), undefined);
-  assert.equal(detector.settledAt(13_000), 3000);
-  assert.equal(detector.lastMoveS(), 3);
+  detector.observe(3000, { ...idle, syncEvents: 960, watchLists: 1 });
+  detector.observe(4000, { ...idle, syncEvents: 961, watchLists: 2 });
+  detector.observe(5000, { ...idle, syncEvents: 961, watchLists: 2 });
+  assert.equal(detector.settledAt(13_999), undefined);
+  assert.equal(detector.settledAt(14_000), 4000);
+  assert.equal(detector.lastMoveS(), 4);
+});
+
+test('a bookmark now and then after the sync does not keep a controller from settling', () => {
+  // Reloader in the first full run: its streams ended at 16 s; bookmarks arrived at 17 s, 31 s and 43 s.
+  const detector = new QuietDetector(10_000, 0);
+  detector.observe(14_708, { ...idle, syncEvents: 19_911, watchLists: 1 });
+  detector.observe(16_043, { ...idle, syncEvents: 20_036, watchLists: 2 });
+  detector.observe(17_220, { ...idle, syncEvents: 20_037, watchLists: 2 });
+  detector.observe(26_100, { ...idle, syncEvents: 20_037, watchLists: 2 });
+  assert.equal(detector.settledAt(26_100), 16_043);
+  assert.equal(detector.lastMoveS(), 16.043);
+});
+
+test('a long stream keeps the controller busy even before any of its watch lists has ended', () => {
+  const detector = new QuietDetector(10_000, 0);
+  for (let t = 1000, n = 0; t <= 15_000; t += 1000, n += 1500) detector.observe(t, { ...idle, syncEvents: n + 1500 });
+  assert.equal(detector.settledAt(20_000), undefined);
+  assert.equal(detector.settledAt(25_000), 15_000);
 });
 
 test('every new write restarts the quiet period, and the settled time is the last write', () => {
   const detector = new QuietDetector(10_000, 500);
-  const at = (t: number, writes: number): void => detector.observe(t, { writes, workloadWrites: writes, lists: 6, syncEvents: 0 });
+  const at = (t: number, writes: number): void => detector.observe(t, { ...idle, writes, workloadWrites: writes, lists: 6 });
   at(1500, 100);
   for (let t = 2500, w = 101; t <= 20_500; t += 1000, w++) at(t, w);
   assert.equal(detector.settledAt(25_000), undefined, 'one write a second never leaves 10 s of quiet');

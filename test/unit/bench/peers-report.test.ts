@@ -7,7 +7,7 @@ import { comparisonRows, formatFigure, formatPeerComparison, ratio, type Configh
 import type { PeerRun } from '../../../bench/peers/run-peer.ts';
 
 function activity(over: Partial<ApiserverActivity>): ApiserverActivity {
-  return { settled: true, settled_s: 20, quiet_s: 10, poll_s: 1, cap_s: 600, judged_at_s: 30, cpu_s: 30, writes: 3001, workload_writes: 0, lists: 52, sync_watch_events: 0, writes_by_request: {}, samples: [], ...over };
+  return { settled: true, settled_s: 20, quiet_s: 10, poll_s: 1, cap_s: 600, judged_at_s: 30, cpu_s: 30, writes: 3001, workload_writes: 0, lists: 52, watch_lists: 0, sync_watch_events: 0, writes_by_request: {}, samples: [], ...over };
 }
 
 const confighash: ConfighashScale = { peak_rss_mib: 500, steady_rss_mib: 400, apiserver_activity: activity({}), deployments_rolled: 0 };
