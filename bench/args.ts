@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { parsePeerSpec, PeerSpecError, type PeerSource } from './peers/spec.ts';
 
 export const SCENARIOS = ['latency', 'burst', 'scale', 'restart', 'soak', 'webhook'] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
@@ -19,6 +20,12 @@ export interface BenchArgs {
   /** How long the soak edits for. */
   soakMinutes: number;
   out: string;
+  /** --peers: other reload controllers to build and run through the scale scenario after confighash. */
+  peers?: {
+    sources: PeerSource[];
+    /** How long a peer may take to settle before its figures are taken as they are (--peer-wait). */
+    waitS: number;
+  };
 }
 
 export const usage = `Usage: npm run bench -- [flags]
@@ -33,6 +40,11 @@ export const usage = `Usage: npm run bench -- [flags]
   --node-option OPT      pass OPT to the controller's node (repeatable), e.g. --node-option=--max-semi-space-size=4;
                          the figures are then not the product's defaults: use with --out
   --out FILE             where the JSON goes (default bench/results/latest.json)
+  --peers NAME=DIR@COMMIT,...
+                         also build Reloader and/or Wave from source checkouts (reloader=DIR@COMMIT,wave=DIR@COMMIT;
+                         @COMMIT may be left out when DIR is a git work tree) and run each, after confighash, on the
+                         scale scenario's objects; needs the scale scenario. See BENCHMARKS.md, "Peers"
+  --peer-wait S          how long a peer may take to settle (default 240); its figures are then taken at S
 `;
 
 export class BenchArgsError extends Error {
@@ -51,6 +63,8 @@ export function parseBenchArgs(argv: string[]): BenchArgs | 'help' {
       'node-option': { type: 'string', multiple: true, default: [] },
       'soak-minutes': { type: 'string', default: '10' },
       out: { type: 'string', default: 'bench/results/latest.json' },
+      peers: { type: 'string' },
+      'peer-wait': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
@@ -62,6 +76,7 @@ export function parseBenchArgs(argv: string[]): BenchArgs | 'help' {
   if (unknown.length > 0) throw new BenchArgsError(`unknown scenario ${unknown.join(', ')}; choose from ${SCENARIOS.join(', ')}`);
   const soakMinutes = Number(values['soak-minutes']);
   if (!Number.isFinite(soakMinutes) || soakMinutes <= 0) throw new BenchArgsError(`--soak-minutes must be a positive number, not "${values['soak-minutes']}"`);
+  const peers = parsePeers(values.peers, values['peer-wait'], scenarios);
   return {
     scale: values.scale,
     scenarios: SCENARIOS.filter((s) => scenarios.includes(s)),
@@ -71,5 +86,24 @@ export function parseBenchArgs(argv: string[]): BenchArgs | 'help' {
     nodeOptions: values['node-option'],
     soakMinutes,
     out: values.out,
+    ...(peers ? { peers } : {}),
   };
+}
+
+function parsePeers(spec: string | undefined, wait: string | undefined, scenarios: string[]): BenchArgs['peers'] {
+  if (spec === undefined) {
+    if (wait !== undefined) throw new BenchArgsError('--peer-wait needs --peers');
+    return undefined;
+  }
+  let sources: PeerSource[];
+  try {
+    sources = parsePeerSpec(spec);
+  } catch (error) {
+    if (error instanceof PeerSpecError) throw new BenchArgsError(error.message, { cause: error });
+    throw error;
+  }
+  if (!scenarios.includes('scale')) throw new BenchArgsError('--peers runs the peers on the scale scenario\'s objects: include scale in --only');
+  const waitS = Number(wait ?? '240');
+  if (!Number.isFinite(waitS) || waitS <= 0) throw new BenchArgsError(`--peer-wait must be a positive number of seconds, not "${wait}"`);
+  return { sources, waitS };
 }

@@ -1,6 +1,8 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Machine, Versions } from './machine.ts';
+import type { PeersResult } from './peers/phase.ts';
+import { formatPeerComparison } from './peers/report.ts';
 import type { BurstResult } from './scenarios/burst.ts';
 import type { LatencyResult } from './scenarios/latency.ts';
 import type { RestartResult } from './scenarios/restart.ts';
@@ -41,6 +43,8 @@ export interface BenchResult {
   scale?: ScaleResult | { error: string };
   restart?: RestartResult | { error: string };
   soak?: SoakResult | { error: string };
+  /** --peers: other reload controllers run on the scale scenario's objects after confighash. */
+  peers?: PeersResult;
   goals?: Goal[];
 }
 
@@ -189,6 +193,7 @@ export function formatTable(result: BenchResult): string {
   const out = [line(['scenario', 'figure', 'value']), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.map(line)];
   const options = result.run.controller_node_options;
   if (options.length > 0) out.unshift(`EXPERIMENT node ${options.join(' ')}: not the product's default figures`, '');
+  if (result.peers) out.push('', 'Peers on the scale objects (confighash / peer; ≥ and > mark figures taken at the wait cap):', formatPeerComparison(ok<ScaleResult>(result.scale), result.peers));
   const goals = result.goals ?? [];
   if (goals.length > 0) {
     out.push('', 'Goals:');

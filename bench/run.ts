@@ -13,6 +13,9 @@ import { buildController, controllerLaunch, type ControllerLaunch } from './cont
 import { KubeApi } from './kube/api.ts';
 import { waitForCrdEstablished } from './kube/crd.ts';
 import { describeCommit, describeMachine, describeVersions, loadAverage } from './machine.ts';
+import { buildPeers } from './peers/build.ts';
+import { optInAnnotations } from './peers/catalogue.ts';
+import { peersSkipped, runPeers } from './peers/phase.ts';
 import { PROFILES } from './profile.ts';
 import { evaluateGoals, formatTable, writeReport, type BenchResult } from './report.ts';
 import { runBurst } from './scenarios/burst.ts';
@@ -28,6 +31,9 @@ const began = performance.now();
 function say(line: string): void {
   console.error(`[bench ${((performance.now() - began) / 1000).toFixed(0).padStart(4)}s] ${line}`);
 }
+
+/** A controller has settled after this long without a write or sync move at the apiserver, polled this often. */
+const PEER_SETTLE = { quietS: 10, pollS: 1 };
 
 const RUNNERS: Record<ScenarioName, (ctx: BenchContext) => Promise<object>> = {
   latency: runLatency,
@@ -67,6 +73,13 @@ async function main(args: BenchArgs): Promise<number> {
   say(`profile ${profile.name}: ${args.scenarios.join(', ')}; load ${result.run.load_start.join(' ')}`);
 
   const binDir = await ensureBinaries({ log: say });
+  // Built before the control plane starts, so no build runs while anything is measured.
+  const peerBuilds = await buildPeers(args.peers?.sources ?? [], say);
+  const peerNames = peerBuilds.map((p) => p.name);
+  const runners: typeof RUNNERS = peerNames.length === 0 ? RUNNERS : {
+    ...RUNNERS,
+    scale: (ctx) => runScale(ctx, { deploymentAnnotations: optInAnnotations(peerNames), apiserverActivity: { ...PEER_SETTLE, capS: 600 } }),
+  };
   result.versions = await describeVersions(binDir, repoRoot);
   const dataDir = await mkdtemp(join(tmpdir(), 'confighash-bench-'));
   let cluster: ControlPlane | undefined;
@@ -110,7 +123,7 @@ async function main(args: BenchArgs): Promise<number> {
       say(`${name}: start`);
       const started = performance.now();
       try {
-        const section = await RUNNERS[name](ctx);
+        const section = await runners[name](ctx);
         Object.assign(result, { [name]: section });
         say(`${name}: done in ${((performance.now() - started) / 1000).toFixed(1)} s`);
       } catch (error) {
@@ -119,6 +132,13 @@ async function main(args: BenchArgs): Promise<number> {
         Object.assign(result, { [name]: { error: message } });
         say(`${name}: FAILED: ${message}`);
       }
+    }
+    if (args.peers) {
+      // After every confighash scenario: the peers change the scale Deployments (Wave rolls them).
+      const scale = result.scale;
+      result.peers = scale && !('error' in scale)
+        ? await runPeers(ctx, peerBuilds, { kubeconfig: cluster.kubeconfig, capS: args.peers.waitS, ...PEER_SETTLE })
+        : peersSkipped(peerBuilds, 'not run: the scale scenario failed');
     }
   } finally {
     say('stopping the control plane');

@@ -15,6 +15,9 @@ import { adopted, recordedChecksum, recordTracker, type RecordView, type Workloa
 import { Tracker } from '../kube/tracker.ts';
 import type { KubeObject } from '../kube/watch.ts';
 import { countObjects } from '../replica-sets.ts';
+import { rolledSince } from '../peers/activity.ts';
+import { scrapeActivity, watchActivity, type ApiserverActivity } from '../peers/activity-watch.ts';
+import { withDeploymentAnnotations } from '../peers/opt-in.ts';
 import { readCpuSeconds, readProcessMemory } from '../rss.ts';
 import { round } from '../stats.ts';
 import { deploymentName, scaleConfigMap, scaleCounts, scaleCreations, scaleNamespaces, scaleObjectBytes, scaleSecret, sourcesOfDeployment } from './scale-objects.ts';
@@ -77,6 +80,18 @@ export interface ScaleResult {
    */
   baselines_correct: number;
   heap_snapshot?: string;
+  /** With --peers: metadata annotations on every scale Deployment that opt the peers in (confighash ignores them). */
+  opt_in_annotations?: Record<string, string>;
+  /** With --peers: the start-up as the apiserver saw it, measured as for the peers (bench/peers/activity-watch.ts). */
+  apiserver_activity?: ApiserverActivity;
+  /** With --peers: scale Deployments whose generation went up from the spawn until apiserver_activity was judged. */
+  deployments_rolled?: number;
+}
+
+/** What --peers changes in the scale scenario. */
+export interface ScaleOptions {
+  deploymentAnnotations?: Record<string, string>;
+  apiserverActivity?: { quietS: number; pollS: number; capS: number };
 }
 
 const WATCHED = ['configmaps', 'secrets', 'deployments.apps', 'statefulsets.apps', 'daemonsets.apps', 'appconfigs.confighash.dev'] as const;
@@ -112,14 +127,14 @@ function appConfigConverged(ac: AppConfigObject): boolean {
  * 10,000 ConfigMaps, 10,000 Secrets, 2,000 Deployments and 1,000 AppConfigs in 20 namespaces,
  * then a cold start of the controller: convergence, memory, API cost and a steady state.
  */
-export async function runScale(ctx: BenchContext): Promise<ScaleResult> {
+export async function runScale(ctx: BenchContext, options: ScaleOptions = {}): Promise<ScaleResult> {
   const { api, profile } = ctx;
   const counts = scaleCounts(profile);
   const createdAt = performance.now();
   for (const ns of scaleNamespaces(profile)) await api.create(paths.namespaces, namespace(ns, 'scale'));
   let created = 0;
   const total = counts.total.configmaps + counts.total.secrets + counts.total.deployments + counts.total.appconfigs;
-  await forEachLimited(scaleCreations(profile), profile.scale.createConcurrency, async ({ path, body }) => {
+  await forEachLimited(withDeploymentAnnotations(scaleCreations(profile), options.deploymentAnnotations ?? {}), profile.scale.createConcurrency, async ({ path, body }) => {
     await withRetries(() => api.create(path, body));
     created += 1;
     if (created % 5000 === 0) ctx.log(`scale: created ${created} of ${total} objects (${secondsSince(createdAt)} s)`);
@@ -167,9 +182,24 @@ export async function runScale(ctx: BenchContext): Promise<ScaleResult> {
     });
 
     const before = await scrapeApiserver(api);
+    const activityBefore = options.apiserverActivity ? await scrapeActivity(api) : undefined;
+    const generationsAtSpawn = new Map([...deployments.current].map(([key, view]) => [key, view.generation]));
     const heapFlags = ctx.heapSnapshot ? ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${ctx.profilesDir}`] : [];
     controller = await startController(ctx, 'scale', SCALE_FLAGS, heapFlags);
     const pid = controller.pid;
+    const spawned = controller;
+    const activity = options.apiserverActivity && activityBefore
+      ? watchActivity(api, {
+          startedAt: spawned.spawnedAt,
+          before: activityBefore,
+          pid,
+          quietMs: options.apiserverActivity.quietS * 1000,
+          capMs: options.apiserverActivity.capS * 1000,
+          pollMs: options.apiserverActivity.pollS * 1000,
+          exited: () => readProcessMemory(pid) === undefined,
+        }).then((a) => ({ a, rolled: rolledSince(generationsAtSpawn, deployments.current) }))
+      : undefined;
+    activity?.catch(() => undefined);
     let sampledPeak = 0;
     const sampler = setInterval(() => (sampledPeak = Math.max(sampledPeak, readProcessMemory(pid)?.rssMib ?? 0)), 100);
     try {
@@ -182,6 +212,8 @@ export async function runScale(ctx: BenchContext): Promise<ScaleResult> {
       const after = await scrapeApiserver(api);
       const startupCounters = await readCounters(controller);
       const startup = diff(before, after);
+      // Before the bench's own LISTs below, which would read as the controller's.
+      const measured = activity ? await activity : undefined;
       // Counted after the start-up window (these LISTs must not count), and after the controller made its HMAC key Secret.
       const objectsPerType: Record<string, number> = {};
       for (const type of WATCHED) objectsPerType[type] = await countObjects(api, WATCHED_PATHS[type]);
@@ -238,6 +270,8 @@ export async function runScale(ctx: BenchContext): Promise<ScaleResult> {
         steady_requests: steady.requests,
         baselines_correct: await countCorrectRecords(ctx, deployments, records),
         ...(heapSnapshot ? { heap_snapshot: heapSnapshot } : {}),
+        ...(options.deploymentAnnotations ? { opt_in_annotations: options.deploymentAnnotations } : {}),
+        ...(measured ? { apiserver_activity: measured.a, deployments_rolled: measured.rolled } : {}),
       };
     } finally {
       clearInterval(sampler);
