@@ -69,7 +69,7 @@ describe('a frozen controller across a kube-apiserver restart', () => {
         await scene.apply(...appsWithConfig(names));
         for (const name of names) await scene.waitForRecord(name);
         // Read before the freeze: a frozen process accepts the connection and never answers.
-        const expiredBefore = await controller.metricValue('confighash_watch_restarts_total', { reason: 'expired' });
+        const restartsBefore = await watchRestarts(controller);
 
         await cluster.faults.freeze(controller.pid);
         await scene.editConfigMap(configOf('twice'), { LEVEL: '1' });
@@ -99,10 +99,14 @@ describe('a frozen controller across a kube-apiserver restart', () => {
         const requests = await scene.requests();
         assert.equal(requests.count(TEMPLATE_WRITES), 2, 'the apiserver saw two template writes, no more');
         assert.equal(requests.count({ verb: 'PUT', group: 'confighash.dev', resource: 'workloadrecords' }), 2, 'and two record writes: nothing for the unchanged workloads');
-        assert.ok(
-          (await controller.metricValue('confighash_watch_restarts_total', { reason: 'expired' })) > expiredBefore,
-          'a watch was answered 410 Gone and listed again',
-        );
+        // Whether a resumed watch is answered 410 depends on how far the frozen process got:
+        // the kernel keeps accepting the stream into its socket buffer, so on thaw it may read
+        // the edits and a newer bookmark before the connection drops, and then resume cleanly.
+        // Either way its watches must have been re-established, and the counts above show that
+        // nothing was lost and nothing rolled twice. The 410 path itself: test/unit/k8s/list-watch*.
+        const restartsAfter = await watchRestarts(controller);
+        assert.ok(restartsAfter.total > restartsBefore.total, `the watches were re-established (${JSON.stringify(restartsAfter)})`);
+        t.diagnostic(`watch restarts after the thaw: expired ${restartsAfter.expired - restartsBefore.expired}, error ${restartsAfter.error - restartsBefore.error}`);
         assert.equal(await scene.templateChecksum('labels'), undefined);
         assert.equal(await scene.templateChecksum('untouched'), undefined);
       },
@@ -110,3 +114,9 @@ describe('a frozen controller across a kube-apiserver restart', () => {
     );
   });
 });
+
+async function watchRestarts(controller: { metricValue(name: string, labels?: Record<string, string>): Promise<number> }): Promise<{ expired: number; error: number; total: number }> {
+  const expired = await controller.metricValue('confighash_watch_restarts_total', { reason: 'expired' });
+  const error = await controller.metricValue('confighash_watch_restarts_total', { reason: 'error' });
+  return { expired, error, total: expired + error };
+}
