@@ -1,7 +1,7 @@
 import { execFile, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { cp, mkdir, mkdtemp, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readFile, realpath, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { homedir, tmpdir } from 'node:os';
 import { delimiter, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -51,15 +51,23 @@ function goEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   return { ...process.env, PATH: hasGo || !existsSync(goBin) ? path : `${path}${delimiter}${goBin}`, ...extra };
 }
 
-/** The commit of the checkout: given with @COMMIT, or asked of git when `dir` is a git work tree. */
+/**
+ * The commit of the checkout: given with @COMMIT, or asked of git when `dir` is the top of a
+ * git work tree (not a directory inside some other repository, whose HEAD would be wrong).
+ */
 export async function resolveCommit(source: PeerSource): Promise<string> {
   if (source.commit) return source.commit;
+  const refusal = `${source.dir} is not the top of a git work tree (a git archive has no .git): give its commit as --peers ${source.name}=${source.dir}@COMMIT`;
+  let top: string;
+  let head: string;
   try {
-    const { stdout } = await run('git', ['-C', source.dir, 'rev-parse', 'HEAD']);
-    return stdout.trim();
-  } catch {
-    throw new PeerBuildError(`${source.dir} is not a git work tree (a git archive has no .git): give its commit as --peers ${source.name}=${source.dir}@COMMIT`);
+    top = (await run('git', ['-C', source.dir, 'rev-parse', '--show-toplevel'])).stdout.trim();
+    head = (await run('git', ['-C', source.dir, 'rev-parse', 'HEAD'])).stdout.trim();
+  } catch (error) {
+    throw new PeerBuildError(refusal, { cause: error });
   }
+  if ((await realpath(top)) !== (await realpath(source.dir))) throw new PeerBuildError(refusal);
+  return head;
 }
 
 /** Builds each peer, or takes it from the cache; a failed build is reported with its error, not dropped. */

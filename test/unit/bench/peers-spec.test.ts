@@ -1,6 +1,11 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { BenchArgsError, parseBenchArgs } from '../../../bench/args.ts';
+import { resolveCommit } from '../../../bench/peers/build.ts';
 import { describeStep, optInAnnotations, PEERS } from '../../../bench/peers/catalogue.ts';
 import { parsePeerSpec, PeerSpecError } from '../../../bench/peers/spec.ts';
 
@@ -63,4 +68,20 @@ test('Reloader builds with the openshift/api replace the report names, Wave with
   assert.deepEqual(PEERS.wave.build.steps.map(describeStep), ['go build ./cmd/manager']);
   assert.equal(PEERS.reloader.knownTags[RELOADER], 'v1.4.21');
   assert.equal(PEERS.wave.knownTags[WAVE], 'v0.11.0');
+});
+
+test('without @COMMIT the commit comes from git only when the directory is the top of a work tree', async () => {
+  const root = await mkdtemp(join(tmpdir(), 'peers-commit-'));
+  try {
+    const git = (...args: string[]): string => execFileSync('git', ['-C', root, ...args], { encoding: 'utf8' }).trim();
+    git('init', '-q');
+    git('-c', 'user.name=t', '-c', 'user.email=t@t', 'commit', '-q', '--allow-empty', '-m', 'tag');
+    const head = git('rev-parse', 'HEAD');
+    assert.equal(await resolveCommit({ name: 'wave', dir: root }), head);
+    await mkdir(join(root, 'sub'));
+    await assert.rejects(resolveCommit({ name: 'wave', dir: join(root, 'sub') }), /not the top of a git work tree.*wave=.*@COMMIT/);
+    assert.equal(await resolveCommit({ name: 'wave', dir: join(root, 'sub'), commit: WAVE }), WAVE, 'a given commit is taken as it is');
+  } finally {
+    await rm(root, { recursive: true, force: true });
+  }
 });
