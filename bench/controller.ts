@@ -1,5 +1,4 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
 import { createWriteStream, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -7,6 +6,7 @@ import { promisify } from 'node:util';
 import { allocatePorts } from '../scripts/lib/control-plane/ports.ts';
 import { sumMetric } from '../scripts/lib/controller-process.ts';
 import { nodeOptionsInContainer, readImageRuntime } from './image-runtime.ts';
+import { logAndSupervise } from './logged-process.ts';
 
 const repoRoot = fileURLToPath(new URL('..', import.meta.url));
 
@@ -100,17 +100,11 @@ export async function startBenchController(opts: StartOptions): Promise<BenchCon
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );
-  child.stdout?.pipe(log, { end: false });
-  child.stderr?.pipe(log, { end: false });
-  const exited = once(child, 'exit');
-  // After 'exit', its output may still be on its way through the pipes: 'close' comes after the last of it.
-  const closed = once(child, 'close');
-  closed.catch(() => undefined);
+  const stopChild = logAndSupervise(child, log);
   if (child.pid === undefined) throw new Error('could not spawn the controller');
   const base = `http://127.0.0.1:${port}`;
 
   const metrics = async (): Promise<string> => (await fetch(`${base}/metrics`)).text();
-  let stopped: Promise<number | null> | undefined;
   return {
     pid: child.pid,
     spawnedAt,
@@ -126,20 +120,9 @@ export async function startBenchController(opts: StartOptions): Promise<BenchCon
         await new Promise((resolve) => setTimeout(resolve, 50));
       }
     },
-    stop() {
-      stopped ??= (async () => {
-        if (child.exitCode === null && child.signalCode === null) {
-          child.kill('SIGTERM');
-          const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
-          await exited;
-          clearTimeout(timer);
-        }
-        // Flushed, so the caller can read the whole log.
-        await closed;
-        await new Promise<void>((resolve) => log.end(resolve));
-        return child.exitCode;
-      })();
-      return stopped;
+    async stop() {
+      await stopChild();
+      return child.exitCode;
     },
     signal: (name) => void child.kill(name),
   };

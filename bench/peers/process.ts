@@ -1,9 +1,9 @@
 import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { createWriteStream, mkdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
+import { logAndSupervise } from '../logged-process.ts';
 import { dirname } from 'node:path';
 
 /** A peer controller running as a child process: its pid is the controller itself. */
@@ -43,30 +43,15 @@ export function startPeerProcess(binary: string, flags: string[], kubeconfig: st
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', KUBECONFIG: kubeconfig },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  child.stdout?.pipe(log, { end: false });
-  child.stderr?.pipe(log, { end: false });
-  const exited = once(child, 'exit');
-  const closed = once(child, 'close');
-  closed.catch(() => undefined);
+  const stopChild = logAndSupervise(child, log);
   if (child.pid === undefined) throw new Error(`could not spawn ${binary}`);
-  let stopped: Promise<string> | undefined;
   return {
     pid: child.pid,
     spawnedAt,
     exited: () => child.exitCode !== null || child.signalCode !== null,
-    stop() {
-      stopped ??= (async () => {
-        if (child.exitCode === null && child.signalCode === null) {
-          child.kill('SIGTERM');
-          const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
-          await exited;
-          clearTimeout(timer);
-        }
-        await closed;
-        await new Promise<void>((resolve) => log.end(resolve));
-        return child.signalCode ?? String(child.exitCode);
-      })();
-      return stopped;
+    async stop() {
+      await stopChild();
+      return child.signalCode ?? String(child.exitCode);
     },
     async logTail(lines = 15) {
       const text = await readFile(logFile, 'utf8').catch(() => '');
