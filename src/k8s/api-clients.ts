@@ -1,8 +1,12 @@
-import { AppsV1Api, CoreV1Api, CoordinationV1Api, CustomObjectsApi, EventsV1Api, KubeConfig } from '@kubernetes/client-node';
+import { KubeConfig, type AppsV1Api, type CoordinationV1Api, type CoreV1Api, type CustomObjectsApi, type EventsV1Api } from '@kubernetes/client-node';
 import { requestUncompressed } from './identity-encoding.ts';
+import { appsCalls, asTypedApi, coreCalls, customObjectCalls, eventCalls, leaseCalls } from './json-clients.ts';
 import { shareOneDispatcher } from './shared-dispatcher.ts';
 
-/** The typed clients the controller uses, built once from one KubeConfig. */
+/**
+ * The API clients the controller uses, built once from one KubeConfig. They have the types
+ * of client-node's generated APIs, but only the calls in json-clients.ts exist.
+ */
 export interface ApiClients {
   kubeConfig: KubeConfig;
   apps: AppsV1Api;
@@ -22,10 +26,10 @@ export function loadKubeConfig(): KubeConfig {
 export function createApiClients(kubeConfig: KubeConfig): ApiClients {
   return {
     kubeConfig,
-    apps: kubeConfig.makeApiClient(AppsV1Api),
-    core: kubeConfig.makeApiClient(CoreV1Api),
-    customObjects: kubeConfig.makeApiClient(CustomObjectsApi),
-    events: kubeConfig.makeApiClient(EventsV1Api),
-    coordination: kubeConfig.makeApiClient(CoordinationV1Api),
+    apps: asTypedApi<AppsV1Api>('AppsV1Api', appsCalls(kubeConfig)),
+    core: asTypedApi<CoreV1Api>('CoreV1Api', coreCalls(kubeConfig)),
+    customObjects: asTypedApi<CustomObjectsApi>('CustomObjectsApi', customObjectCalls(kubeConfig)),
+    events: asTypedApi<EventsV1Api>('EventsV1Api', eventCalls(kubeConfig)),
+    coordination: asTypedApi<CoordinationV1Api>('CoordinationV1Api', leaseCalls(kubeConfig)),
   };
 }
