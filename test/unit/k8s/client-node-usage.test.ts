@@ -5,10 +5,12 @@ import { fileURLToPath } from 'node:url';
 import { KubeConfig } from '@kubernetes/client-node';
 import ts from 'typescript';
 import { createApiClients, type ApiClients } from '../../../src/k8s/api-clients.ts';
+import * as runtime from '../../../src/k8s/client-node-runtime.ts';
 
 /*
  * What src/ uses of @kubernetes/client-node, read from the code with TypeScript's own type
- * checker, against what provides it: json-clients.ts for the generated APIs' calls.
+ * checker, against the two places that must provide it when the image preloads
+ * load-less-client-node.ts: client-node-runtime.ts and json-clients.ts.
  */
 
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
@@ -61,10 +63,15 @@ function readUsage(): Usage {
   return usage;
 }
 
-describe('src/ and what it uses of client-node', () => {
+describe('src/ and what the lean client-node entry provides', () => {
   let usage: Usage;
   before(() => {
     usage = readUsage();
+  });
+
+  it('every value src/ imports from the package root is exported by client-node-runtime.ts', () => {
+    assert.ok(usage.imports.has('KubeConfig'), 'the scan finds imports');
+    for (const [name, file] of usage.imports) assert.ok(name in runtime, `${file} imports ${name}, which client-node-runtime.ts does not export`);
   });
 
   it('every method src/ calls on a generated API is one of the calls in json-clients.ts', () => {
