@@ -6,6 +6,7 @@
 // older commit, built with `npm run build`) with --controller to compare. See BENCHMARKS.md.
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -32,13 +33,18 @@ const controllerDir = resolve(values.controller);
 const count = Number(values.count);
 const sizes = values.kib.split(',').map((kib) => Math.round(Number(kib) * 1024));
 const launch = controllerLaunch([]);
+// An older build may not have the image's preload: it then runs without it, and says so.
+const nodeOptions = launch.node_options
+  .split(' ')
+  .filter((option) => !option.startsWith('--import=./') || existsSync(join(controllerDir, option.slice('--import='.length))))
+  .join(' ');
 
 async function coldStartPeakMib(kubeconfig: string, ns: string): Promise<{ hwmMib: number; readyS: number }> {
   const { metrics: port } = await allocatePorts(['metrics'] as const);
   const started = performance.now();
   const child = spawn(process.execPath, [launch.entry, '--namespace', ns, '--metrics-bind-address', `127.0.0.1:${port}`], {
     cwd: controllerDir,
-    env: { PATH: process.env.PATH ?? '', KUBECONFIG: kubeconfig, NODE_ENV: launch.node_env, NODE_OPTIONS: launch.node_options },
+    env: { PATH: process.env.PATH ?? '', KUBECONFIG: kubeconfig, NODE_ENV: launch.node_env, NODE_OPTIONS: nodeOptions },
     stdio: 'ignore',
   });
   const exited = once(child, 'exit');
@@ -66,7 +72,7 @@ try {
   process.env.CONFIGHASH_TEST_SERVER = cluster.server;
   const kubeconfig = await installControllerAccess();
   const api = await KubeApi.fromKubeconfig(cluster.kubeconfig);
-  console.log(`controller ${controllerDir}/${launch.entry}, NODE_OPTIONS="${launch.node_options}", ${count} ConfigMaps per namespace`);
+  console.log(`controller ${controllerDir}/${launch.entry}, NODE_OPTIONS="${nodeOptions}", ${count} ConfigMaps per namespace`);
   for (const bytes of sizes) {
     const ns = `size-${bytes}`;
     await api.create(paths.namespaces, namespace(ns, 'size'));

@@ -1,15 +1,28 @@
-import { AppsV1Api, CoreV1Api, CoordinationV1Api, CustomObjectsApi, EventsV1Api, KubeConfig } from '@kubernetes/client-node';
+import { KubeConfig } from '@kubernetes/client-node';
 import { requestUncompressed } from './identity-encoding.ts';
+import {
+  coreCalls,
+  customObjectCalls,
+  eventCalls,
+  leaseCalls,
+  type CoreCalls,
+  type CustomObjectCalls,
+  type EventCalls,
+  type LeaseCalls,
+} from './json-clients.ts';
 import { shareOneDispatcher } from './shared-dispatcher.ts';
 
-/** The typed clients the controller uses, built once from one KubeConfig. */
+/**
+ * The API clients the controller uses, built once from one KubeConfig: only the calls in
+ * json-clients.ts, typed as client-node's generated APIs type them, so the compiler refuses
+ * any other call.
+ */
 export interface ApiClients {
   kubeConfig: KubeConfig;
-  apps: AppsV1Api;
-  core: CoreV1Api;
-  customObjects: CustomObjectsApi;
-  events: EventsV1Api;
-  coordination: CoordinationV1Api;
+  core: CoreCalls;
+  customObjects: CustomObjectCalls;
+  events: EventCalls;
+  coordination: LeaseCalls;
 }
 
 /** $KUBECONFIG (or ~/.kube/config) when present, the in-cluster ServiceAccount otherwise. */
@@ -22,10 +35,9 @@ export function loadKubeConfig(): KubeConfig {
 export function createApiClients(kubeConfig: KubeConfig): ApiClients {
   return {
     kubeConfig,
-    apps: kubeConfig.makeApiClient(AppsV1Api),
-    core: kubeConfig.makeApiClient(CoreV1Api),
-    customObjects: kubeConfig.makeApiClient(CustomObjectsApi),
-    events: kubeConfig.makeApiClient(EventsV1Api),
-    coordination: kubeConfig.makeApiClient(CoordinationV1Api),
+    core: coreCalls(kubeConfig),
+    customObjects: customObjectCalls(kubeConfig),
+    events: eventCalls(kubeConfig),
+    coordination: leaseCalls(kubeConfig),
   };
 }

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { PatchStrategy, setHeaderOptions, V1MicroTime, type EventsV1Api } from '@kubernetes/client-node';
+import { PatchStrategy, setHeaderOptions, V1MicroTime } from '@kubernetes/client-node';
+import type { EventCalls } from './json-clients.ts';
 import type { Logger } from 'pino';
 import { classifyApiError } from '../errors.ts';
 
@@ -49,7 +50,7 @@ const DEFAULT_MAX_PENDING = 1000;
  * instead of creating another. Failing to record one is logged, never fatal.
  */
 export class EventRecorder {
-  readonly #api: EventsV1Api;
+  readonly #api: EventCalls;
   readonly #instance: string;
   readonly #logger: Logger;
   readonly #windowMs: number;
@@ -59,7 +60,7 @@ export class EventRecorder {
   readonly #sent = new Map<string, Sent>();
   #sending: Promise<void> | undefined;
 
-  constructor(api: EventsV1Api, instance: string, logger: Logger, options: EventRecorderOptions = {}) {
+  constructor(api: EventCalls, instance: string, logger: Logger, options: EventRecorderOptions = {}) {
     this.#api = api;
     this.#instance = instance;
     this.#logger = logger;

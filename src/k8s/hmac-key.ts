@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { ApiException, type CoreV1Api } from '@kubernetes/client-node';
+import { ApiException } from '@kubernetes/client-node';
+import type { CoreCalls } from './json-clients.ts';
 import type { Logger } from 'pino';
 import { HMAC_SECRET_KEY, HMAC_SECRET_NAME } from '../api/constants.ts';
 
@@ -17,7 +18,7 @@ export interface HmacKey {
  * a lost key, those checksums no longer compare: the decision logic re-baselines such
  * workloads instead of rolling them (see core/decide.ts).
  */
-export async function loadOrCreateHmacKey(core: CoreV1Api, namespace: string, logger: Logger): Promise<HmacKey> {
+export async function loadOrCreateHmacKey(core: CoreCalls, namespace: string, logger: Logger): Promise<HmacKey> {
   const existing = await readKey(core, namespace);
   if (existing) return { key: existing, created: false };
   const key = randomBytes(KEY_BYTES);
@@ -51,7 +52,7 @@ export async function loadOrCreateHmacKey(core: CoreV1Api, namespace: string, lo
   return { key, created: true };
 }
 
-async function readKey(core: CoreV1Api, namespace: string): Promise<Buffer | undefined> {
+async function readKey(core: CoreCalls, namespace: string): Promise<Buffer | undefined> {
   try {
     const secret = await core.readNamespacedSecret({ name: HMAC_SECRET_NAME, namespace });
     const encoded = secret.data?.[HMAC_SECRET_KEY];

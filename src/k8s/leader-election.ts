@@ -1,4 +1,5 @@
-import type { ConfigurationOptions, CoordinationV1Api, V1Lease } from '@kubernetes/client-node';
+import type { ConfigurationOptions, V1Lease } from '@kubernetes/client-node';
+import type { LeaseCalls } from './json-clients.ts';
 import type { Logger } from 'pino';
 import { apiStatusCodeOf, classifyApiError } from '../errors.ts';
 import { createSystemClock, sleep, type Clock } from '../clock.ts';
@@ -7,7 +8,7 @@ import { heldLeaseSpec, releasedLeaseSpec } from './lease-spec.ts';
 import { abortableRequest } from './request-options.ts';
 
 export interface LeaderElectionOptions {
-  api: CoordinationV1Api;
+  api: LeaseCalls;
   namespace: string;
   name: string;
   identity: string;
@@ -152,7 +153,7 @@ async function tryAcquireOrRenew(candidate: Candidate, timeoutMs: number): Promi
 }
 
 async function readLease(
-  api: CoordinationV1Api,
+  api: LeaseCalls,
   namespace: string,
   name: string,
   request: ConfigurationOptions,

@@ -1,62 +1,88 @@
-import { ApiException, HttpMethod, RequestContext, type KubeConfig } from '@kubernetes/client-node';
+import { ApiException, HttpMethod, RequestContext, ResponseContext, type ConfigurationOptions, type KubeConfig } from '@kubernetes/client-node';
 import { fetch } from 'undici';
 import { apiVerbOf, type ApiVerb } from '../observability/api-verb.ts';
 
 /** Told of every request: its verb, the HTTP status (undefined when no response came) and how long it took. */
 export type ApiRequestObserver = (verb: ApiVerb, code: number | undefined, seconds: number) => void;
 
-export interface RawRequest {
-  method: 'GET' | 'PATCH';
-  /** e.g. /api/v1/configmaps or /apis/apps/v1/namespaces/shop/deployments/web */
-  path: string;
-  query?: Record<string, string | number | undefined>;
-  /** Sent as JSON with this content type (e.g. application/json-patch+json). */
-  body?: { contentType: string; value: unknown };
+export interface JsonRequest {
+  method?: HttpMethod;
+  query?: Record<string, string | number | boolean | undefined>;
+  /** Sent as JSON. */
+  body?: unknown;
+  /** The body's content type when it is not plain JSON, e.g. application/json-patch+json. */
+  contentType?: string;
+  /**
+   * Per-call options in the style of client-node's typed APIs (abortableRequest,
+   * setHeaderOptions): the `pre` step of each middleware runs on the request, and the
+   * `post` step on the response.
+   */
+  options?: ConfigurationOptions;
+  signal?: AbortSignal;
+  /** Told of this request, including one that got no response. */
+  observe?: ApiRequestObserver;
 }
 
 /**
- * One API request with plain JSON in and out, through client-node's authentication and TLS
- * setup. Lists go through here rather than the typed clients so a page of 500 ConfigMaps is
- * parsed once into plain objects and dropped, instead of being deserialised into model
- * classes the controller would only reduce to digests anyway; workload patches do, so
- * their response is the same JSON the watch delivers, and reduces to the same facts.
+ * One JSON request through client-node's authentication and TLS setup (KubeConfig's
+ * applySecurityAuthentication and its dispatcher). Every API call of the controller goes
+ * through here rather than through the generated typed clients:
+ * - a page of 500 ConfigMaps is parsed once into plain objects and dropped, instead of being
+ *   deserialised into model classes the controller would only reduce to digests;
+ * - a workload PATCH answers the same JSON a watch event carries, so both reduce to the
+ *   same facts;
+ * - the generated clients and their 900 models need not be loaded at all (json-clients.ts).
+ * A non-2xx answer throws client-node's ApiException, with the apiserver's Status as the
+ * body (it never echoes object data) and the response headers.
  */
-export async function requestJson<T>(kubeConfig: KubeConfig, request: RawRequest, signal: AbortSignal, observe?: ApiRequestObserver): Promise<T> {
+export async function requestJson<T>(kubeConfig: KubeConfig, path: string, request: JsonRequest = {}): Promise<T> {
   const cluster = kubeConfig.getCurrentCluster();
   if (!cluster) throw new Error('the kubeconfig has no current cluster');
-  const url = new URL(cluster.server + request.path);
+  const method = request.method ?? HttpMethod.GET;
+  const url = new URL(cluster.server + path);
   for (const [name, value] of Object.entries(request.query ?? {})) {
     if (value !== undefined) url.searchParams.set(name, String(value));
   }
-  const context = new RequestContext(url.toString(), HttpMethod[request.method]);
+  let context = new RequestContext(url.toString(), method);
+  context.setHeaderParam('Accept', 'application/json');
+  if (request.body !== undefined) {
+    context.setHeaderParam('Content-Type', request.contentType ?? 'application/json');
+    context.setBody(JSON.stringify(request.body));
+  }
+  if (request.signal) context.setSignal(request.signal);
+  const middleware = request.options?.middleware ?? [];
+  for (const step of middleware) context = await step.pre(context).toPromise();
   await kubeConfig.applySecurityAuthentication(context);
-  const verb = apiVerbOf(request.method, url.toString());
+  const body = context.getBody();
+  const signal = context.getSignal();
+  const verb: ApiVerb = apiVerbOf(method, url.toString());
   const started = performance.now();
   const seconds = (): number => (performance.now() - started) / 1000;
-  const response = await fetch(url, {
-    method: request.method,
-    headers: {
-      ...context.getHeaders(),
-      accept: 'application/json',
-      ...(request.body ? { 'content-type': request.body.contentType } : {}),
-    },
-    ...(request.body ? { body: JSON.stringify(request.body.value) } : {}),
+  const response = await fetch(context.getUrl(), {
+    method,
+    headers: context.getHeaders(),
+    ...(typeof body === 'string' ? { body } : {}),
     dispatcher: context.getDispatcher(),
-    signal,
+    ...(signal ? { signal } : {}),
   }).catch((err: unknown) => {
-    observe?.(verb, undefined, seconds());
+    request.observe?.(verb, undefined, seconds());
     throw err;
   });
-  observe?.(verb, response.status, seconds());
+  const text = await response.text();
+  request.observe?.(verb, response.status, seconds());
+  let answered = new ResponseContext(response.status, Object.fromEntries(response.headers), {
+    text: () => Promise.resolve(text),
+    binary: () => Promise.resolve(Buffer.from(text)),
+    stream: () => null,
+  });
+  for (const step of middleware) answered = await step.post(answered).toPromise();
   if (!response.ok) {
-    // The body is an apiserver Status: safe to keep, it never echoes object data.
-    const body = await response.text();
-    throw new ApiException(response.status, `${request.method} ${request.path} answered ${response.status}`, safeJson(body), Object.fromEntries(response.headers));
+    throw new ApiException(response.status, `${method} ${path} answered ${response.status}`, safeJson(text), Object.fromEntries(response.headers));
   }
-  return (await response.json()) as T;
+  return JSON.parse(text) as T;
 }
 
-/** GET a collection (or object) as plain JSON. */
+/** GET a collection (or any object) as plain JSON. */
 export function getJson<T>(
   kubeConfig: KubeConfig,
   path: string,
@@ -64,7 +90,7 @@ export function getJson<T>(
   signal: AbortSignal,
   observe?: ApiRequestObserver,
 ): Promise<T> {
-  return requestJson<T>(kubeConfig, { method: 'GET', path, query }, signal, observe);
+  return requestJson<T>(kubeConfig, path, { query, signal, ...(observe ? { observe } : {}) });
 }
 
 function safeJson(text: string): unknown {

@@ -1,4 +1,4 @@
-import type { CustomObjectsApi } from '@kubernetes/client-node';
+import type { CustomObjectCalls } from './json-clients.ts';
 import { API_GROUP, API_VERSION, FIELD_MANAGER, RECORD_KIND, RECORD_PLURAL } from '../api/constants.ts';
 import type { WorkloadRecordSpec } from '../api/workload-record.ts';
 import { observedRecord, type ObservedRecord } from './projections.ts';
@@ -12,7 +12,7 @@ import { abortableRequest } from './request-options.ts';
  * A replace carries the resourceVersion it read: a concurrent writer makes it fail (409).
  */
 export async function writeWorkloadRecord(
-  api: CustomObjectsApi,
+  api: CustomObjectCalls,
   namespace: string,
   existing: ObservedRecord | undefined,
   spec: WorkloadRecordSpec,

@@ -1,4 +1,4 @@
-import type { KubeConfig } from '@kubernetes/client-node';
+import { HttpMethod, type KubeConfig } from '@kubernetes/client-node';
 import type { Operation } from 'fast-json-patch';
 import { FIELD_MANAGER, type WorkloadKind } from '../api/constants.ts';
 import { WORKLOAD_PLURALS } from './workload-plurals.ts';
@@ -19,15 +19,12 @@ export function patchWorkload(
   signal: AbortSignal,
   observe?: ApiRequestObserver,
 ): Promise<KubeObject> {
-  return requestJson<KubeObject>(
-    kubeConfig,
-    {
-      method: 'PATCH',
-      path: `/apis/apps/v1/namespaces/${namespace}/${WORKLOAD_PLURALS[kind]}/${name}`,
-      query: { fieldManager: FIELD_MANAGER },
-      body: { contentType: 'application/json-patch+json', value: ops },
-    },
+  return requestJson<KubeObject>(kubeConfig, `/apis/apps/v1/namespaces/${namespace}/${WORKLOAD_PLURALS[kind]}/${name}`, {
+    method: HttpMethod.PATCH,
+    query: { fieldManager: FIELD_MANAGER },
+    body: ops,
+    contentType: 'application/json-patch+json',
     signal,
-    observe,
-  );
+    ...(observe ? { observe } : {}),
+  });
 }

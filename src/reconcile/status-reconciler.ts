@@ -1,4 +1,4 @@
-import type { CustomObjectsApi } from '@kubernetes/client-node';
+import type { CustomObjectCalls } from '../k8s/json-clients.ts';
 import type { Logger } from 'pino';
 import type { SourceStatus, TargetStatus } from '../api/appconfig.ts';
 import { sourceChecksum } from '../core/checksum.ts';
@@ -19,7 +19,7 @@ import { appConfigSubject } from './appconfig-subject.ts';
 export interface StatusReconcilerDeps extends DecisionContext {
   store: FactStore;
   coverage: CoverageLookup;
-  customObjects: CustomObjectsApi;
+  customObjects: CustomObjectCalls;
   events: EventRecorder;
   failures: FailureLog;
   logger: Logger;

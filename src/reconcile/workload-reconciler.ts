@@ -1,4 +1,5 @@
-import type { CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
+import type { CustomObjectCalls } from '../k8s/json-clients.ts';
 import type { Logger } from 'pino';
 import type { WorkloadKind } from '../api/constants.ts';
 import type { Decision } from '../core/decide.ts';
@@ -26,7 +27,7 @@ export interface WorkloadReconcilerDeps extends DecisionContext {
   store: FactStore;
   coverage: CoverageLookup;
   kubeConfig: KubeConfig;
-  customObjects: CustomObjectsApi;
+  customObjects: CustomObjectCalls;
   events: EventRecorder;
   observer: WorkloadReconcileObserver;
   logger: Logger;

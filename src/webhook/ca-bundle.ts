@@ -1,4 +1,4 @@
-import type { KubeConfig } from '@kubernetes/client-node';
+import { HttpMethod, type KubeConfig } from '@kubernetes/client-node';
 import type { Operation } from 'fast-json-patch';
 import { FIELD_MANAGER } from '../api/constants.ts';
 import { requestJson, type ApiRequestObserver } from '../k8s/raw-request.ts';
@@ -22,7 +22,7 @@ export async function ensureCaBundle(
   observe?: ApiRequestObserver,
 ): Promise<'patched' | 'unchanged'> {
   const path = `/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations/${encodeURIComponent(name)}`;
-  const configuration = await requestJson<WebhookConfiguration>(kubeConfig, { method: 'GET', path }, signal, observe);
+  const configuration = await requestJson<WebhookConfiguration>(kubeConfig, path, { signal, ...(observe ? { observe } : {}) });
   const bundle = Buffer.from(caPem).toString('base64');
   const ops: Operation[] = [];
   (configuration.webhooks ?? []).forEach((webhook, index) => {
@@ -31,7 +31,13 @@ export async function ensureCaBundle(
     ops.push({ op: 'add', path: `/webhooks/${index}/clientConfig/caBundle`, value: bundle });
   });
   if (ops.length === 0) return 'unchanged';
-  const patch = { contentType: 'application/json-patch+json', value: ops };
-  await requestJson(kubeConfig, { method: 'PATCH', path, query: { fieldManager: FIELD_MANAGER }, body: patch }, signal, observe);
+  await requestJson(kubeConfig, path, {
+    method: HttpMethod.PATCH,
+    query: { fieldManager: FIELD_MANAGER },
+    body: ops,
+    contentType: 'application/json-patch+json',
+    signal,
+    ...(observe ? { observe } : {}),
+  });
   return 'patched';
 }

@@ -1,4 +1,5 @@
-import type { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
+import type { CoreCalls } from '../k8s/json-clients.ts';
 import type { Logger } from 'pino';
 import { sleep, type Clock } from '../clock.ts';
 import type { WebhookConfig } from '../config/webhook.ts';
@@ -13,7 +14,7 @@ import { startWebhookServer } from './webhook-server.ts';
 
 export interface WebhookOptions {
   config: WebhookConfig;
-  core: CoreV1Api;
+  core: CoreCalls;
   kubeConfig: KubeConfig;
   desiredChecksum: AdmissionContext['desiredChecksum'];
   observer?: AdmissionObserver;

@@ -1,4 +1,5 @@
-import { ApiException, type CoreV1Api } from '@kubernetes/client-node';
+import { ApiException } from '@kubernetes/client-node';
+import type { CoreCalls } from '../k8s/json-clients.ts';
 import type { ApiRequestObserver } from '../k8s/raw-request.ts';
 import { abortableRequest } from '../k8s/request-options.ts';
 import type { TlsMaterial } from './self-signed-certificate.ts';
@@ -18,7 +19,7 @@ class UnusableTlsSecretError extends Error {
 }
 
 /** The webhook's certificate, key and CA from its Secret; undefined while the Secret does not exist. */
-export async function readTlsSecret(core: CoreV1Api, namespace: string, name: string, signal: AbortSignal, observe?: ApiRequestObserver): Promise<TlsMaterial | undefined> {
+export async function readTlsSecret(core: CoreCalls, namespace: string, name: string, signal: AbortSignal, observe?: ApiRequestObserver): Promise<TlsMaterial | undefined> {
   try {
     const secret = await core.readNamespacedSecret({ name, namespace }, abortableRequest(signal, observe));
     const decode = (key: string): string | undefined => {
@@ -45,7 +46,7 @@ export async function readTlsSecret(core: CoreV1Api, namespace: string, name: st
  * wins, so every replica serves the certificate the caBundle trusts.
  */
 export async function createTlsSecret(
-  core: CoreV1Api,
+  core: CoreCalls,
   namespace: string,
   name: string,
   material: TlsMaterial,

@@ -81,8 +81,10 @@ test("the image states V8's heap: a small young generation, and an old generatio
   assert.ok(value('--max-semi-space-size') > 0 && value('--max-semi-space-size') <= 8, 'a young generation of a few MiB');
   const share = value('--max-old-space-size-percentage');
   assert.ok(share > 0 && share <= 75, 'room is left beside the heap for code, buffers and the node binary');
-  // NODE_OPTIONS admits only some V8 flags: node refuses to start on any other.
-  const started = spawnSync(process.execPath, ['-e', '0'], { env: { NODE_OPTIONS: options.join(' ') }, encoding: 'utf8' });
+  // NODE_OPTIONS admits only some V8 flags: node refuses to start on any other. A preload
+  // of dist/ is checked as the source it is compiled from.
+  const fromSource = options.map((option) => option.replace(/^--import=\.\/dist\/(.+)\.js$/, '--import=./src/$1.ts'));
+  const started = spawnSync(process.execPath, ['-e', '0'], { cwd: fileURLToPath(root), env: { NODE_OPTIONS: fromSource.join(' ') }, encoding: 'utf8' });
   assert.equal(started.status, 0, started.stderr);
 
   // Node applies the percentage to the cgroup limit: the Deployment must set one, and must
