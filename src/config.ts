@@ -8,6 +8,7 @@ import { resolveScope } from './config/scope.ts';
 import { fromEnv, invalid, lookup, nonEmpty, type Setting } from './config/setting.ts';
 import { isNamespaceName, parseBindAddress, parseBoolean, parseWholeNumber } from './config/values.ts';
 import { resolveWebhook, WEBHOOK_DEFAULTS, type WebhookConfig } from './config/webhook.ts';
+import { parseWorkloadKinds, type WorkloadKindRequest } from './config/workload-kinds.ts';
 
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -42,10 +43,12 @@ export interface Config {
   identity: string;
   /** The mutating admission webhook; undefined (off) unless --webhook-bind-address is set. */
   webhook: WebhookConfig | undefined;
+  /** Workload kinds to cover besides the default ones (--workload-kind), checked against the server at start-up. */
+  workloadKinds: WorkloadKindRequest[];
 }
 
 export { ConfigError };
-export type { WebhookConfig };
+export type { WebhookConfig, WorkloadKindRequest };
 
 export const DEFAULTS = {
   debounceMs: 1000,
@@ -90,6 +93,7 @@ const OPTIONS = {
   'webhook-configuration': { type: 'string' },
   'webhook-cert-host': { type: 'string', multiple: true },
   'webhook-self-signed': { type: 'boolean' },
+  'workload-kind': { type: 'string', multiple: true },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -98,8 +102,9 @@ export const FLAG_NAMES: readonly string[] = Object.keys(OPTIONS);
 
 export const usage = `Usage: confighash [flags]
 
-Rolls Deployments, StatefulSets and DaemonSets when the content of the
-ConfigMaps and Secrets they use changes. Every flag can also be set through
+Rolls Deployments, StatefulSets, DaemonSets and CronJobs (and Argo Rollouts or any
+other pod-template kind, with --workload-kind) when the content of the ConfigMaps
+and Secrets they use changes. Every flag can also be set through
 the environment as CONFIGHASH_<FLAG> (e.g. CONFIGHASH_DEBOUNCE=2s); flags win.
 
 Scope (exactly one; defaults to $POD_NAMESPACE when neither is given):
@@ -131,6 +136,18 @@ Behaviour:
                                  (default: no cap)
       --hmac-secret-namespace NS namespace of the HMAC key Secret
                                  (default $POD_NAMESPACE or ${DEFAULTS.systemNamespace})
+
+Workload kinds (Deployment, StatefulSet, DaemonSet and CronJob are always covered):
+      --workload-kind GROUP/VERSION/KIND[=POINTER]
+                                 also cover KIND, whose pod template is at the JSON pointer
+                                 POINTER; repeatable or comma separated (env
+                                 CONFIGHASH_WORKLOAD_KINDS, e.g. from the optional ConfigMap
+                                 confighash-workload-kinds). POINTER may be left out for
+                                 argoproj.io/v1alpha1/Rollout. Examples:
+                                   argoproj.io/v1alpha1/Rollout
+                                   apps.kruise.io/v1alpha1/CloneSet=/spec/template
+                                 The server must serve KIND and grant confighash list,
+                                 watch and patch on it, or confighash stops at start-up.
 
 Leader election:
       --leader-elect                         run as one active replica behind a Lease
@@ -227,6 +244,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv, host: HostIn
       env,
       systemNamespace,
     ),
+    workloadKinds: parseWorkloadKinds(workloadKindSettings(values['workload-kind'], env)),
   };
 }
 
@@ -241,6 +259,13 @@ function parseFlags(argv: string[]) {
     }
     throw error;
   }
+}
+
+/** Each --workload-kind flag, or else CONFIGHASH_WORKLOAD_KINDS: flags win, as for every setting. */
+function workloadKindSettings(flags: string[] | undefined, env: NodeJS.ProcessEnv): Setting[] {
+  if (flags && flags.length > 0) return flags.map((text) => ({ text, origin: '--workload-kind' }));
+  const fromEnvironment = fromEnv('CONFIGHASH_WORKLOAD_KINDS', env);
+  return fromEnvironment ? [fromEnvironment] : [];
 }
 
 function duration(setting: Setting | undefined): number | undefined {

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { WorkloadKind } from './api/constants.ts';
+import type { WorkloadKinds } from './api/workload-kinds.ts';
 import type { Config } from './config.ts';
 import { hmacKeyId } from './core/checksum.ts';
 import type { WorkloadFacts } from './core/types.ts';
@@ -23,6 +24,8 @@ import { reconcileWorkload, type WorkloadReconcilerDeps } from './reconcile/work
 export interface ControllerOptions {
   config: Config;
   clients: ApiClients;
+  /** The workload kinds in effect (src/k8s/workload-kind-discovery.ts). */
+  kinds: WorkloadKinds;
   logger: Logger;
   observer: ControllerObserver;
   now?: () => Date;
@@ -103,7 +106,7 @@ export class Controller {
     const halted = new Set<string>();
 
     const workloadDeps: WorkloadReconcilerDeps = {
-      store: this.#store, coverage, kubeConfig: clients.kubeConfig, customObjects: clients.customObjects, events, logger, hmacKeyId: keyId,
+      store: this.#store, coverage, kubeConfig: clients.kubeConfig, kinds: this.#options.kinds, customObjects: clients.customObjects, events, logger, hmacKeyId: keyId,
       rollOnAdoption: config.rollOnAdoption, now, observer, refreshStatus, refreshWorkload, mayWrite, dryRun: config.dryRun,
       waitForTurn: (namespace, kind, name) => waitingRoom.wait({ type: 'workload', namespace, kind, name }),
       recheckLater,
@@ -111,7 +114,7 @@ export class Controller {
       ...(config.maxConcurrentRollouts !== undefined ? { maxConcurrentRollouts: config.maxConcurrentRollouts } : {}),
     };
     const statusDeps: StatusReconcilerDeps = {
-      store: this.#store, coverage, customObjects: clients.customObjects, events, failures, logger, hmacKeyId: keyId, now,
+      store: this.#store, coverage, kinds: this.#options.kinds, customObjects: clients.customObjects, events, failures, logger, hmacKeyId: keyId, now,
       onWrite: () => observer.statusWritten(),
       observeApiRequest: (verb, code, seconds) => observer.apiRequest(verb, code, seconds),
       onHaltedChange: (namespace, name, isHalted) => {
@@ -154,6 +157,7 @@ export class Controller {
       },
       namespaces: config.allNamespaces ? [] : config.namespaces,
       hmacKey: hmac.key,
+      kinds: this.#options.kinds,
       logger,
       signal,
       onWatchRestart: (resource, reason) => observer.watchRestarted(resource, reason),

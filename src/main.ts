@@ -2,6 +2,7 @@
 import { ConfigError, parseConfig, usage, wantsHelp } from './config.ts';
 import { Controller } from './controller.ts';
 import { createApiClients, loadKubeConfig } from './k8s/api-clients.ts';
+import { discoverWorkloadKinds } from './k8s/workload-kind-discovery.ts';
 import { runLeaderElection } from './k8s/leader-election.ts';
 import { admissionMetricsObserver } from './observability/admission-observer.ts';
 import { metricsObserver } from './observability/controller-observer.ts';
@@ -31,6 +32,16 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   const metrics = createMetrics();
   const clients = createApiClients(loadKubeConfig());
   const shutdown = new AbortController();
+  let kinds;
+  try {
+    const namespace = config.allNamespaces ? undefined : config.namespaces[0];
+    kinds = await discoverWorkloadKinds(clients.kubeConfig, config.workloadKinds, namespace, AbortSignal.timeout(config.reconcileTimeoutMs));
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    logger.fatal(err.message);
+    process.stderr.write(`confighash: ${err.message}\n`);
+    return 2;
+  }
   let exitCode = 0;
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.once(signal, () => {
@@ -43,7 +54,7 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   let writableUntilMs = config.leaderElect ? -Infinity : Infinity;
   let webhookServing = config.webhook === undefined;
   const observer = metricsObserver(metrics);
-  const controller = new Controller({ config, clients, logger, observer, mayWrite: () => leaseClock.now() < writableUntilMs });
+  const controller = new Controller({ config, clients, kinds, logger, observer, mayWrite: () => leaseClock.now() < writableUntilMs });
   const health = await startHealthServer({
     host: config.metricsAddress,
     port: config.metricsPort,
@@ -69,6 +80,7 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
         config: config.webhook,
         core: clients.core,
         kubeConfig: clients.kubeConfig,
+        kinds,
         desiredChecksum: (workload) => controller.desiredChecksum(workload),
         observer: admissionMetricsObserver(metrics),
         observeApiRequest: (verb, code, seconds) => observer.apiRequest(verb, code, seconds),

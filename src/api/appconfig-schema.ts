@@ -16,6 +16,18 @@ const dnsSubdomain = {
 } as const;
 
 /** A ConfigMap or Secret key: Kubernetes allows [-._a-zA-Z0-9]+. */
+/**
+ * A workload kind's name. Which kinds exist is the controller's configuration, not the
+ * schema's: a name of a kind it does not watch shows in status (WorkloadNotFound).
+ */
+const workloadKindName = {
+  type: 'string',
+  minLength: 1,
+  maxLength: 63,
+  pattern: '^[A-Z][A-Za-z0-9]*$',
+  description: 'Deployment, StatefulSet, DaemonSet, CronJob, or a kind confighash covers by --workload-kind (e.g. Rollout).',
+} as const;
+
 const dataKey = { type: 'string', minLength: 1, maxLength: 253, pattern: '^[-._a-zA-Z0-9]+$' } as const;
 
 const sourceList = {
@@ -105,7 +117,7 @@ export const appConfigSpecSchema: JSONSchemaType<AppConfigSpec> = {
             required: ['kind', 'name'],
             additionalProperties: false,
             properties: {
-              kind: { type: 'string', enum: ['Deployment', 'StatefulSet', 'DaemonSet'] },
+              kind: workloadKindName,
               name: dnsSubdomain,
             },
           },
@@ -213,7 +225,7 @@ export const appConfigStatusSchema: JSONSchemaType<AppConfigStatus> = {
         type: 'object',
         required: ['kind', 'name', 'reason'],
         properties: {
-          kind: { type: 'string', enum: ['Deployment', 'StatefulSet', 'DaemonSet'], description: 'Deployment, StatefulSet or DaemonSet.' },
+          kind: { ...workloadKindName, description: 'Its kind: Deployment, StatefulSet, DaemonSet, CronJob, or one given by --workload-kind.' },
           name: { type: 'string', description: 'Its name, in this namespace.' },
           checksum: { ...checksum, description: 'The checksum it should carry (or carries).' },
           lastRolloutTime: { type: 'string', nullable: true, format: 'date-time', description: 'When confighash last rolled it.' },

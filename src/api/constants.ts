@@ -31,8 +31,7 @@ export const CONTROLLER_NAME = 'confighash-controller';
 export const HMAC_SECRET_NAME = 'confighash-hmac-key';
 export const HMAC_SECRET_KEY = 'key';
 
-export const WORKLOAD_KINDS = ['Deployment', 'StatefulSet', 'DaemonSet'] as const;
-export type WorkloadKind = (typeof WORKLOAD_KINDS)[number];
+export type { WorkloadKind } from './workload-kinds.ts';
 
 export const SOURCE_KINDS = ['ConfigMap', 'Secret'] as const;
 export type SourceKind = (typeof SOURCE_KINDS)[number];

@@ -24,7 +24,7 @@ export const workloadRecordSpecSchema: JSONSchemaType<WorkloadRecordSpec> = {
       description: 'The workload this record is about; it is also the owner of the record.',
       required: ['kind', 'name', 'uid'],
       properties: {
-        kind: { type: 'string', enum: ['Deployment', 'StatefulSet', 'DaemonSet'] },
+        kind: { type: 'string', pattern: '^[A-Z][A-Za-z0-9]*$', maxLength: 63 },
         name: { type: 'string' },
         uid: { type: 'string' },
       },

@@ -1,13 +1,6 @@
-import jsonPatch from 'fast-json-patch';
 import type { Operation } from 'fast-json-patch';
-import { CHECKSUM_ANNOTATION } from '../api/constants.ts';
-import { templateChecksumOps } from './patch.ts';
+import { checksumPointer, templateChecksumOps } from './patch.ts';
 import type { WorkloadFacts } from './types.ts';
-
-// fast-json-patch is CommonJS: Node's ESM loader only offers its default export.
-const { escapePathComponent } = jsonPatch;
-
-const CHECKSUM_PATH = `/spec/template/metadata/annotations/${escapePathComponent(CHECKSUM_ANNOTATION)}`;
 
 export type AdmitOperation = 'CREATE' | 'UPDATE';
 
@@ -123,7 +116,7 @@ export const ADMISSION_TABLE: readonly Rule[] = [
             kind: 'patch',
             reason: 'KeptLive',
             checksum: undefined,
-            ops: [{ op: 'remove', path: CHECKSUM_PATH }],
+            ops: [{ op: 'remove', path: checksumPointer(s.input.incoming) }],
             message: `${s.who}: only the checksum changed; kept the live pod template without one, so the write rolls nothing`,
           }
         : setTo(s, s.live, 'KeptLive', `${s.who}: only the checksum changed; kept the live checksum ${s.live}, so the write rolls nothing`),

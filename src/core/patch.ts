@@ -6,8 +6,10 @@ import type { WorkloadFacts } from './types.ts';
 // fast-json-patch is CommonJS: Node's ESM loader only offers its default export.
 const { escapePathComponent } = jsonPatch;
 
-const TEMPLATE_METADATA = '/spec/template/metadata';
-const TEMPLATE_ANNOTATIONS = `${TEMPLATE_METADATA}/annotations`;
+/** The JSON pointer of the checksum annotation in the workload's pod template. */
+export function checksumPointer(workload: Pick<WorkloadFacts, 'templatePointer'>): string {
+  return `${workload.templatePointer}/metadata/annotations/${escapePathComponent(CHECKSUM_ANNOTATION)}`;
+}
 
 /*
  * Every patch starts with `test` ops so it applies only to the object the decision was made
@@ -20,15 +22,17 @@ const TEMPLATE_ANNOTATIONS = `${TEMPLATE_METADATA}/annotations`;
 
 /** Sets the pod-template checksum annotation: this is the write that starts a rollout. */
 export function templateChecksumOps(workload: WorkloadFacts, checksum: string): Operation[] {
-  const path = `${TEMPLATE_ANNOTATIONS}/${escapePathComponent(CHECKSUM_ANNOTATION)}`;
+  const metadata = `${workload.templatePointer}/metadata`;
+  const annotations = `${metadata}/annotations`;
+  const path = checksumPointer(workload);
   const ops: Operation[] = [{ op: 'test', path: '/metadata/generation', value: workload.generation }];
   if (workload.templateChecksum !== undefined) {
     ops.push({ op: 'test', path, value: workload.templateChecksum }, { op: 'replace', path, value: checksum });
     return ops;
   }
-  if (!workload.templateHasMetadata) ops.push({ op: 'add', path: TEMPLATE_METADATA, value: {} });
+  if (!workload.templateHasMetadata) ops.push({ op: 'add', path: metadata, value: {} });
   if (!workload.templateHasMetadata || !workload.templateHasAnnotations) {
-    ops.push({ op: 'add', path: TEMPLATE_ANNOTATIONS, value: {} });
+    ops.push({ op: 'add', path: annotations, value: {} });
   }
   ops.push({ op: 'add', path, value: checksum });
   return ops;

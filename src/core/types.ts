@@ -16,9 +16,11 @@ export interface ContentDigest {
   readonly binaryData: Readonly<Record<string, string>>;
 }
 
-/** What the controller keeps of a Deployment, StatefulSet or DaemonSet: no pod template. */
+/** What the controller keeps of a workload (Deployment, CronJob, ...): no pod template. */
 export interface WorkloadFacts {
   readonly kind: WorkloadKind;
+  /** JSON pointer of the pod template in the object: /spec/template, /spec/jobTemplate/spec/template. */
+  readonly templatePointer: string;
   readonly namespace: string;
   readonly name: string;
   readonly uid: string;
@@ -29,9 +31,9 @@ export interface WorkloadFacts {
   readonly labels: Readonly<Record<string, string>>;
   /** Sources the pod template consumes, with the keys it can see. */
   readonly references: ReadonlyMap<SourceId, KeyScope>;
-  /** spec.template.metadata.annotations[CHECKSUM_ANNOTATION], as read. */
+  /** The pod template's metadata.annotations[CHECKSUM_ANNOTATION], as read. */
   readonly templateChecksum?: string;
-  /** Whether spec.template.metadata.annotations exists (a JSON Patch `add` into it needs the map). */
+  /** Whether the pod template's metadata.annotations exists (a JSON Patch `add` into it needs the map). */
   readonly templateHasAnnotations: boolean;
   readonly templateHasMetadata: boolean;
   /** A digest of the whole pod template: when it changes, the workload controller rolls the pods. */
@@ -63,8 +65,13 @@ export interface RolloutProgress {
   readonly total: number;
   /** Pods available. */
   readonly available: number;
-  /** A Deployment's Progressing condition is False with reason ProgressDeadlineExceeded. */
+  /** The Progressing condition is False with reason ProgressDeadlineExceeded (Deployment, Argo Rollout). */
   readonly deadlineExceeded: boolean;
+  /**
+   * The workload controller reports a progress deadline of its own (Deployment, Argo
+   * Rollout); for other kinds the AppConfig's spec.rollout.progressDeadlineSeconds applies.
+   */
+  readonly reportsDeadline: boolean;
 }
 
 /** What the controller keeps of an AppConfig. */

@@ -1,12 +1,12 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
-import { API_GROUP, API_VERSION, APPCONFIG_PLURAL, RECORD_PLURAL, WORKLOAD_KINDS, type SourceKind, type WorkloadKind } from '../api/constants.ts';
+import { API_GROUP, API_VERSION, APPCONFIG_PLURAL, RECORD_PLURAL, type SourceKind } from '../api/constants.ts';
+import { apiPrefixOf, type WorkloadKindSpec, type WorkloadKinds } from '../api/workload-kinds.ts';
 import { digestConfigMapContent, digestSecretContent } from '../core/checksum.ts';
 import { sourceId } from '../core/references.ts';
 import type { ContentDigest, SourceId, WorkloadFacts } from '../core/types.ts';
 import { workloadId, type FactStore, type ObservedAppConfig } from './fact-store.ts';
 import type { ApiRequestObserver } from './raw-request.ts';
-import { WORKLOAD_PLURALS } from './workload-plurals.ts';
 import { listWatch, type KubeObject, type ListWatchHandlers } from './list-watch.ts';
 import { observedAppConfig, observedRecord, sameDigest, sameWorkloadFacts, workloadFacts, type ObservedRecord } from './projections.ts';
 
@@ -27,6 +27,8 @@ export interface ClusterWatcherOptions {
   /** Namespaces to watch; empty means all namespaces. */
   namespaces: readonly string[];
   hmacKey: Buffer;
+  /** The workload kinds to watch. */
+  kinds: WorkloadKinds;
   logger: Logger;
   signal: AbortSignal;
   onWatchRestart?: (resource: string, reason: string) => void;
@@ -37,8 +39,8 @@ export interface ClusterWatcherOptions {
 
 
 /**
- * Lists and watches ConfigMaps, Secrets, Deployments, StatefulSets, DaemonSets and
- * AppConfigs in scope, keeping only digests and facts in the store. Resolves `synced`
+ * Lists and watches ConfigMaps, Secrets, the workload kinds in effect, AppConfigs and
+ * WorkloadRecords in scope, keeping only digests and facts in the store. Resolves `synced`
  * once every collection has been listed: from then on the store is a full picture.
  */
 export function watchCluster(options: ClusterWatcherOptions): { synced: Promise<void>; done: Promise<void> } {
@@ -67,8 +69,8 @@ export function watchCluster(options: ClusterWatcherOptions): { synced: Promise<
     };
     start('configmaps', collection('/api/v1', 'configmaps'), sourceHandlers('ConfigMap', namespace, store, listener, (o) => digestConfigMapContent(o)));
     start('secrets', collection('/api/v1', 'secrets'), sourceHandlers('Secret', namespace, store, listener, (o) => digestSecretContent(o, hmacKey)));
-    for (const kind of WORKLOAD_KINDS) {
-      start(WORKLOAD_PLURALS[kind], collection('/apis/apps/v1', WORKLOAD_PLURALS[kind]), workloadHandlers(kind, namespace, store, listener));
+    for (const kind of options.kinds.all) {
+      start(kind.plural, collection(apiPrefixOf(kind), kind.plural), workloadHandlers(kind, namespace, store, listener));
     }
     start(APPCONFIG_PLURAL, collection(`/apis/${API_GROUP}/${API_VERSION}`, APPCONFIG_PLURAL), appConfigHandlers(namespace, store, listener));
     start(RECORD_PLURAL, collection(`/apis/${API_GROUP}/${API_VERSION}`, RECORD_PLURAL), recordHandlers(namespace, store, listener));
@@ -113,10 +115,11 @@ function sourceHandlers(
   };
 }
 
-function workloadHandlers(kind: WorkloadKind, scope: string | null, store: FactStore, listener: ChangeListener): ListWatchHandlers {
+function workloadHandlers(kindSpec: WorkloadKindSpec, scope: string | null, store: FactStore, listener: ChangeListener): ListWatchHandlers {
+  const { kind } = kindSpec;
   return {
     upsert(object, observation) {
-      const { previous, current } = store.setWorkload(workloadFacts(kind, object), observation);
+      const { previous, current } = store.setWorkload(workloadFacts(kindSpec, object), observation);
       if (!previous || !sameWorkloadFacts(previous, current)) listener.workloadChanged(previous, current);
     },
     delete(object) {

@@ -1,8 +1,11 @@
 import { createHash } from 'node:crypto';
 import type { V1PodTemplateSpec } from '@kubernetes/client-node';
 import type { AppConfigSpec, AppConfigStatus } from '../api/appconfig.ts';
-import { CHECKSUM_ANNOTATION, IGNORE_ANNOTATION, RESUME_ANNOTATION, type WorkloadKind } from '../api/constants.ts';
+import { CHECKSUM_ANNOTATION, IGNORE_ANNOTATION, RESUME_ANNOTATION } from '../api/constants.ts';
+import type { WorkloadKindSpec } from '../api/workload-kinds.ts';
 import type { WorkloadRecordSpec } from '../api/workload-record.ts';
+import { isRecord } from '../core/is-record.ts';
+import { valueAtPointer } from '../core/json-pointer.ts';
 import { referencedSources } from '../core/references.ts';
 import type { ContentDigest, KeyScope, RolloutProgress, WorkloadFacts } from '../core/types.ts';
 import type { ObservedAppConfig } from './fact-store.ts';
@@ -13,26 +16,31 @@ import type { KubeObject } from './list-watch.ts';
  * watch passes through here once and is then dropped.
  */
 
-interface WorkloadObject extends KubeObject {
-  spec?: { template?: V1PodTemplateSpec; replicas?: number };
-  status?: {
-    observedGeneration?: number;
-    replicas?: number;
-    updatedReplicas?: number;
-    availableReplicas?: number;
-    desiredNumberScheduled?: number;
-    updatedNumberScheduled?: number;
-    numberAvailable?: number;
-    conditions?: { type?: string; status?: string; reason?: string }[];
-  };
+interface WorkloadStatus {
+  /** A number; an Argo Rollout reports it as a string. */
+  observedGeneration?: number | string;
+  replicas?: number;
+  updatedReplicas?: number;
+  availableReplicas?: number;
+  desiredNumberScheduled?: number;
+  updatedNumberScheduled?: number;
+  numberAvailable?: number;
+  conditions?: { type?: string; status?: string; reason?: string }[];
 }
 
-export function workloadFacts(kind: WorkloadKind, object: WorkloadObject): WorkloadFacts {
+export interface WorkloadObject extends KubeObject {
+  spec?: unknown;
+  status?: WorkloadStatus;
+}
+
+export function workloadFacts(kind: WorkloadKindSpec, object: WorkloadObject): WorkloadFacts {
   const metadata = object.metadata ?? {};
-  const template = object.spec?.template;
+  const found = valueAtPointer(object, kind.templatePointer);
+  const template = isRecord(found) ? (found as V1PodTemplateSpec) : undefined;
   const templateChecksum = template?.metadata?.annotations?.[CHECKSUM_ANNOTATION];
   return {
-    kind,
+    kind: kind.kind,
+    templatePointer: kind.templatePointer,
     namespace: metadata.namespace ?? '',
     name: metadata.name ?? '',
     uid: metadata.uid ?? '',
@@ -49,29 +57,44 @@ export function workloadFacts(kind: WorkloadKind, object: WorkloadObject): Workl
   };
 }
 
-function rolloutProgress(kind: WorkloadKind, object: WorkloadObject): RolloutProgress {
+function rolloutProgress(kind: WorkloadKindSpec, object: WorkloadObject): RolloutProgress {
   const status = object.status ?? {};
-  const observedGeneration = status.observedGeneration ?? 0;
-  if (kind === 'DaemonSet') {
-    return {
-      observedGeneration,
-      desired: status.desiredNumberScheduled ?? 0,
-      updated: status.updatedNumberScheduled ?? 0,
-      // A DaemonSet status counts nodes, not pods of each template: nothing to compare.
-      total: status.updatedNumberScheduled ?? 0,
-      available: status.numberAvailable ?? 0,
-      deadlineExceeded: false,
-    };
+  const reportsDeadline = kind.reportsProgressDeadline;
+  switch (kind.progress) {
+    case 'none':
+      // Nothing rolls: the next pods made (a CronJob's next Job) use the template as stored.
+      return { observedGeneration: object.metadata?.generation ?? 0, desired: 0, updated: 0, total: 0, available: 0, deadlineExceeded: false, reportsDeadline };
+    case 'daemons':
+      return {
+        observedGeneration: generationNumber(status.observedGeneration),
+        desired: status.desiredNumberScheduled ?? 0,
+        updated: status.updatedNumberScheduled ?? 0,
+        // A DaemonSet status counts nodes, not pods of each template: nothing to compare.
+        total: status.updatedNumberScheduled ?? 0,
+        available: status.numberAvailable ?? 0,
+        deadlineExceeded: false,
+        reportsDeadline,
+      };
+    case 'replicas': {
+      const progressing = status.conditions?.find((c) => c.type === 'Progressing');
+      const spec = isRecord(object.spec) ? object.spec : {};
+      return {
+        observedGeneration: generationNumber(status.observedGeneration),
+        desired: typeof spec.replicas === 'number' ? spec.replicas : 1,
+        updated: status.updatedReplicas ?? 0,
+        total: status.replicas ?? 0,
+        available: status.availableReplicas ?? 0,
+        deadlineExceeded: progressing?.status === 'False' && progressing.reason === 'ProgressDeadlineExceeded',
+        reportsDeadline,
+      };
+    }
   }
-  const progressing = status.conditions?.find((c) => c.type === 'Progressing');
-  return {
-    observedGeneration,
-    desired: object.spec?.replicas ?? 1,
-    updated: status.updatedReplicas ?? 0,
-    total: status.replicas ?? 0,
-    available: status.availableReplicas ?? 0,
-    deadlineExceeded: progressing?.status === 'False' && progressing.reason === 'ProgressDeadlineExceeded',
-  };
+}
+
+/** status.observedGeneration as a number; 0 (nothing observed yet) when it is not one. */
+function generationNumber(value: number | string | undefined): number {
+  const generation = typeof value === 'string' ? Number(value) : (value ?? 0);
+  return Number.isSafeInteger(generation) ? generation : 0;
 }
 
 /**
@@ -146,7 +169,8 @@ export function sameProgress(a: RolloutProgress, b: RolloutProgress): boolean {
     a.updated === b.updated &&
     a.total === b.total &&
     a.available === b.available &&
-    a.deadlineExceeded === b.deadlineExceeded
+    a.deadlineExceeded === b.deadlineExceeded &&
+    a.reportsDeadline === b.reportsDeadline
   );
 }
 

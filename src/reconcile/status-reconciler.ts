@@ -10,6 +10,7 @@ import { NotLeadingError } from '../errors.ts';
 import type { EventRecorder } from '../k8s/event-recorder.ts';
 import { workloadId, type FactStore, type ObservedAppConfig } from '../k8s/fact-store.ts';
 import type { ApiRequestObserver } from '../k8s/raw-request.ts';
+import type { WorkloadKinds } from '../api/workload-kinds.ts';
 import { writeAppConfigStatus } from '../k8s/status-writer.ts';
 import type { CoverageLookup } from './coverage-lookup.ts';
 import { decisionFor, gateAppConfig, haltedChanges, ownRolloutHealth, type DecisionContext } from './decision-inputs.ts';
@@ -19,6 +20,8 @@ import { appConfigSubject } from './appconfig-subject.ts';
 export interface StatusReconcilerDeps extends DecisionContext {
   store: FactStore;
   coverage: CoverageLookup;
+  /** The workload kinds in effect: a name of another kind is reported as not watched. */
+  kinds: WorkloadKinds;
   customObjects: CustomObjectCalls;
   events: EventRecorder;
   failures: FailureLog;
@@ -138,11 +141,14 @@ function targetStatus(deps: StatusReconcilerDeps, appConfig: ObservedAppConfig, 
   return { ...base, checksum: reason === 'MissingReference' ? recorded : desired.checksum, reason };
 }
 
-/** Workloads the spec names that do not exist in the namespace ("Deployment/web"). */
+/**
+ * Workloads the spec names that do not exist in the namespace ("Deployment/web"), or whose
+ * kind confighash does not watch ("CloneSet/web (not a kind confighash watches; see --workload-kind)").
+ */
 function namedButMissing(deps: StatusReconcilerDeps, appConfig: ObservedAppConfig): string[] {
   return (appConfig.spec.workloads?.names ?? [])
     .filter((n) => deps.store.workload(appConfig.namespace, workloadId(n.kind, n.name)) === undefined)
-    .map((n) => `${n.kind}/${n.name}`);
+    .map((n) => (deps.kinds.byKind(n.kind) ? `${n.kind}/${n.name}` : `${n.kind}/${n.name} (not a kind confighash watches; see --workload-kind)`));
 }
 
 function prefix(checksum: string): string {

@@ -1,4 +1,4 @@
-import { WORKLOAD_KINDS, type WorkloadKind } from '../api/constants.ts';
+import type { WorkloadKind } from '../api/constants.ts';
 
 /** What one reconcile is about: a workload's checksum, or an AppConfig's status. */
 export type WorkKey =
@@ -12,13 +12,9 @@ export function encodeWorkKey(key: WorkKey): string {
 
 export function decodeWorkKey(encoded: string): WorkKey {
   const parts = encoded.split('/');
-  if (parts[0] === 'workload' && parts.length === 4 && isWorkloadKind(parts[2])) {
+  if (parts[0] === 'workload' && parts.length === 4 && parts[2]) {
     return { type: 'workload', namespace: parts[1] ?? '', kind: parts[2], name: parts[3] ?? '' };
   }
   if (parts[0] === 'status' && parts.length === 3) return { type: 'status', namespace: parts[1] ?? '', name: parts[2] ?? '' };
   throw new Error(`not a work key: ${encoded}`);
-}
-
-function isWorkloadKind(value: string | undefined): value is WorkloadKind {
-  return (WORKLOAD_KINDS as readonly string[]).includes(value ?? '');
 }

@@ -11,6 +11,7 @@ import { workloadId, type FactStore, type ObservedAppConfig } from '../k8s/fact-
 import { workloadFacts } from '../k8s/projections.ts';
 import { writeWorkloadRecord } from '../k8s/record-writer.ts';
 import type { ApiRequestObserver } from '../k8s/raw-request.ts';
+import type { WorkloadKinds } from '../api/workload-kinds.ts';
 import { patchWorkload } from '../k8s/workload-writer.ts';
 import { appConfigSubject } from './appconfig-subject.ts';
 import { DEFAULT_PROGRESS_DEADLINE_SECONDS } from '../core/rollout-health.ts';
@@ -27,6 +28,8 @@ export interface WorkloadReconcilerDeps extends DecisionContext {
   store: FactStore;
   coverage: CoverageLookup;
   kubeConfig: KubeConfig;
+  /** The workload kinds in effect: where each keeps its pod template, and its REST path. */
+  kinds: WorkloadKinds;
   customObjects: CustomObjectCalls;
   events: EventRecorder;
   observer: WorkloadReconcileObserver;
@@ -86,10 +89,12 @@ export async function reconcileWorkload(
   if (decision.kind === 'roll') deps.store.expectOwnTemplateWrite(namespace, id, decision.checksum, deps.store.claimStamp());
   try {
     if (decision.kind === 'roll') {
-      const patched = await patchWorkload(deps.kubeConfig, kind, namespace, name, decision.ops, signal, deps.observeApiRequest).catch((err: unknown) => {
+      const spec = deps.kinds.byKind(kind);
+      if (!spec) throw new Error(`${who}: ${kind} is not a workload kind confighash watches`);
+      const patched = await patchWorkload(deps.kubeConfig, spec, namespace, name, decision.ops, signal, deps.observeApiRequest).catch((err: unknown) => {
         throw classifyApiError(err, `patch the pod template of ${who}`);
       });
-      deps.store.setWorkload(workloadFacts(kind, patched), 'write');
+      deps.store.setWorkload(workloadFacts(spec, patched), 'write');
       deps.observer.patched(kind, 'template');
       deps.observer.rolled(kind, decision.reason);
     }
@@ -114,12 +119,12 @@ export async function reconcileWorkload(
 }
 
 /**
- * A StatefulSet or DaemonSet has no progress deadline of its own: it fails by the clock, and
+ * A StatefulSet, DaemonSet or kind given by flag has no progress deadline of its own: it fails by the clock, and
  * a clock sends no watch event. So the staged AppConfigs covering it look again just after
  * its deadline, and a stuck rollout halts them instead of leaving them waiting.
  */
 function recheckAtDeadline(deps: WorkloadReconcilerDeps, workload: WorkloadFacts, covering: readonly ObservedAppConfig[]): void {
-  if (workload.kind === 'Deployment' || !deps.recheckLater) return;
+  if (workload.progress.reportsDeadline || !deps.recheckLater) return;
   for (const appConfig of covering) {
     if (appConfig.spec.rollout === undefined) continue;
     const deadlineSeconds = appConfig.spec.rollout.progressDeadlineSeconds ?? DEFAULT_PROGRESS_DEADLINE_SECONDS;

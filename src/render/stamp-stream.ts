@@ -1,11 +1,16 @@
-import { CHECKSUM_ANNOTATION, WORKLOAD_KINDS, type WorkloadKind } from '../api/constants.ts';
+import { CHECKSUM_ANNOTATION, type WorkloadKind } from '../api/constants.ts';
+import { DEFAULT_WORKLOAD_KINDS, KNOWN_WORKLOAD_KINDS, WorkloadKinds, type WorkloadKindSpec } from '../api/workload-kinds.ts';
 import type { AppConfigSpec } from '../api/appconfig.ts';
 import { digestConfigMapContent, workloadChecksum } from '../core/checksum.ts';
 import { coversWorkload, sourcesForWorkload } from '../core/coverage.ts';
 import { isRecord } from '../core/is-record.ts';
+import { pointerSegments } from '../core/json-pointer.ts';
 import { parseSourceId } from '../core/references.ts';
 import type { ContentDigest, ScopedSource, WorkloadFacts } from '../core/types.ts';
 import { workloadFacts } from '../k8s/projections.ts';
+
+/** What render stamps without flags: the default kinds and the known ones (Argo Rollouts). */
+export const RENDER_KINDS = new WorkloadKinds([...DEFAULT_WORKLOAD_KINDS, ...KNOWN_WORKLOAD_KINDS]);
 
 /** A Kubernetes object as it stands in a manifest stream: plain JSON. */
 export type Manifest = Record<string, unknown>;
@@ -33,7 +38,7 @@ export interface Stamped {
  * whose listed ConfigMaps are not all in the stream is left as it is. Returns new objects;
  * the input is not changed.
  */
-export function stampChecksums(manifests: readonly Manifest[]): { manifests: Manifest[]; stamped: Stamped[] } {
+export function stampChecksums(manifests: readonly Manifest[], kinds: WorkloadKinds = RENDER_KINDS): { manifests: Manifest[]; stamped: Stamped[] } {
   const configMaps = new Map<string, ContentDigest>();
   const appConfigs: { namespace: string; spec: AppConfigSpec }[] = [];
   for (const manifest of manifests) {
@@ -43,8 +48,9 @@ export function stampChecksums(manifests: readonly Manifest[]): { manifests: Man
   }
   const stamped: Stamped[] = [];
   const out = manifests.map((manifest) => {
-    const facts = workloadOf(manifest);
-    if (!facts) return manifest;
+    const kind = kinds.byApiVersion(manifest.apiVersion, manifest.kind);
+    const facts = kind ? workloadOf(kind, manifest) : undefined;
+    if (!kind || !facts) return manifest;
     const covering = appConfigs.filter((ac) => ac.namespace === facts.namespace && coversWorkload(ac.spec, facts)).map((ac) => ac.spec);
     const wanted = sourcesForWorkload(covering, facts);
     if (wanted.size === 0) return manifest;
@@ -68,7 +74,7 @@ export function stampChecksums(manifests: readonly Manifest[]): { manifests: Man
     // Only ConfigMaps count here, and their checksum needs no HMAC key id.
     const checksum = workloadChecksum(sources, '');
     stamped.push({ kind: facts.kind, namespace: facts.namespace, name: facts.name, checksum, secretsLeftOut, missing });
-    return withTemplateChecksum(manifest, checksum);
+    return withTemplateChecksum(kind, manifest, checksum);
   });
   return { manifests: out, stamped };
 }
@@ -90,17 +96,19 @@ function contentOf(manifest: Manifest): { data?: Record<string, string>; binaryD
   return { ...(data ? { data } : {}), ...(binaryData ? { binaryData } : {}) };
 }
 
-function workloadOf(manifest: Manifest): WorkloadFacts | undefined {
-  const { kind } = identity(manifest);
-  if (!(WORKLOAD_KINDS as readonly string[]).includes(kind) || manifest.apiVersion !== 'apps/v1') return undefined;
-  const facts = workloadFacts(kind as WorkloadKind, manifest);
+function workloadOf(kind: WorkloadKindSpec, manifest: Manifest): WorkloadFacts | undefined {
+  const facts = workloadFacts(kind, manifest);
   return facts.ignored ? undefined : facts;
 }
 
-function withTemplateChecksum(manifest: Manifest, checksum: string): Manifest {
+function withTemplateChecksum(kind: WorkloadKindSpec, manifest: Manifest, checksum: string): Manifest {
   const copy = structuredClone(manifest);
-  const spec = (copy.spec ??= {}) as Record<string, unknown>;
-  const template = (spec.template ??= {}) as Record<string, unknown>;
+  let template: Record<string, unknown> = copy;
+  for (const segment of pointerSegments(kind.templatePointer)) {
+    const next = isRecord(template[segment]) ? template[segment] : {};
+    template[segment] = next;
+    template = next;
+  }
   const metadata = (template.metadata ??= {}) as Record<string, unknown>;
   const annotations = (metadata.annotations ??= {}) as Record<string, unknown>;
   annotations[CHECKSUM_ANNOTATION] = checksum;

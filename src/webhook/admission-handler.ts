@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import { FIELD_MANAGER, type WorkloadKind } from '../api/constants.ts';
+import type { WorkloadKinds } from '../api/workload-kinds.ts';
 import { admit, type AdmitOperation, type AllowReason, type PatchReason } from '../core/admit.ts';
 import type { WorkloadFacts } from '../core/types.ts';
 import { workloadFacts } from '../k8s/projections.ts';
@@ -13,6 +14,8 @@ export interface AdmissionContext {
    * undefined until the controller's initial lists are in.
    */
   desiredChecksum(workload: WorkloadFacts): DesiredChecksum | undefined;
+  /** The workload kinds in effect: a request for any other kind is allowed as it is. */
+  kinds: WorkloadKinds;
   logger: Logger;
 }
 
@@ -33,19 +36,20 @@ export interface ReviewAnswer {
  * decide. Throws InvalidReviewError for a body that is no AdmissionReview v1.
  */
 export function answerReview(ctx: AdmissionContext, body: unknown): ReviewAnswer {
-  const request = parseAdmissionReview(body);
-  const { kind, operation, object, oldObject } = request;
-  const applicable = kind !== undefined && object !== undefined && (operation === 'CREATE' || (operation === 'UPDATE' && oldObject !== undefined));
+  const request = parseAdmissionReview(body, ctx.kinds);
+  const { kindSpec, operation, object, oldObject } = request;
+  const kind = kindSpec?.kind;
+  const applicable = kindSpec !== undefined && object !== undefined && (operation === 'CREATE' || (operation === 'UPDATE' && oldObject !== undefined));
   if (!applicable) return { review: admissionResponse(request.uid, []), kind, operation, outcome: 'NotApplicable' };
 
-  const incoming = inNamespace(workloadFacts(kind, object), request.namespace);
-  const live = oldObject ? inNamespace(workloadFacts(kind, oldObject), request.namespace) : undefined;
+  const incoming = inNamespace(workloadFacts(kindSpec, object), request.namespace);
+  const live = oldObject ? inNamespace(workloadFacts(kindSpec, oldObject), request.namespace) : undefined;
   const desired = ctx.desiredChecksum(incoming);
   const admission = admit({
     operation: operation as AdmitOperation,
     incoming,
     ...(live ? { live } : {}),
-    templateChanged: oldObject !== undefined && templateChangedBeyondChecksum(oldObject, object),
+    templateChanged: oldObject !== undefined && templateChangedBeyondChecksum(kindSpec, oldObject, object),
     desired: desired?.kind === 'covered' ? desired.checksum : undefined,
     synced: desired !== undefined,
     ownWrite: request.fieldManager === FIELD_MANAGER,

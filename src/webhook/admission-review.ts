@@ -1,5 +1,5 @@
 import type { Operation } from 'fast-json-patch';
-import { WORKLOAD_KINDS, type WorkloadKind } from '../api/constants.ts';
+import type { WorkloadKindSpec, WorkloadKinds } from '../api/workload-kinds.ts';
 import { isRecord } from '../core/is-record.ts';
 
 /*
@@ -12,8 +12,8 @@ const ADMISSION_API_VERSION = 'admission.k8s.io/v1';
 /** One request, reduced to what the decision needs; objects stay plain JSON. */
 export interface AdmissionRequest {
   readonly uid: string;
-  /** The kind being admitted; undefined for anything but an apps/v1 Deployment, StatefulSet or DaemonSet. */
-  readonly kind: WorkloadKind | undefined;
+  /** The kind being admitted; undefined for anything but a covered workload kind, in its group and version. */
+  readonly kindSpec: WorkloadKindSpec | undefined;
   readonly operation: string;
   readonly namespace: string;
   readonly object: Record<string, unknown> | undefined;
@@ -32,7 +32,7 @@ export class InvalidReviewError extends Error {
   }
 }
 
-export function parseAdmissionReview(body: unknown): AdmissionRequest {
+export function parseAdmissionReview(body: unknown, kinds: WorkloadKinds): AdmissionRequest {
   if (!isRecord(body) || body.apiVersion !== ADMISSION_API_VERSION || body.kind !== 'AdmissionReview') {
     throw new InvalidReviewError(`expected an ${ADMISSION_API_VERSION} AdmissionReview (set admissionReviewVersions: [v1])`);
   }
@@ -44,7 +44,7 @@ export function parseAdmissionReview(body: unknown): AdmissionRequest {
   const options = isRecord(request.options) ? request.options : {};
   return {
     uid: request.uid,
-    kind: workloadKind(kind.group, kind.version, kind.kind),
+    kindSpec: kinds.byGroupVersionKind(kind.group, kind.version, kind.kind),
     operation: typeof request.operation === 'string' ? request.operation : '',
     namespace: typeof request.namespace === 'string' ? request.namespace : '',
     object: isRecord(request.object) ? request.object : undefined,
@@ -61,9 +61,4 @@ export function admissionResponse(uid: string, ops: readonly Operation[]): objec
       ? { uid, allowed: true }
       : { uid, allowed: true, patchType: 'JSONPatch', patch: Buffer.from(JSON.stringify(ops)).toString('base64') };
   return { apiVersion: ADMISSION_API_VERSION, kind: 'AdmissionReview', response };
-}
-
-function workloadKind(group: unknown, version: unknown, kind: unknown): WorkloadKind | undefined {
-  if (group !== 'apps' || version !== 'v1') return undefined;
-  return WORKLOAD_KINDS.find((k) => k === kind);
 }

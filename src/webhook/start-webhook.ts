@@ -17,6 +17,7 @@ export interface WebhookOptions {
   core: CoreCalls;
   kubeConfig: KubeConfig;
   desiredChecksum: AdmissionContext['desiredChecksum'];
+  kinds: AdmissionContext['kinds'];
   observer?: AdmissionObserver;
   /** Told of the webhook's own API requests (its Secret, its configuration), like the controller's. */
   observeApiRequest?: ApiRequestObserver;
@@ -54,7 +55,7 @@ export async function startWebhook(options: WebhookOptions): Promise<RunningWebh
     tls,
     logger,
     answer: (body) => {
-      const answer = answerReview({ desiredChecksum: options.desiredChecksum, logger }, body);
+      const answer = answerReview({ desiredChecksum: options.desiredChecksum, kinds: options.kinds, logger }, body);
       options.observer?.reviewed(answer.kind ?? 'other', answer.operation, answer.outcome);
       return answer.review;
     },

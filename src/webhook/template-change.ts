@@ -1,6 +1,8 @@
 import { isDeepStrictEqual } from 'node:util';
 import { CHECKSUM_ANNOTATION } from '../api/constants.ts';
+import type { WorkloadKindSpec } from '../api/workload-kinds.ts';
 import { isRecord } from '../core/is-record.ts';
+import { valueAtPointer } from '../core/json-pointer.ts';
 
 /**
  * Whether an update changes a workload's pod template in more than the checksum annotation,
@@ -9,12 +11,9 @@ import { isRecord } from '../core/is-record.ts';
  * annotations map or template metadata counts as none: the workload controllers compare
  * templates the same way, and a manifest without the checksum often has neither.
  */
-export function templateChangedBeyondChecksum(oldObject: Record<string, unknown>, newObject: Record<string, unknown>): boolean {
+export function templateChangedBeyondChecksum(kind: WorkloadKindSpec, oldObject: Record<string, unknown>, newObject: Record<string, unknown>): boolean {
+  const templateOf = (object: Record<string, unknown>): unknown => valueAtPointer(object, kind.templatePointer);
   return !isDeepStrictEqual(withoutChecksum(templateOf(oldObject)), withoutChecksum(templateOf(newObject)));
-}
-
-function templateOf(object: Record<string, unknown>): unknown {
-  return isRecord(object.spec) ? object.spec.template : undefined;
 }
 
 function withoutChecksum(template: unknown): unknown {

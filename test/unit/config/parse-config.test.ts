@@ -46,6 +46,7 @@ describe('parseConfig defaults', () => {
       dryRun: false,
       maxConcurrentRollouts: undefined,
       webhook: undefined,
+      workloadKinds: [],
     } satisfies Config);
   });
 

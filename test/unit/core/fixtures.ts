@@ -4,11 +4,13 @@ import jsonPatch from 'fast-json-patch';
 import type { Operation } from 'fast-json-patch';
 import { workloadFacts as projectWorkload } from '../../../src/k8s/projections.ts';
 import type { WorkloadFacts } from '../../../src/core/types.ts';
+import { kindSpec } from '../support/workload-kinds.ts';
 
 /** Facts for a Deployment "shop/web"; override what a test is about. */
 export function workloadFacts(overrides: Partial<WorkloadFacts> = {}): WorkloadFacts {
   return {
     kind: 'Deployment',
+    templatePointer: '/spec/template',
     namespace: 'shop',
     name: 'web',
     uid: '5f0c1d2e-0000-4000-8000-000000000001',
@@ -19,7 +21,7 @@ export function workloadFacts(overrides: Partial<WorkloadFacts> = {}): WorkloadF
     templateHasMetadata: true,
     templateDigest: 'template-1',
     ignored: false,
-    progress: { observedGeneration: 3, desired: 2, updated: 2, total: 2, available: 2, deadlineExceeded: false },
+    progress: { observedGeneration: 3, desired: 2, updated: 2, total: 2, available: 2, deadlineExceeded: false, reportsDeadline: true },
     ...overrides,
   };
 }
@@ -79,7 +81,7 @@ export function deployment(shape: DeploymentShape = {}): V1Deployment {
 
 /** What the reconcile layer reads off a Deployment, so tests can patch, re-read and decide again. */
 export function factsOf(object: V1Deployment): WorkloadFacts {
-  return projectWorkload('Deployment', object);
+  return projectWorkload(kindSpec('Deployment'), object);
 }
 
 /**

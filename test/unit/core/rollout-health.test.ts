@@ -4,7 +4,7 @@ import { rolloutHealth } from '../../../src/core/rollout-health.ts';
 import { workloadFacts } from './fixtures.ts';
 
 describe('rolloutHealth', () => {
-  const progress = { observedGeneration: 3, desired: 2, updated: 2, total: 2, available: 2, deadlineExceeded: false };
+  const progress = { observedGeneration: 3, desired: 2, updated: 2, total: 2, available: 2, deadlineExceeded: false, reportsDeadline: true };
 
   it('is available when the controller caught up and every pod is updated and available', () => {
     assert.equal(rolloutHealth(workloadFacts({ progress }), 1000, 60_000), 'available');
@@ -26,7 +26,7 @@ describe('rolloutHealth', () => {
   });
 
   it('is failed when a StatefulSet is still not available past the deadline, not before', () => {
-    const sts = workloadFacts({ kind: 'StatefulSet', progress: { ...progress, updated: 1 } });
+    const sts = workloadFacts({ kind: 'StatefulSet', progress: { ...progress, updated: 1, reportsDeadline: false } });
     assert.equal(rolloutHealth(sts, 59_000, 60_000), 'progressing');
     assert.equal(rolloutHealth(sts, 61_000, 60_000), 'failed');
   });

@@ -2,9 +2,10 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { FactStore } from '../../../src/k8s/fact-store.ts';
 import { workloadFacts } from '../../../src/k8s/projections.ts';
+import { kindSpec } from '../support/workload-kinds.ts';
 
 function deployment(name: string, configMaps: string[], namespace = 'shop', { image = 'app:1', resourceVersion = '10' } = {}) {
-  return workloadFacts('Deployment', {
+  return workloadFacts(kindSpec('Deployment'), {
     metadata: { name, namespace, uid: `uid-${name}`, generation: 1, resourceVersion },
     spec: { template: { spec: { containers: [{ name: 'app', image, envFrom: configMaps.map((cm) => ({ configMapRef: { name: cm } })) }] } } },
   });
@@ -96,7 +97,7 @@ describe('FactStore', () => {
     const decision = store.claimStamp();
     store.expectOwnTemplateWrite('shop', 'Deployment/web', 'v1.ours', decision);
     store.setSource('shop', 'ConfigMap/a', digest('2'));
-    const withOurChecksum = workloadFacts('Deployment', {
+    const withOurChecksum = workloadFacts(kindSpec('Deployment'), {
       metadata: { name: 'web', namespace: 'shop', uid: 'uid-web', generation: 2, resourceVersion: '11' },
       spec: { template: { metadata: { annotations: { 'confighash.dev/checksum': 'v1.ours' } }, spec: { containers: [{ name: 'app', image: 'app:1', envFrom: [{ configMapRef: { name: 'a' } }] }] } } },
     });

@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import { CHECKSUM_ANNOTATION } from '../../../src/api/constants.ts';
 import { digestConfigMapContent } from '../../../src/core/checksum.ts';
 import { sameDigest, sameWorkloadFacts, workloadFacts } from '../../../src/k8s/projections.ts';
+import { kindSpec } from '../support/workload-kinds.ts';
 
 const deployment = (overrides: { resourceVersion?: string; replicas?: number; checksum?: string; image?: string } = {}) => ({
   metadata: {
@@ -25,7 +26,7 @@ const deployment = (overrides: { resourceVersion?: string; replicas?: number; ch
 
 describe('projections', () => {
   it('keeps the references and the checksum of a workload, and a digest of its pod template instead of the template', () => {
-    const facts = workloadFacts('Deployment', deployment({ checksum: 'v1.abc' }));
+    const facts = workloadFacts(kindSpec('Deployment'), deployment({ checksum: 'v1.abc' }));
     assert.equal(facts.templateChecksum, 'v1.abc');
     assert.equal(typeof facts.templateDigest, 'string');
     assert.deepEqual([...facts.references], [['ConfigMap/cfg', { kind: 'keys', keys: ['A'] }]]);
@@ -33,14 +34,14 @@ describe('projections', () => {
   });
 
   it('treats a status-only update of a workload as no change', () => {
-    const before = workloadFacts('Deployment', deployment({ resourceVersion: '10' }));
-    const after = workloadFacts('Deployment', deployment({ resourceVersion: '11' }));
+    const before = workloadFacts(kindSpec('Deployment'), deployment({ resourceVersion: '10' }));
+    const after = workloadFacts(kindSpec('Deployment'), deployment({ resourceVersion: '11' }));
     assert.ok(sameWorkloadFacts(before, after));
-    assert.ok(!sameWorkloadFacts(before, workloadFacts('Deployment', deployment({ checksum: 'v1.abc' }))));
+    assert.ok(!sameWorkloadFacts(before, workloadFacts(kindSpec('Deployment'), deployment({ checksum: 'v1.abc' }))));
   });
 
   it('gives the same template digest for the same template and another one when the image changes, but not for a scale', () => {
-    const digest = (o: ReturnType<typeof deployment>) => workloadFacts('Deployment', o).templateDigest;
+    const digest = (o: ReturnType<typeof deployment>) => workloadFacts(kindSpec('Deployment'), o).templateDigest;
     assert.equal(digest(deployment()), digest(deployment({ resourceVersion: '99', replicas: 5 })));
     assert.notEqual(digest(deployment()), digest(deployment({ image: 'app:2' })));
   });

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { describe, it } from 'node:test';
 import { stringify } from 'yaml';
-import { WORKLOAD_KINDS } from '../../../src/api/constants.ts';
+import { DEFAULT_WORKLOAD_KINDS } from '../../../src/api/workload-kinds.ts';
 import { parseConfig } from '../../../src/config.ts';
 import { WEBHOOK_DEFAULTS } from '../../../src/config/webhook.ts';
 import { MUTATE_PATH } from '../../../src/webhook/webhook-server.ts';
@@ -51,14 +51,17 @@ describe('the webhook overlay', () => {
     assert.equal(webhook.clientConfig.caBundle, undefined, 'the caBundle is the controller’s (or cert-manager’s) to write');
   });
 
-  it('is called for creates and updates of the three workload kinds only, outside kube-system and its own namespace', async () => {
+  it('is called for creates and updates of the default workload kinds only, outside kube-system and its own namespace', async () => {
     const webhook = await webhookOf();
     assert.deepEqual(webhook.rules, [
       { apiGroups: ['apps'], apiVersions: ['v1'], operations: ['CREATE', 'UPDATE'], resources: ['deployments', 'statefulsets', 'daemonsets'], scope: 'Namespaced' },
+      { apiGroups: ['batch'], apiVersions: ['v1'], operations: ['CREATE', 'UPDATE'], resources: ['cronjobs'], scope: 'Namespaced' },
     ]);
+    const covered = webhook.rules.flatMap((rule) => rule.resources.map((resource) => `${rule.apiGroups[0] ?? ''}/${rule.apiVersions[0] ?? ''}/${resource}`));
+    assert.deepEqual(covered, DEFAULT_WORKLOAD_KINDS.map((kind) => `${kind.apiVersion}/${kind.plural}`));
     assert.deepEqual(webhook.namespaceSelector.matchExpressions, [{ key: 'kubernetes.io/metadata.name', operator: 'NotIn', values: ['kube-system', 'confighash-system'] }]);
     const kinds = webhook.matchConditions.find((c) => c.name === 'covered-kinds')?.expression ?? '';
-    assert.deepEqual([...kinds.matchAll(/'(\w+Set|Deployment)'/g)].map((m) => m[1]), [...WORKLOAD_KINDS]);
+    assert.deepEqual([...kinds.matchAll(/'([A-Z]\w+)'/g)].map((m) => m[1]), DEFAULT_WORKLOAD_KINDS.map((kind) => kind.kind));
     assert.match(webhook.matchConditions.find((c) => c.name === 'not-opted-out')?.expression ?? '', /confighash\.dev\/ignore/);
   });
 

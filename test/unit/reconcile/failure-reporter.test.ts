@@ -10,6 +10,7 @@ import { CoverageLookup } from '../../../src/reconcile/coverage-lookup.ts';
 import { FailureLog } from '../../../src/reconcile/failure-log.ts';
 import { failureReporter } from '../../../src/reconcile/failure-reporter.ts';
 import { encodeWorkKey } from '../../../src/reconcile/work-key.ts';
+import { kindSpec } from '../support/workload-kinds.ts';
 
 const KEY = encodeWorkKey({ type: 'workload', namespace: 'shop', kind: 'Deployment', name: 'web' });
 
@@ -17,7 +18,7 @@ const KEY = encodeWorkKey({ type: 'workload', namespace: 'shop', kind: 'Deployme
 function world() {
   const store = new FactStore();
   store.setWorkload(
-    workloadFacts('Deployment', {
+    workloadFacts(kindSpec('Deployment'), {
       metadata: { name: 'web', namespace: 'shop', uid: 'uid-web', generation: 1 },
       spec: { template: { spec: { containers: [{ name: 'app', image: 'app:1', envFrom: [{ configMapRef: { name: 'web-config' } }] }] } } },
     }),

@@ -12,7 +12,8 @@ describe('work keys', () => {
   });
 
   it('refuses a string that is not a work key', () => {
-    assert.throws(() => decodeWorkKey('workload/shop/Pod/web'), /not a work key/);
+    assert.throws(() => decodeWorkKey('workload/shop//web'), /not a work key/);
+    assert.throws(() => decodeWorkKey('workload/shop/Deployment'), /not a work key/);
     assert.throws(() => decodeWorkKey('status/shop'), /not a work key/);
   });
 });

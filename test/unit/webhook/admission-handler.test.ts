@@ -5,6 +5,7 @@ import { CHECKSUM_ANNOTATION, FIELD_MANAGER } from '../../../src/api/constants.t
 import { workloadFacts } from '../../../src/k8s/projections.ts';
 import { answerReview } from '../../../src/webhook/admission-handler.ts';
 import { deploymentObject, review, storeWithAppConfig } from './fixtures.ts';
+import { kindSpec } from '../support/workload-kinds.ts';
 
 interface Answered {
   response: { uid: string; allowed: boolean; patchType?: string; patch?: string };
@@ -39,7 +40,7 @@ describe('answerReview', () => {
     const { context } = storeWithAppConfig();
     const object = deploymentObject();
     const after = stored(object, answerReview(context, review({ operation: 'CREATE', object })).review);
-    const desired = context.desiredChecksum(workloadFacts('Deployment', after));
+    const desired = context.desiredChecksum(workloadFacts(kindSpec('Deployment'), after));
     assert.equal(desired?.kind, 'covered');
     assert.equal(checksumOf(after), desired?.kind === 'covered' ? desired.checksum : '');
   });

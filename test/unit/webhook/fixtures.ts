@@ -4,6 +4,7 @@ import type { WorkloadFacts } from '../../../src/core/types.ts';
 import { FactStore } from '../../../src/k8s/fact-store.ts';
 import { CoverageLookup } from '../../../src/reconcile/coverage-lookup.ts';
 import type { AdmissionContext } from '../../../src/webhook/admission-handler.ts';
+import { ALL_KNOWN_KINDS } from '../support/workload-kinds.ts';
 
 export const NAMESPACE = 'shop';
 
@@ -20,6 +21,7 @@ export function storeWithAppConfig(data: Record<string, string> = { LOG_LEVEL: '
   let synced = true;
   const context: AdmissionContext = {
     desiredChecksum: (workload: WorkloadFacts) => (synced ? coverage.desiredChecksum(workload, '') : undefined),
+    kinds: ALL_KNOWN_KINDS,
     logger: pino({ level: 'silent' }),
   };
   return {

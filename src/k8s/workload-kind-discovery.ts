@@ -1,0 +1,81 @@
+import { ApiException, type KubeConfig } from '@kubernetes/client-node';
+import { ConfigError } from '../config/config-error.ts';
+import type { WorkloadKindRequest } from '../config/workload-kinds.ts';
+import { apiPrefixOf, DEFAULT_WORKLOAD_KINDS, groupOf, KNOWN_WORKLOAD_KINDS, WorkloadKinds, type WorkloadKindSpec } from '../api/workload-kinds.ts';
+import { requestJson, type ApiRequestObserver } from './raw-request.ts';
+
+interface ApiResourceList {
+  resources?: { name?: string; kind?: string; namespaced?: boolean; verbs?: string[] }[];
+}
+
+const NEEDED_VERBS = ['list', 'watch', 'patch'];
+
+/**
+ * The workload kinds in effect: the default ones, and each `--workload-kind`, after asking
+ * the server for it. A kind the server does not serve, serves only cluster-wide, serves
+ * without list, watch or patch, or will not let confighash list, stops the start with a
+ * ConfigError naming the flag: watching it would fail over and over, and quietly covering
+ * less than asked is worse than not starting.
+ */
+export async function discoverWorkloadKinds(
+  kubeConfig: KubeConfig,
+  requests: readonly WorkloadKindRequest[],
+  namespace: string | undefined,
+  signal: AbortSignal,
+  observe?: ApiRequestObserver,
+): Promise<WorkloadKinds> {
+  const specs: WorkloadKindSpec[] = [...DEFAULT_WORKLOAD_KINDS];
+  for (const request of requests) {
+    const builtIn = specs.find((spec) => spec.kind === request.kind);
+    if (builtIn) {
+      if (builtIn.apiVersion === request.apiVersion && builtIn.templatePointer === request.templatePointer) continue;
+      throw new ConfigError(`${request.origin}: ${request.kind} is covered already, as ${builtIn.apiVersion} with its pod template at ${builtIn.templatePointer}`);
+    }
+    const known = KNOWN_WORKLOAD_KINDS.find((spec) => spec.apiVersion === request.apiVersion && spec.kind === request.kind);
+    const plural = await servedPlural(kubeConfig, request, signal, observe);
+    const spec: WorkloadKindSpec = known
+      ? { ...known, plural, templatePointer: request.templatePointer }
+      : { apiVersion: request.apiVersion, kind: request.kind, plural, templatePointer: request.templatePointer, progress: 'none', reportsProgressDeadline: false };
+    await checkListAllowed(kubeConfig, spec, request, namespace, signal, observe);
+    specs.push(spec);
+  }
+  return new WorkloadKinds(specs);
+}
+
+async function servedPlural(kubeConfig: KubeConfig, request: WorkloadKindRequest, signal: AbortSignal, observe?: ApiRequestObserver): Promise<string> {
+  const prefix = apiPrefixOf(request);
+  const list = await requestJson<ApiResourceList>(kubeConfig, prefix, { signal, ...(observe ? { observe } : {}) }).catch((err: unknown) => {
+    if (err instanceof ApiException && err.code === 404) {
+      throw new ConfigError(`${request.origin}: the server does not serve ${request.apiVersion}; install the CRD of ${request.kind} or drop the flag`);
+    }
+    throw err;
+  });
+  const resource = (list.resources ?? []).find((r) => r.kind === request.kind && r.name !== undefined && !r.name.includes('/'));
+  if (!resource?.name) {
+    throw new ConfigError(`${request.origin}: the server serves ${request.apiVersion} but no kind ${request.kind} in it; check the kind's spelling`);
+  }
+  if (resource.namespaced === false) throw new ConfigError(`${request.origin}: ${request.kind} is cluster-scoped; confighash covers namespaced workloads only`);
+  const missing = NEEDED_VERBS.filter((verb) => !(resource.verbs ?? []).includes(verb));
+  if (missing.length > 0) throw new ConfigError(`${request.origin}: the server does not offer ${missing.join(', ')} on ${resource.name}`);
+  return resource.name;
+}
+
+/** One LIST of at most one object: a 403 here is a missing RBAC rule, named before any work starts. */
+async function checkListAllowed(
+  kubeConfig: KubeConfig,
+  spec: WorkloadKindSpec,
+  request: WorkloadKindRequest,
+  namespace: string | undefined,
+  signal: AbortSignal,
+  observe?: ApiRequestObserver,
+): Promise<void> {
+  const path = namespace === undefined ? `${apiPrefixOf(spec)}/${spec.plural}` : `${apiPrefixOf(spec)}/namespaces/${namespace}/${spec.plural}`;
+  await requestJson(kubeConfig, path, { query: { limit: 1 }, signal, ...(observe ? { observe } : {}) }).catch((err: unknown) => {
+    if (err instanceof ApiException && err.code === 403) {
+      throw new ConfigError(
+        `${request.origin}: confighash may not list ${spec.plural}.${groupOf(spec)}; grant its ClusterRole list, watch and patch on them (README, "Workload kinds")`,
+      );
+    }
+    throw err;
+  });
+}
