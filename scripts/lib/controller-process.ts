@@ -70,10 +70,13 @@ export async function startController(opts: StartControllerOptions): Promise<Con
     stop: () => stopChild(child, exited),
   };
 
+  // A controller that exits before it is ready (a bad flag, exit code 2) ends the wait at once.
+  const closed = once(child, 'close');
+  const exitedEarly = new AbortController();
+  void closed.then(() => exitedEarly.abort());
   try {
     await waitFor(
       async () => {
-        if (child.exitCode !== null) throw new Error(`controller exited with ${child.exitCode}:\n${output.slice(-3000)}`);
         const response = await fetch(`${base}/readyz`);
         return response.status === 200;
       },
@@ -81,12 +84,13 @@ export async function startController(opts: StartControllerOptions): Promise<Con
         description: 'the controller to report ready on /readyz',
         timeoutMs: opts.readyTimeoutMs ?? 60_000,
         intervalMs: 200,
-        ...(opts.signal ? { signal: opts.signal } : {}),
+        signal: opts.signal ? AbortSignal.any([opts.signal, exitedEarly.signal]) : exitedEarly.signal,
       },
     );
   } catch (err) {
     await handle.stop();
-    throw new Error(`${(err as Error).message}\ncontroller output:\n${output.slice(-4000)}`, { cause: err });
+    const reason = child.exitCode !== null && !opts.signal?.aborted ? `controller exited with ${child.exitCode}` : (err as Error).message;
+    throw new Error(`${reason}\ncontroller output:\n${output.slice(-4000)}`, { cause: err });
   }
   return handle;
 }

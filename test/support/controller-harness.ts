@@ -1,11 +1,12 @@
 import { AppsV1Api, CoreV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
 import type { AppConfig } from '../../src/api/appconfig.ts';
-import { API_GROUP, API_VERSION, APPCONFIG_PLURAL, CHECKSUM_ANNOTATION, type WorkloadKind } from '../../src/api/constants.ts';
+import { API_GROUP, API_VERSION, APPCONFIG_PLURAL, type WorkloadKind } from '../../src/api/constants.ts';
+import type { WorkloadKindSpec } from '../../src/api/workload-kinds.ts';
 import { adminKubeConfig, kubectl } from './cluster.ts';
 import { installControllerAccess } from './controller-access.ts';
 import { startController, type ControllerProcess } from './controller-process.ts';
 import { withTestNamespace } from './namespace.ts';
-import { readWorkload, workloadRecord } from './records.ts';
+import { templateChecksumOf, workloadRecord } from './records.ts';
 import { waitFor } from './wait.ts';
 
 let controllerKubeconfig: Promise<string> | undefined;
@@ -94,17 +95,16 @@ export interface WorkloadAnnotations {
 
 /** The pod-template checksum, and the checksum confighash recorded without rolling (if any), as stored now. */
 export async function annotationsOf(namespace: string, kind: WorkloadKind, name: string): Promise<WorkloadAnnotations> {
-  const object = await readWorkload(namespace, kind, name);
-  const checksum = object.spec?.template.metadata?.annotations?.[CHECKSUM_ANNOTATION];
+  const checksum = await templateChecksumOf(namespace, kind, name);
   const record = await workloadRecord(namespace, kind, name);
   const baseline = record?.placement === 'Baseline' ? record.checksum : undefined;
   return { ...(checksum ? { checksum } : {}), ...(baseline ? { baseline } : {}) };
 }
 
 /** Waits until confighash has a WorkloadRecord for the workload, and returns the recorded checksum. */
-export function waitForAdoption(namespace: string, kind: WorkloadKind, name: string): Promise<string> {
+export function waitForAdoption(namespace: string, kind: WorkloadKind | WorkloadKindSpec, name: string): Promise<string> {
   return waitFor(async () => (await workloadRecord(namespace, kind, name))?.checksum ?? false, {
-    description: `confighash to record ${kind} ${namespace}/${name}`,
+    description: `confighash to record ${typeof kind === 'string' ? kind : kind.kind} ${namespace}/${name}`,
     timeoutMs: 30_000,
   });
 }

@@ -1,30 +1,46 @@
-import { AppsV1Api, CustomObjectsApi, type KubeConfig, type V1DaemonSet, type V1Deployment, type V1StatefulSet } from '@kubernetes/client-node';
-import { API_GROUP, API_VERSION, RECORD_PLURAL, type WorkloadKind } from '../../src/api/constants.ts';
+import { CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
+import { API_GROUP, API_VERSION, CHECKSUM_ANNOTATION, RECORD_PLURAL, type WorkloadKind } from '../../src/api/constants.ts';
+import { groupOf, versionOf, type WorkloadKindSpec } from '../../src/api/workload-kinds.ts';
+import { valueAtPointer } from '../../src/core/json-pointer.ts';
+import type { WorkloadObject } from '../../src/k8s/projections.ts';
+import { ALL_KNOWN_KINDS } from '../unit/support/workload-kinds.ts';
 import type { WorkloadRecordSpec } from '../../src/api/workload-record.ts';
 import { adminKubeConfig } from './cluster.ts';
 
-/** A Deployment, StatefulSet or DaemonSet as stored now. */
-export function readWorkload(
+/** A workload of any kind as stored now, as plain JSON. */
+export async function readWorkload(
   namespace: string,
-  kind: WorkloadKind,
+  kind: WorkloadKind | WorkloadKindSpec,
   name: string,
   kubeConfig: KubeConfig = adminKubeConfig(),
-): Promise<V1Deployment | V1StatefulSet | V1DaemonSet> {
-  const apps = kubeConfig.makeApiClient(AppsV1Api);
-  if (kind === 'Deployment') return apps.readNamespacedDeployment({ namespace, name });
-  if (kind === 'StatefulSet') return apps.readNamespacedStatefulSet({ namespace, name });
-  return apps.readNamespacedDaemonSet({ namespace, name });
+): Promise<WorkloadObject> {
+  const spec = typeof kind === 'string' ? ALL_KNOWN_KINDS.byKind(kind) : kind;
+  if (!spec) throw new Error(`${String(kind)} is not a kind the tests know; pass its WorkloadKindSpec`);
+  const group = groupOf(spec);
+  const version = versionOf(spec);
+  const api = kubeConfig.makeApiClient(CustomObjectsApi);
+  // The custom-objects client reads any group's objects as plain JSON; apps and batch included.
+  return (await api.getNamespacedCustomObject({ group, version, namespace, plural: spec.plural, name })) as WorkloadObject;
+}
+
+/** The pod-template checksum of a workload as stored now, read where its kind keeps the template. */
+export async function templateChecksumOf(namespace: string, kind: WorkloadKind | WorkloadKindSpec, name: string): Promise<string | undefined> {
+  const spec = typeof kind === 'string' ? ALL_KNOWN_KINDS.byKind(kind) : kind;
+  const template = valueAtPointer(await readWorkload(namespace, kind, name), spec?.templatePointer ?? '/spec/template');
+  const annotations = valueAtPointer(template, '/metadata/annotations');
+  const checksum = (annotations as Record<string, unknown> | undefined)?.[CHECKSUM_ANNOTATION];
+  return typeof checksum === 'string' ? checksum : undefined;
 }
 
 /** The workload's UID as stored now. */
-export async function workloadUid(namespace: string, kind: WorkloadKind, name: string, kubeConfig: KubeConfig = adminKubeConfig()): Promise<string> {
+export async function workloadUid(namespace: string, kind: WorkloadKind | WorkloadKindSpec, name: string, kubeConfig: KubeConfig = adminKubeConfig()): Promise<string> {
   return (await readWorkload(namespace, kind, name, kubeConfig)).metadata?.uid ?? '';
 }
 
 /** confighash's WorkloadRecord for the workload as it exists now (by its UID), or undefined. */
 export async function workloadRecord(
   namespace: string,
-  kind: WorkloadKind,
+  kind: WorkloadKind | WorkloadKindSpec,
   name: string,
   kubeConfig: KubeConfig = adminKubeConfig(),
 ): Promise<WorkloadRecordSpec | undefined> {

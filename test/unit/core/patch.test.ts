@@ -73,4 +73,18 @@ describe('templateChecksumOps', () => {
     assert.equal(jsonPatch.validate(templateChecksumOps(factsOf(deployment()), NEW)), undefined);
     assert.equal(jsonPatch.validate(templateChecksumOps(factsOf(deployment({ templateAnnotations: { [CHECKSUM_ANNOTATION]: OLD } })), NEW)), undefined);
   });
+
+  it("writes into the pod template where the kind keeps it: a CronJob's job template", () => {
+    const cronJob = factsOf(deployment({ templateAnnotations: 'no-metadata' }));
+    const ops = templateChecksumOps({ ...cronJob, templatePointer: '/spec/jobTemplate/spec/template' }, NEW);
+    assert.deepEqual(
+      ops.map((op) => `${op.op} ${op.path}`),
+      [
+        'test /metadata/generation',
+        'add /spec/jobTemplate/spec/template/metadata',
+        'add /spec/jobTemplate/spec/template/metadata/annotations',
+        'add /spec/jobTemplate/spec/template/metadata/annotations/confighash.dev~1checksum',
+      ],
+    );
+  });
 });

@@ -53,4 +53,45 @@ describe('projections', () => {
     assert.ok(!sameDigest(a, digestConfigMapContent({ data: { A: '1', B: '3' } })));
     assert.ok(!sameDigest(a, undefined));
   });
+
+  it("reads a CronJob's pod template in its job template: references, checksum, and nothing that rolls", () => {
+    const cronJob = {
+      metadata: { name: 'report', namespace: 'shop', uid: 'u2', generation: 4 },
+      spec: {
+        schedule: '0 * * * *',
+        jobTemplate: {
+          spec: {
+            template: {
+              metadata: { annotations: { [CHECKSUM_ANNOTATION]: 'v1.abc' } },
+              spec: { containers: [{ name: 'job', image: 'job:1', envFrom: [{ configMapRef: { name: 'report-config' } }] }] },
+            },
+          },
+        },
+      },
+      status: {},
+    };
+    const facts = workloadFacts(kindSpec('CronJob'), cronJob);
+    assert.equal(facts.templatePointer, '/spec/jobTemplate/spec/template');
+    assert.equal(facts.templateChecksum, 'v1.abc');
+    assert.deepEqual([...facts.references.keys()], ['ConfigMap/report-config']);
+    assert.deepEqual(facts.progress, { observedGeneration: 4, desired: 0, updated: 0, total: 0, available: 0, deadlineExceeded: false, reportsDeadline: false });
+  });
+
+  it("reads an Argo Rollout's progress, whose observedGeneration is a string", () => {
+    const rollout = {
+      ...deployment(),
+      status: {
+        observedGeneration: '3',
+        replicas: 2,
+        updatedReplicas: 1,
+        availableReplicas: 1,
+        conditions: [{ type: 'Progressing', status: 'False', reason: 'ProgressDeadlineExceeded' }],
+      },
+    };
+    const facts = workloadFacts(kindSpec('Rollout'), rollout);
+    assert.equal(facts.kind, 'Rollout');
+    assert.deepEqual(facts.progress, { observedGeneration: 3, desired: 1, updated: 1, total: 2, available: 1, deadlineExceeded: true, reportsDeadline: true });
+    const unreadable = workloadFacts(kindSpec('Rollout'), { ...rollout, status: { observedGeneration: 'abc' } });
+    assert.equal(unreadable.progress.observedGeneration, 0);
+  });
 });

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { CHECKSUM_ANNOTATION } from '../../../src/api/constants.ts';
 import { digestConfigMapContent, workloadChecksum } from '../../../src/core/checksum.ts';
+import { DEFAULT_WORKLOAD_KINDS, WorkloadKinds } from '../../../src/api/workload-kinds.ts';
 import { stampChecksums, type Manifest } from '../../../src/render/stamp-stream.ts';
 
 const configMap = (name: string, data: Record<string, string>): Manifest => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'shop' }, data });
@@ -57,5 +58,24 @@ describe('stampChecksums', () => {
       deployment({ envFrom: [{ configMapRef: { name: 'web-config' } }] }, { 'confighash.dev/ignore': 'true' }),
     ]);
     assert.equal(checksumOf(ignored.manifests[2]), undefined);
+  });
+
+  it("stamps a CronJob in its job template's pod template, and a kind given by flag where its pointer says", () => {
+    const podSpec = { containers: [{ name: 'job', image: 'job:1', envFrom: [{ configMapRef: { name: 'web-config' } }] }] };
+    const cronJob: Manifest = { apiVersion: 'batch/v1', kind: 'CronJob', metadata: { name: 'report', namespace: 'shop' }, spec: { schedule: '@hourly', jobTemplate: { spec: { template: { spec: podSpec } } } } };
+    const custom: Manifest = { apiVersion: 'example.com/v1', kind: 'Worker', metadata: { name: 'w', namespace: 'shop' }, spec: { pod: { spec: podSpec } } };
+    const input = [configMap('web-config', { A: '1' }), appConfig({ configMaps: [{ name: 'web-config' }] }), cronJob, custom];
+    const expected = workloadChecksum([{ kind: 'ConfigMap', name: 'web-config', scope: { kind: 'all' }, digest: digestConfigMapContent({ data: { A: '1' } }) }], '');
+    const annotationAt = (m: Manifest | undefined, ...path: string[]): unknown => {
+      let node: unknown = m;
+      for (const key of [...path, 'metadata', 'annotations', CHECKSUM_ANNOTATION]) node = (node as Record<string, unknown> | undefined)?.[key];
+      return node;
+    };
+    const defaults = stampChecksums(input);
+    assert.equal(annotationAt(defaults.manifests[2], 'spec', 'jobTemplate', 'spec', 'template'), expected);
+    assert.equal(defaults.manifests[3], input[3], 'a kind nobody named is passed through untouched');
+    const worker = { apiVersion: 'example.com/v1', kind: 'Worker', plural: 'workers', templatePointer: '/spec/pod', progress: 'none', reportsProgressDeadline: false } as const;
+    const withWorker = stampChecksums(input, new WorkloadKinds([...DEFAULT_WORKLOAD_KINDS, worker]));
+    assert.equal(annotationAt(withWorker.manifests[3], 'spec', 'pod'), expected);
   });
 });
