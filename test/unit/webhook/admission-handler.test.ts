@@ -97,4 +97,20 @@ describe('answerReview', () => {
     assert.throws(() => answerReview(context, { apiVersion: 'admission.k8s.io/v1beta1', kind: 'AdmissionReview', request: { uid: 'x' } }), { name: 'InvalidReviewError' });
     assert.throws(() => answerReview(context, { apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview' }), /no request.uid/);
   });
+
+  it("creates a covered CronJob with the checksum in its job template's pod template, and leaves a kind it does not cover alone", () => {
+    const { context } = storeWithAppConfig();
+    const deployment = deploymentObject();
+    const podTemplate = (deployment.spec as { template: unknown }).template;
+    const cronJob = { apiVersion: 'batch/v1', kind: 'CronJob', metadata: { name: 'report', namespace: 'shop' }, spec: { schedule: '@hourly', jobTemplate: { spec: { template: podTemplate } } } };
+    const answer = answerReview(context, review({ operation: 'CREATE', object: cronJob, kind: { group: 'batch', version: 'v1', kind: 'CronJob' } }));
+    assert.equal(answer.outcome, 'Created');
+    const after = stored(cronJob, answer.review) as { spec: { jobTemplate: { spec: { template: Record<string, unknown> } } } };
+    const desired = context.desiredChecksum(workloadFacts(kindSpec('CronJob'), after));
+    assert.equal(checksumOf({ spec: after.spec.jobTemplate.spec }), desired?.kind === 'covered' ? desired.checksum : 'covered');
+
+    const job = { apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'once', namespace: 'shop' }, spec: { template: podTemplate } };
+    const untouched = answerReview(context, review({ operation: 'CREATE', object: job, kind: { group: 'batch', version: 'v1', kind: 'Job' } }));
+    assert.equal(untouched.outcome, 'NotApplicable');
+  });
 });
