@@ -54,7 +54,7 @@ export function sumVerbs(counts: RequestCounts, verbs: readonly string[], resour
 
 /** PATCHes to workloads themselves (not their status): what can roll pods. */
 export function workloadPatches(counts: RequestCounts): number {
-  return sumVerbs(counts, ['PATCH'], /^(deployments|statefulsets|daemonsets)\.apps$/);
+  return sumVerbs(counts, ['PATCH'], /^((deployments|statefulsets|daemonsets)\.apps|cronjobs\.batch)$/);
 }
 
 const escapedGroup = API_GROUP.replaceAll('.', '\\.');

@@ -48,5 +48,8 @@ export const PROFILES: Record<BenchProfile['name'], BenchProfile> = {
   },
 };
 
-/** Objects each AppConfig of the scale scenario brings. */
-export const SCALE_SHAPE = { configMapsPerDeployment: 5, secretsPerDeployment: 5, deploymentsPerAppConfig: 2 } as const;
+/**
+ * Objects each AppConfig of the scale scenario brings. One CronJob per 10 Deployments reads the
+ * sources of one of them (200 CronJobs among 2,000 Deployments at full scale).
+ */
+export const SCALE_SHAPE = { configMapsPerDeployment: 5, secretsPerDeployment: 5, deploymentsPerAppConfig: 2, deploymentsPerCronJob: 10 } as const;

@@ -145,7 +145,7 @@ export function formatTable(result: BenchResult): string {
   const scale = result.scale;
   if (scale && 'error' in scale) add('scale', 'error', scale.error);
   else if (scale) {
-    add('scale', 'objects (CM / Secret / Deploy / AppConfig)', `${scale.objects.configmaps} / ${scale.objects.secrets} / ${scale.objects.deployments} / ${scale.objects.appconfigs}`);
+    add('scale', 'objects (CM / Secret / Deploy / CronJob / AppConfig)', `${scale.objects.configmaps} / ${scale.objects.secrets} / ${scale.objects.deployments} / ${scale.objects.cronjobs} / ${scale.objects.appconfigs}`);
     add('scale', 'ready / convergence (s, goal ≤ 30)', `${scale.ready_s} / ${scale.convergence_s}`);
     add('scale', 'peak RSS (MiB, goal ≤ 200)', scale.peak_rss_mib);
     add('scale', `RSS after ${scale.steady_window_s} s steady (MiB)`, scale.steady_rss_mib);
@@ -156,6 +156,7 @@ export function formatTable(result: BenchResult): string {
       `${scale.startup_workload_writes} / ${scale.startup_record_writes} / ${scale.startup_writes.status_patches} / ${scale.startup_writes.events}`,
     );
     add('scale', `records correct / Deployments`, `${scale.baselines_correct} / ${scale.objects.deployments}`);
+    add('scale', `records correct / CronJobs`, `${scale.cronjob_records_correct} / ${scale.objects.cronjobs}`);
     add('scale', `steady writes in ${scale.steady_window_s} s (goal 0)`, scale.steady_writes);
   }
   const burst = result.burst;

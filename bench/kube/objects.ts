@@ -16,6 +16,7 @@ export const paths = {
   secrets: (ns: string) => `/api/v1/namespaces/${ns}/secrets`,
   deployments: (ns?: string) => (ns ? `/apis/apps/v1/namespaces/${ns}/deployments` : '/apis/apps/v1/deployments'),
   deployment: (ns: string, name: string) => `/apis/apps/v1/namespaces/${ns}/deployments/${name}`,
+  cronJobs: (ns?: string) => (ns ? `/apis/batch/v1/namespaces/${ns}/cronjobs` : '/apis/batch/v1/cronjobs'),
   replicaSets: (ns?: string) => (ns ? `/apis/apps/v1/namespaces/${ns}/replicasets` : '/apis/apps/v1/replicasets'),
   appConfigs: (ns?: string) => (ns ? `/apis/${API_GROUP}/${API_VERSION}/namespaces/${ns}/appconfigs` : `/apis/${API_GROUP}/${API_VERSION}/appconfigs`),
   workloadRecords: (ns?: string) => (ns ? `/apis/${API_GROUP}/${API_VERSION}/namespaces/${ns}/${RECORD_PLURAL}` : `/apis/${API_GROUP}/${API_VERSION}/${RECORD_PLURAL}`),
@@ -127,6 +128,20 @@ export function deployment(ns: string, name: string, scenario: string, sources: 
         },
       },
     },
+  };
+}
+
+/**
+ * A suspended CronJob whose job template reads `sources` as the Deployment's pod template
+ * does: covered like a Deployment, and it never starts a Job.
+ */
+export function cronJob(ns: string, name: string, scenario: string, sources: DeploymentSources) {
+  const podTemplate = deployment(ns, name, scenario, sources).spec.template;
+  return {
+    apiVersion: 'batch/v1',
+    kind: 'CronJob',
+    metadata: { name, namespace: ns, labels: { app: name, [BENCH_LABEL]: scenario } },
+    spec: { schedule: '0 0 1 1 *', suspend: true, jobTemplate: { spec: { template: { ...podTemplate, spec: { ...podTemplate.spec, restartPolicy: 'Never' } } } } },
   };
 }
 

@@ -36,7 +36,7 @@ export function recordTracker(api: KubeApi, namespace?: string): Tracker<Workloa
 }
 
 /** confighash has adopted the Deployment as it exists now: a record for its current UID exists. */
-export function adopted(deployment: DeploymentView | undefined, record: RecordView | undefined): boolean {
+export function adopted(deployment: Pick<DeploymentView, 'uid'> | undefined, record: RecordView | undefined): boolean {
   return deployment !== undefined && deployment.uid !== '' && record?.workloadUid === deployment.uid;
 }
 

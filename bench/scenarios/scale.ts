@@ -20,10 +20,21 @@ import { scrapeActivity, watchActivity, type ApiserverActivity } from '../peers/
 import { withDeploymentAnnotations } from '../peers/opt-in.ts';
 import { readCpuSeconds, readProcessMemory } from '../rss.ts';
 import { round } from '../stats.ts';
-import { deploymentName, scaleConfigMap, scaleCounts, scaleCreations, scaleNamespaces, scaleObjectBytes, scaleSecret, sourcesOfDeployment } from './scale-objects.ts';
+import {
+  cronJobDeployment,
+  cronJobName,
+  deploymentName,
+  scaleConfigMap,
+  scaleCounts,
+  scaleCreations,
+  scaleNamespaces,
+  scaleObjectBytes,
+  scaleSecret,
+  sourcesOfDeployment,
+} from './scale-objects.ts';
 
 export interface ScaleResult {
-  objects: { configmaps: number; secrets: number; deployments: number; appconfigs: number; namespaces: number };
+  objects: { configmaps: number; secrets: number; deployments: number; cronjobs: number; appconfigs: number; namespaces: number };
   object_bytes: Record<string, number>;
   create_s: number;
   /** After creating, until the deployment controller had made every ReplicaSet (it is limited to 20 requests/s). */
@@ -31,7 +42,7 @@ export interface ScaleResult {
   controller_flags: string[];
   /** Spawn → /readyz 200 (the initial lists are in). */
   ready_s: number;
-  /** Spawn → every scale Deployment has a WorkloadRecord for its current UID and every AppConfig is Ready, current and settled. */
+  /** Spawn → every scale Deployment and CronJob has a WorkloadRecord for its current UID and every AppConfig is Ready, current and settled. */
   convergence_s: number;
   /** Spawn → queue empty and counters still for 3 s. */
   settled_s: number;
@@ -62,7 +73,7 @@ export interface ScaleResult {
   /** Requests in the `service-accounts` flow schema: the controller's ServiceAccount and no other client here. */
   controller_requests: number;
   startup_writes: { deployment_patches: number; status_patches: number; events: number };
-  /** PATCHes to Deployments, StatefulSets and DaemonSets (not status) from spawn to settled, apiserver count: adoption writes none (goal 0). */
+  /** PATCHes to Deployments, StatefulSets, DaemonSets and CronJobs (not status) from spawn to settled, apiserver count: adoption writes none (goal 0). */
   startup_workload_writes: number;
   /** WorkloadRecord writes (POST, PUT, PATCH) from spawn to settled, apiserver count: one create per adopted workload. */
   startup_record_writes: number;
@@ -79,6 +90,8 @@ export interface ScaleResult {
    * created. The name is kept from when adoption wrote a baseline annotation: it counts records now.
    */
   baselines_correct: number;
+  /** The same for the scale CronJobs (their records only). */
+  cronjob_records_correct: number;
   heap_snapshot?: string;
   /** With --peers: metadata annotations on every scale Deployment that opt the peers in (confighash ignores them). */
   opt_in_annotations?: Record<string, string>;
@@ -94,17 +107,18 @@ export interface ScaleOptions {
   apiserverActivity?: { quietS: number; pollS: number; capS: number };
 }
 
-const WATCHED = ['configmaps', 'secrets', 'deployments.apps', 'statefulsets.apps', 'daemonsets.apps', 'appconfigs.confighash.dev'] as const;
+const WATCHED = ['configmaps', 'secrets', 'deployments.apps', 'statefulsets.apps', 'daemonsets.apps', 'cronjobs.batch', 'appconfigs.confighash.dev'] as const;
 const WATCHED_PATHS: Record<(typeof WATCHED)[number], string> = {
   configmaps: '/api/v1/configmaps',
   secrets: '/api/v1/secrets',
   'deployments.apps': '/apis/apps/v1/deployments',
   'statefulsets.apps': '/apis/apps/v1/statefulsets',
   'daemonsets.apps': '/apis/apps/v1/daemonsets',
+  'cronjobs.batch': paths.cronJobs(),
   'appconfigs.confighash.dev': paths.appConfigs(),
 };
 const WRITE_VERBS = ['POST', 'PUT', 'PATCH', 'DELETE', 'APPLY'];
-const CONTROLLER_WRITES = /^((deployments|statefulsets|daemonsets)\.apps|(appconfigs|workloadrecords)\.confighash\.dev|appconfigs\.confighash\.dev\/status|events\.events\.k8s\.io|configmaps|secrets)$/;
+const CONTROLLER_WRITES = /^((deployments|statefulsets|daemonsets)\.apps|cronjobs\.batch|(appconfigs|workloadrecords)\.confighash\.dev|appconfigs\.confighash\.dev\/status|events\.events\.k8s\.io|configmaps|secrets)$/;
 export const SCALE_FLAGS = ['--all-namespaces'];
 
 interface AppConfigObject extends KubeObject {
@@ -124,7 +138,7 @@ function appConfigConverged(ac: AppConfigObject): boolean {
 }
 
 /**
- * 10,000 ConfigMaps, 10,000 Secrets, 2,000 Deployments and 1,000 AppConfigs in 20 namespaces,
+ * 10,000 ConfigMaps, 10,000 Secrets, 2,000 Deployments, 200 CronJobs and 1,000 AppConfigs in 20 namespaces,
  * then a cold start of the controller: convergence, memory, API cost and a steady state.
  */
 export async function runScale(ctx: BenchContext, options: ScaleOptions = {}): Promise<ScaleResult> {
@@ -133,7 +147,7 @@ export async function runScale(ctx: BenchContext, options: ScaleOptions = {}): P
   const createdAt = performance.now();
   for (const ns of scaleNamespaces(profile)) await api.create(paths.namespaces, namespace(ns, 'scale'));
   let created = 0;
-  const total = counts.total.configmaps + counts.total.secrets + counts.total.deployments + counts.total.appconfigs;
+  const total = counts.total.configmaps + counts.total.secrets + counts.total.deployments + counts.total.cronjobs + counts.total.appconfigs;
   await forEachLimited(withDeploymentAnnotations(scaleCreations(profile), options.deploymentAnnotations ?? {}), profile.scale.createConcurrency, async ({ path, body }) => {
     await withRetries(() => api.create(path, body));
     created += 1;
@@ -145,8 +159,10 @@ export async function runScale(ctx: BenchContext, options: ScaleOptions = {}): P
   const selector = `${BENCH_LABEL}=scale`;
   const deployments = new Tracker<DeploymentObject, DeploymentView>({ api, collectionPath: paths.deployments(), labelSelector: selector, project: deploymentView });
   const appConfigs = new Tracker<AppConfigObject, boolean>({ api, collectionPath: paths.appConfigs(), labelSelector: selector, project: appConfigConverged });
+  const cronJobs = new Tracker<KubeObject, Pick<DeploymentView, 'uid'>>({ api, collectionPath: paths.cronJobs(), labelSelector: selector, project: (c) => ({ uid: c.metadata?.uid ?? '' }) });
   const records = recordTracker(api);
   await deployments.start();
+  await cronJobs.start();
   await appConfigs.start();
   await records.start();
   let controller: BenchController | undefined;
@@ -160,8 +176,10 @@ export async function runScale(ctx: BenchContext, options: ScaleOptions = {}): P
     const waitedForDeploymentController = Math.round((secondsSince(createdAt) - createS) * 1000) / 1000;
     await sleep(5000);
 
-    const deploymentConverged = (key: string): boolean => adopted(deployments.current.get(key), records.current.get(key));
-    const pendingDeployments = new Set([...deployments.current.keys()].filter((k) => !deploymentConverged(k)));
+    // Deployments and CronJobs have distinct names (app-…, job-…), so one set holds both.
+    const workload = (key: string) => deployments.current.get(key) ?? cronJobs.current.get(key);
+    const deploymentConverged = (key: string): boolean => adopted(workload(key), records.current.get(key));
+    const pendingDeployments = new Set([...deployments.current.keys(), ...cronJobs.current.keys()].filter((k) => !deploymentConverged(k)));
     const pendingAppConfigs = new Set([...appConfigs.current].filter(([, done]) => !done).map(([k]) => k));
     let markConverged!: (at: number) => void;
     const converged = new Promise<number>((resolve) => (markConverged = resolve));
@@ -169,11 +187,12 @@ export async function runScale(ctx: BenchContext, options: ScaleOptions = {}): P
       if (pendingDeployments.size === 0 && pendingAppConfigs.size === 0) markConverged(at);
     };
     const recheckDeployment = (key: string, at: number): void => {
-      if (deployments.current.has(key) && !deploymentConverged(key)) pendingDeployments.add(key);
+      if (workload(key) !== undefined && !deploymentConverged(key)) pendingDeployments.add(key);
       else pendingDeployments.delete(key);
       check(at);
     };
     deployments.onChange((key, _d, at) => recheckDeployment(key, at));
+    cronJobs.onChange((key, _c, at) => recheckDeployment(key, at));
     records.onChange((key, _r, at) => recheckDeployment(key, at));
     appConfigs.onChange((key, done, at) => {
       if (done === false) pendingAppConfigs.add(key);
@@ -204,7 +223,7 @@ export async function runScale(ctx: BenchContext, options: ScaleOptions = {}): P
     const sampler = setInterval(() => (sampledPeak = Math.max(sampledPeak, readProcessMemory(pid)?.rssMib ?? 0)), 100);
     try {
       const readyAt = await controller.ready(300_000);
-      const convergedAt = await withTimeout(converged, 600_000, () => `no convergence within 600 s: ${pendingDeployments.size} Deployments and ${pendingAppConfigs.size} AppConfigs pending`);
+      const convergedAt = await withTimeout(converged, 600_000, () => `no convergence within 600 s: ${pendingDeployments.size} Deployments and CronJobs and ${pendingAppConfigs.size} AppConfigs pending`);
       const rssAtConvergence = readProcessMemory(pid)?.rssMib ?? 0;
       const heapAtConvergence = await heapFigures(controller);
       const settledAt = await controllerIdle(controller);
@@ -269,6 +288,7 @@ export async function runScale(ctx: BenchContext, options: ScaleOptions = {}): P
         steady_controller_requests: steady.byFlowSchema['service-accounts'] ?? 0,
         steady_requests: steady.requests,
         baselines_correct: await countCorrectRecords(ctx, deployments, records),
+        cronjob_records_correct: await countCorrectCronJobRecords(ctx, cronJobs, records),
         ...(heapSnapshot ? { heap_snapshot: heapSnapshot } : {}),
         ...(options.deploymentAnnotations ? { opt_in_annotations: options.deploymentAnnotations } : {}),
         ...(measured ? { apiserver_activity: measured.a, deployments_rolled: measured.rolled } : {}),
@@ -279,6 +299,7 @@ export async function runScale(ctx: BenchContext, options: ScaleOptions = {}): P
   } finally {
     await controller?.stop();
     await deployments.stop();
+    await cronJobs.stop();
     await appConfigs.stop();
     await records.stop();
   }
@@ -297,17 +318,13 @@ function diff(before: ApiserverSnapshot, after: ApiserverSnapshot): ApiserverSna
   };
 }
 
-/** Recomputes each Deployment's checksum from the content the bench created, with the install's HMAC key, and compares its record's. */
-async function countCorrectRecords(
-  ctx: BenchContext,
-  deployments: Tracker<DeploymentObject, DeploymentView>,
-  records: Tracker<WorkloadRecordObject, RecordView>,
-): Promise<number> {
+/** The checksum the core computes for each scale Deployment from the content the bench created, with the install's HMAC key, by "namespace/app-NNNN". */
+async function expectedDeploymentChecksums(ctx: BenchContext): Promise<Map<string, string>> {
   const hmacSecret = await ctx.api.get<{ data?: Record<string, string> }>(`/api/v1/namespaces/confighash-system/secrets/${HMAC_SECRET_NAME}`);
   const key = Buffer.from(hmacSecret.data?.[HMAC_SECRET_KEY] ?? '', 'base64');
   const keyId = hmacKeyId(key);
   const { perNamespace } = scaleCounts(ctx.profile);
-  let correct = 0;
+  const expected = new Map<string, string>();
   for (const ns of scaleNamespaces(ctx.profile)) {
     const configMaps = Array.from({ length: perNamespace.configMaps }, (_, i) => scaleConfigMap(ns, i, ctx.profile));
     const secrets = Array.from({ length: perNamespace.secrets }, (_, i) => scaleSecret(ns, i, ctx.profile));
@@ -316,15 +333,46 @@ async function countCorrectRecords(
     const ss = byName(secrets);
     for (let i = 0; i < perNamespace.deployments; i++) {
       const sources = sourcesOfDeployment(i);
-      const expected = sourcesChecksum(
+      const checksum = sourcesChecksum(
         sources.configMaps.map((name) => ({ name, data: cms.get(name)?.data ?? {} })),
         sources.secrets.map((name) => ({ name, data: ss.get(name)?.data ?? {} })),
         key,
         keyId,
       );
-      const workload = `${ns}/${deploymentName(i)}`;
-      const view = deployments.current.get(workload);
-      if (view && recordedChecksum(view, records.current.get(workload)) === expected) correct += 1;
+      expected.set(`${ns}/${deploymentName(i)}`, checksum);
+    }
+  }
+  return expected;
+}
+
+/** Scale Deployments whose recorded checksum is the one the core computes from the content the bench created. */
+async function countCorrectRecords(
+  ctx: BenchContext,
+  deployments: Tracker<DeploymentObject, DeploymentView>,
+  records: Tracker<WorkloadRecordObject, RecordView>,
+): Promise<number> {
+  let correct = 0;
+  for (const [workload, expected] of await expectedDeploymentChecksums(ctx)) {
+    const view = deployments.current.get(workload);
+    if (view && recordedChecksum(view, records.current.get(workload)) === expected) correct += 1;
+  }
+  return correct;
+}
+
+/** Scale CronJobs whose record holds the checksum of the Deployment whose sources they read. */
+async function countCorrectCronJobRecords(
+  ctx: BenchContext,
+  cronJobs: Tracker<KubeObject, Pick<DeploymentView, 'uid'>>,
+  records: Tracker<WorkloadRecordObject, RecordView>,
+): Promise<number> {
+  const expected = await expectedDeploymentChecksums(ctx);
+  const { perNamespace } = scaleCounts(ctx.profile);
+  let correct = 0;
+  for (const ns of scaleNamespaces(ctx.profile)) {
+    for (let c = 0; c < perNamespace.cronJobs; c++) {
+      const key = `${ns}/${cronJobName(c)}`;
+      const record = records.current.get(key);
+      if (adopted(cronJobs.current.get(key), record) && record?.checksum === expected.get(`${ns}/${deploymentName(cronJobDeployment(c))}`)) correct += 1;
     }
   }
   return correct;
