@@ -1,5 +1,6 @@
 // The local control plane: real etcd, kube-apiserver, kube-controller-manager and, with
-// simulated nodes, kube-scheduler and kwok, built from upstream Go modules.
+// simulated nodes, kube-scheduler and kwok, built from upstream Go modules; optionally the
+// Argo Rollouts controller beside it (startArgoRollouts).
 export { startControlPlane, stopControlPlaneIn, type ControlPlane, type StartControlPlaneOptions } from './cluster.ts';
 export { FaultError, type ApiserverRestart, type ControlPlaneFaults, type FaultTarget } from './faults.ts';
 export type { ComponentName } from './components.ts';
@@ -12,3 +13,11 @@ export { PortInUseError } from './ports.ts';
 export { ComponentStartError } from './readiness.ts';
 export { SIMULATED_NODE_NAME } from './bootstrap.ts';
 export { NOT_READY_WITH_CHECKSUM_ANNOTATION } from './kwok-stages.ts';
+export {
+  ARGO_ROLLOUTS_INSTANCE_ID_LABEL,
+  ArgoRolloutsMissingError,
+  findArgoRollouts,
+  startArgoRollouts,
+  type ArgoRollouts,
+  type StartArgoRolloutsOptions,
+} from './argo-rollouts.ts';

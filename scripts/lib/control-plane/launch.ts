@@ -9,6 +9,8 @@ export interface ComponentSpec {
   args: string[];
   /** Loopback ports it will bind, checked just before it starts for a clear error. */
   listens: { port: number; purpose: string }[];
+  /** Its whole environment; default the caller's. */
+  env?: NodeJS.ProcessEnv;
 }
 
 export interface LaunchedComponent extends RecordedProcess {
@@ -27,7 +29,7 @@ export function launchComponent(spec: ComponentSpec, logDir: string): LaunchedCo
   const fd = openSync(logFile, 'a');
   let exitDescription: string | undefined;
   try {
-    const child = spawn(spec.binary, spec.args, { detached: true, stdio: ['ignore', fd, fd] });
+    const child = spawn(spec.binary, spec.args, { detached: true, stdio: ['ignore', fd, fd], env: spec.env ?? process.env });
     child.once('error', (error) => (exitDescription = `could not be started: ${error.message}`));
     child.once('exit', (code, sig) => (exitDescription = sig ? `killed by ${sig}` : `exited with code ${code}`));
     child.unref();
