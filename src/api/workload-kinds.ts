@@ -27,6 +27,11 @@ export interface WorkloadKindSpec {
   readonly templatePointer: string;
   readonly progress: ProgressModel;
   /**
+   * JSON pointer of a reference to another workload whose pod template this one uses instead
+   * of its own ({apiVersion, kind, name}): Argo Rollouts' /spec/workloadRef.
+   */
+  readonly templateRefPointer?: string;
+  /**
    * The workload controller says ProgressDeadlineExceeded by itself (Deployment, Argo
    * Rollout); for the others, spec.rollout.progressDeadlineSeconds of the AppConfig applies.
    */
@@ -58,6 +63,7 @@ export const KNOWN_WORKLOAD_KINDS: readonly WorkloadKindSpec[] = [
     kind: 'Rollout',
     plural: 'rollouts',
     templatePointer: '/spec/template',
+    templateRefPointer: '/spec/workloadRef',
     progress: 'replicas',
     reportsProgressDeadline: true,
   },

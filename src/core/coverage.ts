@@ -43,15 +43,31 @@ function meetsRequirement(requirement: LabelSelectorRequirement, labels: Readonl
  * Whether an AppConfig applies to a workload in its own namespace (the caller only pairs
  * objects of one namespace). With `spec.workloads` the choice is explicit; without it, any
  * workload whose pod template reads a listed object is covered.
+ *
+ * A workload that takes its pod template from another (an Argo Rollout with
+ * `spec.workloadRef`) is never covered itself: it has no template to write. The workload it
+ * takes the template from is covered instead when `spec.workloads` selects either of them;
+ * `templateUsers` are the workloads that take their template from `workload`.
  */
-export function coversWorkload(spec: AppConfigSpec, workload: WorkloadFacts): boolean {
-  if (spec.workloads !== undefined) {
-    const named = (spec.workloads.names ?? []).some(
-      (entry) => entry.kind === workload.kind && entry.name === workload.name,
-    );
-    return named || matchesLabelSelector(spec.workloads.selector, workload.labels);
-  }
+export function coversWorkload(spec: AppConfigSpec, workload: WorkloadFacts, templateUsers: readonly WorkloadFacts[] = []): boolean {
+  if (workload.templateFrom !== undefined) return false;
+  if (spec.workloads !== undefined) return selects(spec, workload) || templateUsers.some((user) => selects(spec, user));
   return listedSources(spec).some((id) => workload.references.has(id));
+}
+
+/** spec.workloads names the workload or its labels match the selector. */
+function selects(spec: AppConfigSpec, workload: Pick<WorkloadFacts, 'kind' | 'name' | 'labels'>): boolean {
+  const named = (spec.workloads?.names ?? []).some((entry) => entry.kind === workload.kind && entry.name === workload.name);
+  return named || matchesLabelSelector(spec.workloads?.selector, workload.labels);
+}
+
+/** The workloads among `candidates` that take their pod template from `workload`. */
+export function templateUsersOf(workload: Pick<WorkloadFacts, 'kind' | 'name'>, candidates: Iterable<WorkloadFacts>): WorkloadFacts[] {
+  const users: WorkloadFacts[] = [];
+  for (const candidate of candidates) {
+    if (candidate.templateFrom?.kind === workload.kind && candidate.templateFrom.name === workload.name) users.push(candidate);
+  }
+  return users;
 }
 
 /**
@@ -67,10 +83,11 @@ export function coversWorkload(spec: AppConfigSpec, workload: WorkloadFacts): bo
 export function sourcesForWorkload(
   covering: readonly AppConfigSpec[],
   workload: WorkloadFacts,
+  templateUsers: readonly WorkloadFacts[] = [],
 ): Map<SourceId, KeyScope> {
   const result = new Map<SourceId, KeyScope>();
   for (const spec of covering) {
-    if (!coversWorkload(spec, workload)) continue;
+    if (!coversWorkload(spec, workload, templateUsers)) continue;
     for (const [id, listedScope] of listedScopes(spec)) {
       const referenced = workload.references.get(id);
       let effective: KeyScope;

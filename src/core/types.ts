@@ -21,6 +21,11 @@ export interface WorkloadFacts {
   readonly kind: WorkloadKind;
   /** JSON pointer of the pod template in the object: /spec/template, /spec/jobTemplate/spec/template. */
   readonly templatePointer: string;
+  /**
+   * The workload this one takes its pod template from, instead of having one (an Argo Rollout's
+   * spec.workloadRef naming a Deployment). Such a workload is never written; the other one is.
+   */
+  readonly templateFrom?: { readonly kind: WorkloadKind; readonly name: string };
   readonly namespace: string;
   readonly name: string;
   readonly uid: string;

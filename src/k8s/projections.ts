@@ -41,6 +41,7 @@ export function workloadFacts(kind: WorkloadKindSpec, object: WorkloadObject): W
   return {
     kind: kind.kind,
     templatePointer: kind.templatePointer,
+    ...templateFromOf(kind, object),
     namespace: metadata.namespace ?? '',
     name: metadata.name ?? '',
     uid: metadata.uid ?? '',
@@ -55,6 +56,14 @@ export function workloadFacts(kind: WorkloadKindSpec, object: WorkloadObject): W
     ignored: metadata.annotations?.[IGNORE_ANNOTATION] === 'true',
     progress: rolloutProgress(kind, object),
   };
+}
+
+/** Where the workload takes its pod template from, when its kind can refer to a Deployment's (spec.workloadRef). */
+function templateFromOf(kind: WorkloadKindSpec, object: WorkloadObject): { templateFrom?: { kind: string; name: string } } {
+  if (kind.templateRefPointer === undefined) return {};
+  const ref = valueAtPointer(object, kind.templateRefPointer);
+  if (!isRecord(ref) || ref.apiVersion !== 'apps/v1' || ref.kind !== 'Deployment' || typeof ref.name !== 'string' || ref.name === '') return {};
+  return { templateFrom: { kind: 'Deployment', name: ref.name } };
 }
 
 function rolloutProgress(kind: WorkloadKindSpec, object: WorkloadObject): RolloutProgress {
@@ -115,6 +124,8 @@ export function sameWorkloadFacts(a: WorkloadFacts, b: WorkloadFacts): boolean {
     a.templateHasMetadata === b.templateHasMetadata &&
     a.templateHasAnnotations === b.templateHasAnnotations &&
     a.ignored === b.ignored &&
+    a.templateFrom?.kind === b.templateFrom?.kind &&
+    a.templateFrom?.name === b.templateFrom?.name &&
     sameProgress(a.progress, b.progress) &&
     sameRecord(a.labels, b.labels) &&
     sameReferences(a.references, b.references)

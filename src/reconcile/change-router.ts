@@ -41,6 +41,7 @@ export class ChangeRouter implements ChangeListener {
     const appConfigs = this.#store.appConfigsIn(workload.namespace);
     if (appConfigs.length === 0) return;
     if (current) this.#workload(current);
+    this.#templateSourcesChanged(previous, current);
     for (const appConfig of appConfigs) {
       const before = previous !== undefined && coversWorkload(appConfig.spec, previous);
       const after = current !== undefined && coversWorkload(appConfig.spec, current);
@@ -83,10 +84,28 @@ export class ChangeRouter implements ChangeListener {
     for (const namespace of withAppConfigs) {
       const appConfigs = this.#store.appConfigsIn(namespace);
       for (const workload of this.#store.workloadsIn(namespace)) {
-        if (appConfigs.some((ac) => coversWorkload(ac.spec, workload))) this.#workload(workload);
+        const users = this.#coverage.templateUsers(workload);
+        if (appConfigs.some((ac) => coversWorkload(ac.spec, workload, users))) this.#workload(workload);
       }
     }
     for (const namespace of withAppConfigs) {
+      for (const appConfig of this.#store.appConfigsIn(namespace)) this.#status(appConfig);
+    }
+  }
+
+  /**
+   * A workload that takes its pod template from another (an Argo Rollout's workloadRef) came,
+   * went, or changed its labels or reference: the workloads it points to decide again, and
+   * the statuses of the AppConfigs that cover them are brought up to date.
+   */
+  #templateSourcesChanged(previous: WorkloadFacts | undefined, current: WorkloadFacts | undefined): void {
+    const targets = new Set([previous?.templateFrom, current?.templateFrom].filter((t) => t !== undefined).map((t) => workloadId(t.kind, t.name)));
+    if (targets.size === 0) return;
+    const namespace = (current ?? previous)?.namespace ?? '';
+    for (const id of targets) {
+      const target = this.#store.workload(namespace, id);
+      if (!target) continue;
+      this.#workload(target);
       for (const appConfig of this.#store.appConfigsIn(namespace)) this.#status(appConfig);
     }
   }

@@ -1,4 +1,4 @@
-import { coversWorkload, sourcesForWorkload } from '../core/coverage.ts';
+import { coversWorkload, sourcesForWorkload, templateUsersOf } from '../core/coverage.ts';
 import { parseSourceId } from '../core/references.ts';
 import { specProblems } from '../core/validate-spec.ts';
 import { workloadChecksum } from '../core/checksum.ts';
@@ -45,20 +45,28 @@ export class CoverageLookup {
   }
 
   coveringAppConfigs(workload: WorkloadFacts): ObservedAppConfig[] {
+    const users = this.templateUsers(workload);
     return this.#store
       .appConfigsIn(workload.namespace)
-      .filter((ac) => this.problemsOf(ac).length === 0 && coversWorkload(ac.spec, workload));
+      .filter((ac) => this.problemsOf(ac).length === 0 && coversWorkload(ac.spec, workload, users));
   }
 
   /** Workloads an AppConfig covers, whether or not its spec is valid (callers check). */
   workloadsCoveredBy(appConfig: ObservedAppConfig): WorkloadFacts[] {
-    return [...this.#store.workloadsIn(appConfig.namespace)].filter((w) => coversWorkload(appConfig.spec, w));
+    const workloads = [...this.#store.workloadsIn(appConfig.namespace)];
+    const anyTemplateRef = workloads.some((w) => w.templateFrom !== undefined);
+    return workloads.filter((w) => coversWorkload(appConfig.spec, w, anyTemplateRef ? templateUsersOf(w, workloads) : []));
+  }
+
+  /** The workloads of the namespace that take their pod template from `workload` (Argo Rollouts with spec.workloadRef). */
+  templateUsers(workload: Pick<WorkloadFacts, 'namespace' | 'kind' | 'name'>): WorkloadFacts[] {
+    return templateUsersOf(workload, this.#store.workloadsIn(workload.namespace));
   }
 
   desiredChecksum(workload: WorkloadFacts, hmacKeyId: string): DesiredChecksum {
     const covering = this.coveringAppConfigs(workload);
     if (covering.length === 0) return { kind: 'uncovered' };
-    const wanted = sourcesForWorkload(covering.map((ac) => ac.spec), workload);
+    const wanted = sourcesForWorkload(covering.map((ac) => ac.spec), workload, this.templateUsers(workload));
     if (wanted.size === 0) return { kind: 'uncovered' };
     const sources: CountedSource[] = [];
     const missing: SourceId[] = [];

@@ -2,7 +2,7 @@ import { CHECKSUM_ANNOTATION, type WorkloadKind } from '../api/constants.ts';
 import { DEFAULT_WORKLOAD_KINDS, KNOWN_WORKLOAD_KINDS, WorkloadKinds, type WorkloadKindSpec } from '../api/workload-kinds.ts';
 import type { AppConfigSpec } from '../api/appconfig.ts';
 import { digestConfigMapContent, workloadChecksum } from '../core/checksum.ts';
-import { coversWorkload, sourcesForWorkload } from '../core/coverage.ts';
+import { coversWorkload, sourcesForWorkload, templateUsersOf } from '../core/coverage.ts';
 import { isRecord } from '../core/is-record.ts';
 import { pointerSegments } from '../core/json-pointer.ts';
 import { parseSourceId } from '../core/references.ts';
@@ -46,13 +46,20 @@ export function stampChecksums(manifests: readonly Manifest[], kinds: WorkloadKi
     if (kind === 'ConfigMap') configMaps.set(`${namespace}/${name}`, digestConfigMapContent(contentOf(manifest)));
     if (kind === 'AppConfig' && isRecord(manifest.spec)) appConfigs.push({ namespace, spec: manifest.spec as AppConfigSpec });
   }
-  const stamped: Stamped[] = [];
-  const out = manifests.map((manifest) => {
+  const workloads = manifests.map((manifest) => {
     const kind = kinds.byApiVersion(manifest.apiVersion, manifest.kind);
     const facts = kind ? workloadOf(kind, manifest) : undefined;
-    if (!kind || !facts) return manifest;
-    const covering = appConfigs.filter((ac) => ac.namespace === facts.namespace && coversWorkload(ac.spec, facts)).map((ac) => ac.spec);
-    const wanted = sourcesForWorkload(covering, facts);
+    return kind && facts ? { kind, facts } : undefined;
+  });
+  const allFacts = workloads.flatMap((w) => (w ? [w.facts] : []));
+  const stamped: Stamped[] = [];
+  const out = manifests.map((manifest, index) => {
+    const workload = workloads[index];
+    if (!workload) return manifest;
+    const { kind, facts } = workload;
+    const users = templateUsersOf(facts, allFacts).filter((user) => user.namespace === facts.namespace);
+    const covering = appConfigs.filter((ac) => ac.namespace === facts.namespace && coversWorkload(ac.spec, facts, users)).map((ac) => ac.spec);
+    const wanted = sourcesForWorkload(covering, facts, users);
     if (wanted.size === 0) return manifest;
     const sources: ScopedSource[] = [];
     const secretsLeftOut: string[] = [];

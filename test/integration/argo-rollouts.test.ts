@@ -78,11 +78,11 @@ describe('Argo Rollouts', () => {
     );
   });
 
-  it("rolls a Rollout that takes its template from a Deployment (spec.workloadRef) once per edit, through the Deployment's template", async (t) => {
+  it("rolls a Rollout that takes its template from a Deployment (spec.workloadRef) once per edit, through the Deployment's template, when the AppConfig names the Rollout", async (t) => {
     const argo = argoRollouts(t);
     if (!argo) return;
     await withControllerScene(
-      async ({ namespace, apply, startController }) => {
+      async ({ namespace, apply, kubeConfig, startController }) => {
         await waitFor(() => startController(ROLLOUT_FLAG).then(() => true, () => false), { description: 'the controller to start with Rollouts', timeoutMs: 30_000, intervalMs: 1000 });
         const deployment = workloadConsuming('Deployment', 'web', { configMapEnvFrom: ['web-config'] }) as { spec: { replicas: number } };
         // Scaled to zero, as Argo Rollouts' docs advise when a Rollout takes over a Deployment's pods.
@@ -91,7 +91,8 @@ describe('Argo Rollouts', () => {
           configMapManifest('web-config', { LEVEL: 'info' }),
           deployment,
           rolloutManifest('web', { instanceId: argo.instanceId, workloadRefDeployment: 'web' }),
-          appConfigManifest('web', { configMaps: [{ name: 'web-config' }] }),
+          // The AppConfig names the Rollout; its template lives in the Deployment, which confighash covers in its place.
+          appConfigManifest('web', { configMaps: [{ name: 'web-config' }], workloads: { names: [{ kind: 'Rollout', name: 'web' }] } }),
         );
         await waitForAdoption(namespace, 'Deployment', 'web');
         assert.equal((await settledReplicaSetsOwnedBy(namespace, 'Rollout', 'web', 1)).length, 1);
@@ -106,6 +107,12 @@ describe('Argo Rollouts', () => {
             [1, expected],
           ],
           "Argo Rollouts rolls the Rollout once, from the Deployment's template",
+        );
+        const status = (await readAppConfig(kubeConfig, namespace, 'web')).status;
+        assert.deepEqual(
+          status?.targets?.map((t) => [t.kind, t.name, t.reason]),
+          [['Deployment', 'web', 'InSync']],
+          'the status lists the Deployment the checksum is written to',
         );
       },
       { deferStart: true, prefix: 'argo-ref' },

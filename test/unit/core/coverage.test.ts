@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { AppConfigSpec, LabelSelector } from '../../../src/api/appconfig.ts';
-import { coversWorkload, listedSources, matchesLabelSelector, sourcesForWorkload } from '../../../src/core/coverage.ts';
+import { coversWorkload, templateUsersOf, listedSources, matchesLabelSelector, sourcesForWorkload } from '../../../src/core/coverage.ts';
 import type { KeyScope, SourceId } from '../../../src/core/types.ts';
 import { workloadFacts } from './fixtures.ts';
 
@@ -78,6 +78,32 @@ describe('coversWorkload', () => {
   it('does not fall back to references once spec.workloads chooses explicitly', () => {
     const spec: AppConfigSpec = { configMaps: [{ name: 'web-config' }], workloads: { names: [{ kind: 'Deployment', name: 'api' }] } };
     assert.equal(coversWorkload(spec, web), false);
+  });
+});
+
+describe('coversWorkload, for a workload that takes its pod template from another (Argo Rollouts spec.workloadRef)', () => {
+  const deployment = workloadFacts({ labels: { app: 'web-template' }, references: refs({ 'ConfigMap/web-config': ALL }) });
+  const rollout = workloadFacts({ kind: 'Rollout', labels: { app: 'web' }, templateFrom: { kind: 'Deployment', name: 'web' } });
+
+  it('never covers the workload without a template of its own, whatever selects it', () => {
+    assert.equal(coversWorkload({ configMaps: [{ name: 'web-config' }], workloads: { names: [{ kind: 'Rollout', name: 'web' }] } }, rollout), false);
+    assert.equal(coversWorkload({ configMaps: [{ name: 'web-config' }] }, rollout), false);
+  });
+
+  it('covers the workload whose template it takes when spec.workloads names or selects the one that takes it', () => {
+    const named: AppConfigSpec = { configMaps: [{ name: 'flags' }], workloads: { names: [{ kind: 'Rollout', name: 'web' }] } };
+    const selected: AppConfigSpec = { configMaps: [{ name: 'flags' }], workloads: { selector: { matchLabels: { app: 'web' } } } };
+    for (const spec of [named, selected]) {
+      assert.equal(coversWorkload(spec, deployment), false, 'not by itself');
+      assert.equal(coversWorkload(spec, deployment, templateUsersOf(deployment, [rollout, deployment])), true);
+      assert.deepEqual([...sourcesForWorkload([spec], deployment, [rollout]).keys()], ['ConfigMap/flags']);
+    }
+  });
+
+  it('finds the workloads that take their template from one: by kind and name', () => {
+    const other = workloadFacts({ kind: 'Rollout', name: 'api', templateFrom: { kind: 'Deployment', name: 'api' } });
+    assert.deepEqual(templateUsersOf(deployment, [rollout, other, deployment]), [rollout]);
+    assert.deepEqual(templateUsersOf(workloadFacts({ kind: 'StatefulSet' }), [rollout]), []);
   });
 });
 

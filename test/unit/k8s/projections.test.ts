@@ -94,4 +94,12 @@ describe('projections', () => {
     const unreadable = workloadFacts(kindSpec('Rollout'), { ...rollout, status: { observedGeneration: 'abc' } });
     assert.equal(unreadable.progress.observedGeneration, 0);
   });
+
+  it('reads where an Argo Rollout takes its pod template from (spec.workloadRef to an apps/v1 Deployment), and nothing else', () => {
+    const rollout = (workloadRef: unknown) => ({ metadata: { name: 'web', namespace: 'shop' }, spec: { replicas: 1, workloadRef } });
+    assert.deepEqual(workloadFacts(kindSpec('Rollout'), rollout({ apiVersion: 'apps/v1', kind: 'Deployment', name: 'web' })).templateFrom, { kind: 'Deployment', name: 'web' });
+    assert.equal(workloadFacts(kindSpec('Rollout'), rollout({ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'web' })).templateFrom, undefined);
+    assert.equal(workloadFacts(kindSpec('Rollout'), rollout(undefined)).templateFrom, undefined);
+    assert.equal(workloadFacts(kindSpec('Deployment'), rollout({ apiVersion: 'apps/v1', kind: 'Deployment', name: 'web' })).templateFrom, undefined, 'only kinds that have such a reference');
+  });
 });
