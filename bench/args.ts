@@ -1,9 +1,9 @@
 import { parseArgs } from 'node:util';
 import { parsePeerSpec, PeerSpecError, type PeerSource } from './peers/spec.ts';
 
-export const SCENARIOS = ['latency', 'burst', 'scale', 'restart', 'soak', 'webhook'] as const;
+export const SCENARIOS = ['latency', 'burst', 'scale', 'restart', 'soak', 'webhook', 'scale-sweep'] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
-/** What runs without --only: the soak takes minutes of its own, and the webhook is a feature of its own; they run only when asked for. */
+/** What runs without --only: the soak and the scale sweep take many minutes of their own, and the webhook is a feature of its own; they run only when asked for. */
 export const DEFAULT_SCENARIOS: readonly ScenarioName[] = ['latency', 'burst', 'scale', 'restart'];
 
 export interface BenchArgs {
@@ -32,7 +32,7 @@ export const usage = `Usage: npm run bench -- [flags]
 
   --scale small|full     small is ~1/20 of the objects, under 3 minutes; full (default) is the issue's size
   --only a,b             only these scenarios: ${SCENARIOS.join(', ')} (restart reuses what scale created);
-                         without it: ${DEFAULT_SCENARIOS.join(', ')} (soak and webhook run only when named)
+                         without it: ${DEFAULT_SCENARIOS.join(', ')} (soak, webhook and scale-sweep run only when named)
   --soak-minutes N       how long the soak edits (default 10); its RSS slope leaves out the first 2 minutes
   --cpu-prof             run the controller under node --cpu-prof (bench/results/profiles/)
   --heap-snapshot        heap snapshot of the scale controller after its steady state

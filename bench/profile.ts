@@ -8,6 +8,8 @@ export interface BenchProfile {
     appConfigsPerNamespace: number;
     steadyWindowS: number;
     createConcurrency: number;
+    /** Namespaces are <prefix>00, <prefix>01, ...; default bench-scale- (the sweep uses one per point). */
+    namespacePrefix?: string;
   };
   /** durationS stays below the controller's default longest debounce wait (10 s): see BurstResult.span_s. */
   burst: { configMaps: number; deploymentsPerConfigMap: number; edits: number; durationS: number };

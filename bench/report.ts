@@ -8,6 +8,8 @@ import type { LatencyResult } from './scenarios/latency.ts';
 import type { RestartResult } from './scenarios/restart.ts';
 import type { ScaleResult } from './scenarios/scale.ts';
 import type { SoakResult } from './scenarios/soak.ts';
+import type { ScaleSweepResult } from './scenarios/scale-sweep.ts';
+import { measured } from './peers/phase.ts';
 
 export interface Goal {
   figure: string;
@@ -43,6 +45,7 @@ export interface BenchResult {
   scale?: ScaleResult | { error: string };
   restart?: RestartResult | { error: string };
   soak?: SoakResult | { error: string };
+  'scale-sweep'?: ScaleSweepResult | { error: string };
   /** --peers: other reload controllers run on the scale scenario's objects after confighash. */
   peers?: PeersResult;
   goals?: Goal[];
@@ -71,6 +74,26 @@ export function evaluateGoals(result: BenchResult): Goal[] {
       goal: '0',
       met: scale.startup_workload_writes === 0,
     });
+    const reloader = result.peers?.reloader;
+    if (measured(reloader) && reloader.settled) {
+      const peak = scale.peak_rss_mib / reloader.peak_rss_mib;
+      goals.push({ figure: 'scale peak RSS vs Reloader, same run', value: `${scale.peak_rss_mib} / ${reloader.peak_rss_mib} MiB = ${peak.toFixed(2)}×`, goal: '≤ 0.7×', met: peak <= 0.7 });
+      const settled = scale.apiserver_activity?.settled_s;
+      if (settled !== undefined && settled !== null && reloader.settled_s !== null && reloader.settled_s > 0) {
+        const ratio = settled / reloader.settled_s;
+        goals.push({ figure: 'scale cold start settled vs Reloader, same run', value: `${settled} / ${reloader.settled_s} s = ${ratio.toFixed(2)}×`, goal: '≤ 1.5×', met: ratio <= 1.5 });
+      }
+    }
+  }
+  const sweep = ok<ScaleSweepResult>(result['scale-sweep']);
+  if (sweep) {
+    const [one, two] = sweep.slopes;
+    goals.push({
+      figure: 'scale-sweep: steady RSS slope at 2× ConfigMap size vs 1×',
+      value: `${two?.steady_mib_per_1000_objects ?? '?'} vs ${one?.steady_mib_per_1000_objects ?? '?'} MiB per 1,000 objects = ${sweep.steady_slope_ratio_2x_size}×`,
+      goal: '≤ 1.25× (grows with the count, not the size)',
+      met: sweep.steady_slope_ratio_2x_size > 0 && sweep.steady_slope_ratio_2x_size <= 1.25,
+    });
   }
   const burst = ok<BurstResult>(result.burst);
   if (burst) {
@@ -94,6 +117,7 @@ export function evaluateGoals(result: BenchResult): Goal[] {
   const soak = ok<SoakResult>(result.soak);
   if (soak) {
     goals.push(soakSlopeGoal(soak));
+    goals.push({ figure: 'soak peak RSS', value: `${soak.peak_rss_mib} MiB`, goal: '≤ 150 MiB', met: soak.peak_rss_mib <= 150 });
     goals.push({
       figure: 'soak rollouts vs ideal',
       value: `${soak.rollouts} (ideal ${soak.ideal_rollouts}; ${soak.ideal_rollouts_range.join('–')} with edits 250 ms early or late)`,
@@ -175,6 +199,16 @@ export function formatTable(result: BenchResult): string {
   else if (restart) {
     add('restart', 'PATCHes / rollouts / record writes (goal 0 / 0 / 0)', `${restart.patches} / ${restart.rollouts} / ${restart.record_writes}`);
     add('restart', 'ready / settled (s)', `${restart.ready_s} / ${restart.settled_s}`);
+  }
+  const sweep = result['scale-sweep'];
+  if (sweep && 'error' in sweep) add('scale-sweep', 'error', sweep.error);
+  else if (sweep) {
+    for (const p of sweep.points) {
+      add('scale-sweep', `${p.objects} objects, ConfigMaps ${p.configmap_bytes} B: peak / steady RSS (MiB)`, `${p.peak_rss_mib} / ${p.steady_rss_mib}`);
+    }
+    for (const s of sweep.slopes) {
+      add('scale-sweep', `MiB per 1,000 objects at ${s.configmap_size_factor}× ConfigMap size (steady / peak)`, `${s.steady_mib_per_1000_objects} / ${s.peak_mib_per_1000_objects}`);
+    }
   }
   const soak = result.soak;
   if (soak && 'error' in soak) add('soak', 'error', soak.error);

@@ -24,6 +24,7 @@ import { runRestart } from './scenarios/restart.ts';
 import { runScale } from './scenarios/scale.ts';
 import { runSoak } from './scenarios/soak.ts';
 import { runWebhook } from './scenarios/webhook.ts';
+import { runScaleSweep } from './scenarios/scale-sweep.ts';
 
 const repoRoot = fileURLToPath(new URL('..', import.meta.url));
 const began = performance.now();
@@ -42,6 +43,7 @@ const RUNNERS: Record<ScenarioName, (ctx: BenchContext) => Promise<object>> = {
   restart: runRestart,
   soak: runSoak,
   webhook: runWebhook,
+  'scale-sweep': runScaleSweep,
 };
 
 async function main(args: BenchArgs): Promise<number> {

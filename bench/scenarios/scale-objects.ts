@@ -14,7 +14,8 @@ const appConfigName = (i: number) => `ac-${String(i).padStart(3, '0')}`;
 const cronJobName = (i: number) => `job-${String(i).padStart(4, '0')}`;
 
 export function scaleNamespaces(profile: BenchProfile): string[] {
-  return Array.from({ length: profile.scale.namespaces }, (_, i) => `bench-scale-${String(i).padStart(2, '0')}`);
+  const prefix = profile.scale.namespacePrefix ?? 'bench-scale-';
+  return Array.from({ length: profile.scale.namespaces }, (_, i) => `${prefix}${String(i).padStart(2, '0')}`);
 }
 
 export function scaleCounts(profile: BenchProfile) {

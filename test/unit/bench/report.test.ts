@@ -184,17 +184,19 @@ const soak = {
 const soakGoals = (s: object) => evaluateGoals({ schema: 1, started_at: '', run, machine, soak: s } as unknown as BenchResult);
 
 test('the soak meets its goals when RSS is flat within two standard errors after the warm-up and rollouts equal the ideal', () => {
-  assert.deepEqual(soakGoals(soak), [
+  assert.deepEqual(soakGoals({ ...soak, peak_rss_mib: 140 }), [
     { figure: 'soak RSS slope after a 120 s warm-up', value: '0.1 ± 0.4 MiB/h over 120–600 s (49 samples)', goal: '≤ 1 MiB/h', met: true },
+    { figure: 'soak peak RSS', value: '140 MiB', goal: '≤ 150 MiB', met: true },
     { figure: 'soak rollouts vs ideal', value: '5180 (ideal 5180; 5180–5180 with edits 250 ms early or late)', goal: '= 5180', met: true },
   ]);
+  assert.equal(soakGoals(soak).find((g) => g.figure === 'soak peak RSS')?.met, false, 'a peak of 175 MiB misses ≤ 150 MiB');
   const table = formatTable({ schema: 1, started_at: '', run, machine, soak } as unknown as BenchResult);
   assert.match(table, /\| soak +\| RSS first \/ last sample \/ peak \(MiB\) +\| 150 \/ 161 \/ 175 +\|/);
   assert.match(table, /\| soak +\| writes per change \(Deploy \/ record \/ status \/ Event\) +\| 1.73 \/ 1.73 \/ 0 \/ 1.73 +\|/);
 });
 
 test('the soak misses its goals when RSS grows beyond two standard errors, and when it rolls more or less than the ideal', () => {
-  const met = (s: object) => soakGoals(s).map((g) => [g.met, g.inconclusive ?? false]);
+  const met = (s: object) => soakGoals(s).filter((g) => g.figure !== 'soak peak RSS').map((g) => [g.met, g.inconclusive ?? false]);
   assert.deepEqual(met({ ...soak, rss_slope_mib_per_hour: 12, rss_slope_stderr_mib_per_hour: 3 }), [[false, false], [true, false]]);
   assert.deepEqual(met({ ...soak, rollouts: 5181 }), [[true, false], [false, false]]);
   assert.deepEqual(met({ ...soak, rollouts: 5100 }), [[true, false], [false, false]]);
@@ -213,4 +215,26 @@ test('a soak too short or too noisy to tell the RSS trend is reported as unsure,
   assert.deepEqual([short?.value, short?.met, short?.inconclusive], ['none: 1 sample(s) after the warm-up of a 2 min soak', false, true]);
   const table = formatTable({ schema: 1, started_at: '', run, machine, soak, goals: [noisy!] } as unknown as BenchResult);
   assert.match(table, /UNSURE {2}soak RSS slope after a 120 s warm-up/);
+});
+
+test('the scale sweep meets its goal when the RSS slope per object does not grow with the ConfigMap size, and lists every point', () => {
+  const point = (objects: number, factor: number, steady: number) => ({ objects_fraction: 1, configmap_size_factor: factor, objects, configmap_bytes: 10240 * factor, peak_rss_mib: steady + 10, steady_rss_mib: steady, heap_used_mib: 1, convergence_s: 1 });
+  const sweep = {
+    points: [point(1000, 1, 100), point(4000, 1, 130), point(1000, 2, 101), point(4000, 2, 133)],
+    slopes: [
+      { configmap_size_factor: 1, steady_mib_per_1000_objects: 10, peak_mib_per_1000_objects: 10 },
+      { configmap_size_factor: 2, steady_mib_per_1000_objects: 11, peak_mib_per_1000_objects: 11 },
+    ],
+    steady_slope_ratio_2x_size: 1.1,
+  };
+  const goalOf = (s: object) => evaluateGoals({ schema: 1, started_at: '', run, machine, 'scale-sweep': s } as unknown as BenchResult)[0];
+  assert.deepEqual(goalOf(sweep), {
+    figure: 'scale-sweep: steady RSS slope at 2× ConfigMap size vs 1×',
+    value: '11 vs 10 MiB per 1,000 objects = 1.1×',
+    goal: '≤ 1.25× (grows with the count, not the size)',
+    met: true,
+  });
+  assert.equal(goalOf({ ...sweep, steady_slope_ratio_2x_size: 2 })?.met, false);
+  const table = formatTable({ schema: 1, started_at: '', run, machine, 'scale-sweep': sweep } as unknown as BenchResult);
+  assert.match(table, /\| scale-sweep +\| 4000 objects, ConfigMaps 20480 B: peak \/ steady RSS \(MiB\) +\| 143 \/ 133 +\|/);
 });
