@@ -3,16 +3,21 @@
 // stdout), as a filter after `kustomize build` or as a KRM exec function. I/O only; the
 // work is src/render/stamp-stream.ts, which uses the controller's own core.
 import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
 import { parseAllDocuments, stringify } from 'yaml';
+import { KNOWN_WORKLOAD_KINDS, WorkloadKinds, type WorkloadKindSpec } from '../api/workload-kinds.ts';
+import { ConfigError } from '../config/config-error.ts';
+import { parseWorkloadKinds } from '../config/workload-kinds.ts';
 import { isRecord } from '../core/is-record.ts';
-import { stampChecksums, type Manifest, type Stamped } from '../render/stamp-stream.ts';
+import { RENDER_KINDS, stampChecksums, type Manifest, type Stamped } from '../render/stamp-stream.ts';
 
-const USAGE = `Usage: confighash render < manifests.yaml > stamped.yaml
+const USAGE = `Usage: confighash render [--workload-kind GROUP/VERSION/KIND=POINTER ...] < manifests.yaml > stamped.yaml
 
 Reads a multi-document YAML stream (for example the output of \`kustomize build\`), or a
 KRM ResourceList (as a kustomize exec function), and writes it back with the checksum
-annotation confighash.dev/checksum in the pod template of every Deployment, StatefulSet
-and DaemonSet that an AppConfig in the stream covers. The checksum is computed from the
+annotation confighash.dev/checksum in the pod template of every Deployment, StatefulSet,
+DaemonSet, CronJob and Argo Rollout that an AppConfig in the stream covers, and of every
+kind given by --workload-kind (as for the controller). The checksum is computed from the
 ConfigMaps in the stream exactly as the controller computes it; Secrets are left out.
 `;
 
@@ -20,6 +25,14 @@ function main(argv: string[]): number {
   if (argv[0] !== 'render' || argv.includes('--help') || argv.includes('-h')) {
     process.stderr.write(USAGE);
     return argv[0] === 'render' ? 0 : 2;
+  }
+  let kinds: WorkloadKinds;
+  try {
+    kinds = renderKinds(argv.slice(1));
+  } catch (err) {
+    if (!(err instanceof ConfigError) && (err as { code?: unknown }).code === undefined) throw err;
+    process.stderr.write(`confighash render: ${(err as Error).message}\n`);
+    return 2;
   }
   const input = readFileSync(0, 'utf8');
   const documents = parseAllDocuments(input);
@@ -31,15 +44,29 @@ function main(argv: string[]): number {
   const values = documents.map((doc) => doc.toJS() as unknown).filter(isRecord);
   const [first] = values;
   if (values.length === 1 && first?.kind === 'ResourceList' && Array.isArray(first.items)) {
-    const { manifests, stamped } = stampChecksums(first.items.filter(isRecord) as Manifest[]);
+    const { manifests, stamped } = stampChecksums(first.items.filter(isRecord) as Manifest[], kinds);
     process.stdout.write(stringify({ ...first, items: manifests }, { lineWidth: 0 }));
     report(stamped);
     return 0;
   }
-  const { manifests, stamped } = stampChecksums(values as Manifest[]);
+  const { manifests, stamped } = stampChecksums(values as Manifest[], kinds);
   process.stdout.write(manifests.map((m) => stringify(m, { lineWidth: 0 })).join('---\n'));
   report(stamped);
   return 0;
+}
+
+/** The default and known kinds, and each --workload-kind (offline: no server to ask, so nothing is checked against one). */
+function renderKinds(args: string[]): WorkloadKinds {
+  const { values } = parseArgs({ args, options: { 'workload-kind': { type: 'string', multiple: true } }, strict: true, allowPositionals: false });
+  const requests = parseWorkloadKinds((values['workload-kind'] ?? []).map((text) => ({ text, origin: '--workload-kind' })));
+  if (requests.length === 0) return RENDER_KINDS;
+  const specs: WorkloadKindSpec[] = [...RENDER_KINDS.all];
+  for (const request of requests) {
+    if (specs.some((spec) => spec.kind === request.kind && spec.apiVersion === request.apiVersion)) continue;
+    const known = KNOWN_WORKLOAD_KINDS.find((spec) => spec.kind === request.kind && spec.apiVersion === request.apiVersion);
+    specs.push(known ?? { apiVersion: request.apiVersion, kind: request.kind, plural: '', templatePointer: request.templatePointer, progress: 'none', reportsProgressDeadline: false });
+  }
+  return new WorkloadKinds(specs);
 }
 
 function report(stamped: readonly Stamped[]): void {
