@@ -17,6 +17,8 @@ export interface BenchArgs {
   fsync: boolean;
   /** Extra node options for the controller, e.g. --max-old-space-size=128. */
   nodeOptions: string[];
+  /** Extra controller flags for every scenario (--controller-flag): an experiment, not the defaults. */
+  controllerFlags: string[];
   /** How long the soak edits for. */
   soakMinutes: number;
   out: string;
@@ -38,6 +40,8 @@ export const usage = `Usage: npm run bench -- [flags]
   --heap-snapshot        heap snapshot of the scale controller after its steady state
   --fsync                etcd syncs to disk (default off, as in the tests)
   --node-option OPT      pass OPT to the controller's node (repeatable), e.g. --node-option=--max-semi-space-size=4;
+                         the figures are then not the product's defaults: use with --out
+  --controller-flag F    pass F to the controller in every scenario (repeatable), e.g. --controller-flag=--concurrency=16;
                          the figures are then not the product's defaults: use with --out
   --out FILE             where the JSON goes (default bench/results/latest.json)
   --peers NAME=DIR@COMMIT,...
@@ -61,6 +65,7 @@ export function parseBenchArgs(argv: string[]): BenchArgs | 'help' {
       'heap-snapshot': { type: 'boolean', default: false },
       fsync: { type: 'boolean', default: false },
       'node-option': { type: 'string', multiple: true, default: [] },
+      'controller-flag': { type: 'string', multiple: true, default: [] },
       'soak-minutes': { type: 'string', default: '10' },
       out: { type: 'string', default: 'bench/results/latest.json' },
       peers: { type: 'string' },
@@ -84,6 +89,7 @@ export function parseBenchArgs(argv: string[]): BenchArgs | 'help' {
     heapSnapshot: values['heap-snapshot'],
     fsync: values.fsync,
     nodeOptions: values['node-option'],
+    controllerFlags: values['controller-flag'],
     soakMinutes,
     out: values.out,
     ...(peers ? { peers } : {}),

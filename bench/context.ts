@@ -13,6 +13,8 @@ export interface BenchContext {
   resultsDir: string;
   /** Node flags for every controller process (e.g. --cpu-prof); empty by default. */
   controllerNodeFlags: string[];
+  /** Controller flags added in every scenario (--controller-flag); empty by default. */
+  controllerFlags?: string[];
   /** Where CPU profiles and heap snapshots go. */
   profilesDir: string;
   /** Take a heap snapshot of the scale controller after its steady state. */
@@ -26,7 +28,7 @@ export interface BenchContext {
 export function startController(ctx: BenchContext, name: string, flags: string[], extraNodeFlags: string[] = []): Promise<BenchController> {
   return startBenchController({
     kubeconfig: ctx.controllerKubeconfig,
-    flags,
+    flags: [...flags, ...(ctx.controllerFlags ?? [])],
     nodeFlags: [...ctx.controllerNodeFlags, ...extraNodeFlags],
     logFile: join(ctx.resultsDir, 'logs', `${name}.log`),
   });

@@ -34,6 +34,8 @@ export interface BenchResult {
     etcd_fsync: boolean;
     /** Extra node options the controller ran with (--node-option); empty for the product's own figures. */
     controller_node_options: string[];
+    /** Extra controller flags (--controller-flag); empty for the product's own figures. */
+    controller_flags?: string[];
     load_start: number[];
     load_end?: number[];
     control_plane_start_s?: number;

@@ -63,6 +63,7 @@ async function main(args: BenchArgs): Promise<number> {
       src_dirty: commit.dirty,
       etcd_fsync: args.fsync,
       controller_node_options: args.nodeOptions,
+      controller_flags: args.controllerFlags,
       load_start: loadAverage(),
     },
     machine: describeMachine(),
@@ -72,6 +73,7 @@ async function main(args: BenchArgs): Promise<number> {
   for (const line of result.controller.node_options_derived) say(`  as in the Deployment's container: ${line}`);
   await buildController();
   if (args.nodeOptions.length > 0) say(`EXPERIMENT: the controller runs with node ${args.nodeOptions.join(' ')}; these are not the defaults' figures`);
+  if (args.controllerFlags.length > 0) say(`EXPERIMENT: the controller runs with ${args.controllerFlags.join(' ')}; these are not the defaults' figures`);
   say(`profile ${profile.name}: ${args.scenarios.join(', ')}; load ${result.run.load_start.join(' ')}`);
 
   const binDir = await ensureBinaries({ log: say });
@@ -119,6 +121,7 @@ async function main(args: BenchArgs): Promise<number> {
       heapSnapshot: args.heapSnapshot,
       soakMinutes: args.soakMinutes,
       controllerNodeFlags,
+      controllerFlags: args.controllerFlags,
       log: say,
     };
     for (const name of args.scenarios) {
