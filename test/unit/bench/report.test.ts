@@ -92,7 +92,7 @@ test('bench arguments default to the full profile with every scenario but the so
   assert.deepEqual(parseBenchArgs([]), {
     scale: 'full', scenarios: ['latency', 'burst', 'scale', 'restart'], cpuProf: false, heapSnapshot: false, fsync: false, nodeOptions: [], controllerFlags: [], soakMinutes: 10, out: 'bench/results/latest.json',
   });
-  const experiment = parseBenchArgs(['--only', 'scale', '--controller-flag=--concurrency=16', '--controller-flag', '--debounce=0']);
+  const experiment = parseBenchArgs(['--only', 'scale', '--controller-flag=--concurrency=16', '--controller-flag=--debounce=0']);
   assert.ok(experiment !== 'help');
   assert.deepEqual(experiment.controllerFlags, ['--concurrency=16', '--debounce=0']);
   const small = parseBenchArgs(['--scale', 'small', '--only', 'restart,scale']);
