@@ -18,6 +18,8 @@ export interface ContentDigest {
 
 /** What the controller keeps of a workload (Deployment, CronJob, ...): no pod template. */
 export interface WorkloadFacts {
+  /** "apps/v1", "batch/v1", "argoproj.io/v1alpha1": for owner references and Events. */
+  readonly apiVersion: string;
   readonly kind: WorkloadKind;
   /** JSON pointer of the pod template in the object: /spec/template, /spec/jobTemplate/spec/template. */
   readonly templatePointer: string;

@@ -39,6 +39,7 @@ export function workloadFacts(kind: WorkloadKindSpec, object: WorkloadObject): W
   const template = isRecord(found) ? (found as V1PodTemplateSpec) : undefined;
   const templateChecksum = template?.metadata?.annotations?.[CHECKSUM_ANNOTATION];
   return {
+    apiVersion: kind.apiVersion,
     kind: kind.kind,
     templatePointer: kind.templatePointer,
     ...templateFromOf(kind, object),

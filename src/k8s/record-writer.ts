@@ -16,6 +16,8 @@ export async function writeWorkloadRecord(
   namespace: string,
   existing: ObservedRecord | undefined,
   spec: WorkloadRecordSpec,
+  /** The workload's apiVersion ("apps/v1", "batch/v1"), for the owner reference. */
+  ownerApiVersion: string,
   signal: AbortSignal,
   observe?: ApiRequestObserver,
 ): Promise<ObservedRecord> {
@@ -28,7 +30,7 @@ export async function writeWorkloadRecord(
       namespace,
       ...(existing ? { resourceVersion: existing.resourceVersion } : {}),
       labels: { 'app.kubernetes.io/managed-by': 'confighash' },
-      ownerReferences: [{ apiVersion: 'apps/v1', kind: workload.kind, name: workload.name, uid: workload.uid }],
+      ownerReferences: [{ apiVersion: ownerApiVersion, kind: workload.kind, name: workload.name, uid: workload.uid }],
     },
     spec,
   };

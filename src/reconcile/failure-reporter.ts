@@ -55,7 +55,7 @@ export function failureReporter(deps: FailureReporterDeps): {
       const streakStarts = deps.failures.get(key.namespace, key.kind, key.name) === undefined;
       deps.failures.set(key.namespace, { kind: key.kind, name: key.name, message, ...(err?.statusCode ? { statusCode: err.statusCode } : {}) });
       if (streakStarts) {
-        const regarding = { apiVersion: 'apps/v1', kind: workload.kind, namespace: workload.namespace, name: workload.name, uid: workload.uid };
+        const regarding = { apiVersion: workload.apiVersion, kind: workload.kind, namespace: workload.namespace, name: workload.name, uid: workload.uid };
         deps.events.record({ regarding, type: 'Warning', reason: 'ReconcileFailed', action: 'Reconcile', note: message });
       }
       for (const appConfig of deps.coverage.coveringAppConfigs(workload)) deps.refreshStatus(key.namespace, appConfig.name);

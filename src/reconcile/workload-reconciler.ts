@@ -100,7 +100,7 @@ export async function reconcileWorkload(
     }
     if (!deps.mayWrite()) throw new NotLeadingError(`write the WorkloadRecord of ${who}`);
     const existing = deps.store.record(namespace, workload.uid);
-    const stored = await writeWorkloadRecord(deps.customObjects, namespace, existing, decision.record, signal, deps.observeApiRequest).catch((err: unknown) => {
+    const stored = await writeWorkloadRecord(deps.customObjects, namespace, existing, decision.record, workload.apiVersion, signal, deps.observeApiRequest).catch((err: unknown) => {
       throw classifyApiError(err, `write the WorkloadRecord of ${who}`);
     });
     deps.store.setRecord(stored);
@@ -149,7 +149,7 @@ function wakeStagedSiblings(deps: WorkloadReconcilerDeps, workload: WorkloadFact
 function recordWouldRollEvent(deps: WorkloadReconcilerDeps, workload: WorkloadFacts, decision: Extract<Decision, { kind: 'hold' }>): void {
   const what = decision.changes.length > 0 ? `${decision.changes.map(describeChange).join(', ')} changed` : 'first sight';
   deps.events.record({
-    regarding: { apiVersion: 'apps/v1', kind: workload.kind, namespace: workload.namespace, name: workload.name, uid: workload.uid },
+    regarding: { apiVersion: workload.apiVersion, kind: workload.kind, namespace: workload.namespace, name: workload.name, uid: workload.uid },
     type: 'Normal',
     reason: 'WouldRoll',
     action: 'DryRun',
@@ -168,7 +168,7 @@ function recordRolloutEvents(
   decision: Extract<Decision, { kind: 'roll' }>,
 ): void {
   const what = decision.changes.length > 0 ? `${decision.changes.map(describeChange).join(', ')} changed` : 'content changed';
-  const regarding: EventSubject = { apiVersion: 'apps/v1', kind: workload.kind, namespace: workload.namespace, name: workload.name, uid: workload.uid };
+  const regarding: EventSubject = { apiVersion: workload.apiVersion, kind: workload.kind, namespace: workload.namespace, name: workload.name, uid: workload.uid };
   const note =
     decision.reason === 'RolledOnAdoption'
       ? `Rolling out on adoption: checksum ${decision.checksum}`

@@ -9,6 +9,7 @@ import { podSpecConsuming, workloadConsuming } from '../support/consumers.ts';
 import { CONTROLLER_NAMESPACE, CONTROLLER_SERVICE_ACCOUNT } from '../support/controller-access.ts';
 import { appConfigManifest, configMapManifest, controllerServiceAccountKubeconfig, readAppConfig, waitForAdoption, withControllerScene } from '../support/controller-harness.ts';
 import { expectedChecksum } from '../support/expected-checksum.ts';
+import { recordOwnersThenDelete } from '../support/records.ts';
 import { waitFor } from '../support/wait.ts';
 
 const ROLLOUT_FLAG = ['--debounce', '0', '--workload-kind', 'argoproj.io/v1alpha1/Rollout'];
@@ -73,6 +74,7 @@ describe('Argo Rollouts', () => {
         assert.equal((await settledReplicaSetsOwnedBy(namespace, 'Rollout', 'web', 2)).length, 2, 'no rollout for a metadata edit or a restart');
         const target = (await readAppConfig(kubeConfig, namespace, 'web')).status?.targets?.find((t) => t.kind === 'Rollout');
         assert.deepEqual([target?.name, target?.reason], ['web', 'InSync']);
+        assert.deepEqual(await recordOwnersThenDelete(kubeConfig, namespace, 'Rollout', 'rollouts.argoproj.io', 'web'), [['argoproj.io/v1alpha1', 'Rollout', 'web']]);
       },
       { deferStart: true, prefix: 'argo' },
     );

@@ -10,7 +10,7 @@ import { kubectl } from '../support/cluster.ts';
 import { CONTROLLER_NAMESPACE, CONTROLLER_SERVICE_ACCOUNT } from '../support/controller-access.ts';
 import { appConfigManifest, configMapManifest, readAppConfig, waitForAdoption, withControllerScene } from '../support/controller-harness.ts';
 import { expectedChecksum } from '../support/expected-checksum.ts';
-import { readWorkload, templateChecksumOf } from '../support/records.ts';
+import { readWorkload, recordOwnersThenDelete, templateChecksumOf } from '../support/records.ts';
 import { settle, waitFor } from '../support/wait.ts';
 
 const podSpec = (configMap: string) => ({
@@ -61,6 +61,7 @@ describe('CronJobs', () => {
       assert.equal(await settledGeneration(namespace, 'CronJob', 'report'), adopted + 1);
       const target = (await readAppConfig(kubeConfig, namespace, 'report')).status?.targets?.find((t) => t.kind === 'CronJob');
       assert.deepEqual([target?.name, target?.reason, target?.checksum], ['report', 'InSync', expected]);
+      assert.deepEqual(await recordOwnersThenDelete(kubeConfig, namespace, 'CronJob', 'cronjob', 'report'), [['batch/v1', 'CronJob', 'report']]);
     });
   });
 });
@@ -134,7 +135,7 @@ describe('a workload kind given by --workload-kind', () => {
     await kubectl(['apply', '-f', '-'], { input: asList(widgetCrd, ...widgetRbac) });
     await kubectl(['wait', '--for=condition=Established', 'crd/widgets.kinds.confighash.dev', '--timeout=30s']);
     await withControllerScene(
-      async ({ namespace, apply, stopController, startController }) => {
+      async ({ namespace, apply, kubeConfig, stopController, startController }) => {
         // The RBAC just granted may take a moment to reach the authorizer's cache.
         await waitFor(() => startController(WIDGET_FLAG).then(() => true, () => false), { description: 'the controller to start with the Widget kind', timeoutMs: 30_000, intervalMs: 1000 });
         await apply(
@@ -160,6 +161,7 @@ describe('a workload kind given by --workload-kind', () => {
         const second = await expectedChecksum({ configMaps: { 'widget-config': { data: { COLOR: 'red' } } } });
         await waitFor(async () => (await templateChecksumOf(namespace, WIDGET, 'w')) === second, { description: 'the second checksum' });
         assert.equal(await settledGeneration(namespace, WIDGET, 'w'), adopted + 2);
+        assert.deepEqual(await recordOwnersThenDelete(kubeConfig, namespace, WIDGET, 'widgets.kinds.confighash.dev', 'w'), [[WIDGET.apiVersion, 'Widget', 'w']]);
       },
       { deferStart: true, prefix: 'kinds' },
     );

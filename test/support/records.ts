@@ -5,7 +5,8 @@ import { valueAtPointer } from '../../src/core/json-pointer.ts';
 import type { WorkloadObject } from '../../src/k8s/projections.ts';
 import { ALL_KNOWN_KINDS } from '../unit/support/workload-kinds.ts';
 import type { WorkloadRecordSpec } from '../../src/api/workload-record.ts';
-import { adminKubeConfig } from './cluster.ts';
+import { adminKubeConfig, kubectl } from './cluster.ts';
+import { waitFor } from './wait.ts';
 
 /** A workload of any kind as stored now, as plain JSON. */
 export async function readWorkload(
@@ -56,3 +57,27 @@ export async function workloadRecord(
     throw err;
   }
 }
+
+/**
+ * The owner references of the workload's WorkloadRecord; then deletes the workload and waits
+ * for the garbage collector to delete the record with it (it would not, were the owner
+ * reference's apiVersion wrong).
+ */
+export async function recordOwnersThenDelete(kubeConfig: KubeConfig, namespace: string, kind: WorkloadKindSpec | string, resource: string, name: string): Promise<string[][]> {
+  const uid = (await readWorkload(namespace, kind, name)).metadata?.uid ?? '';
+  const api = kubeConfig.makeApiClient(CustomObjectsApi);
+  const record = (await api.getNamespacedCustomObject({ group: API_GROUP, version: API_VERSION, namespace, plural: RECORD_PLURAL, name: uid })) as {
+    metadata?: { ownerReferences?: { apiVersion: string; kind: string; name: string }[] };
+  };
+  await kubectl(['-n', namespace, 'delete', resource, name]);
+  await waitFor(
+    () =>
+      api.getNamespacedCustomObject({ group: API_GROUP, version: API_VERSION, namespace, plural: RECORD_PLURAL, name: uid }).then(
+        () => false,
+        (err: unknown) => (err as { code?: number }).code === 404,
+      ),
+    { description: `the garbage collector to delete the WorkloadRecord of ${name} with it`, timeoutMs: 60_000 },
+  );
+  return (record.metadata?.ownerReferences ?? []).map((ref) => [ref.apiVersion, ref.kind, ref.name]);
+}
+

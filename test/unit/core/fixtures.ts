@@ -9,6 +9,7 @@ import { kindSpec } from '../support/workload-kinds.ts';
 /** Facts for a Deployment "shop/web"; override what a test is about. */
 export function workloadFacts(overrides: Partial<WorkloadFacts> = {}): WorkloadFacts {
   return {
+    apiVersion: 'apps/v1',
     kind: 'Deployment',
     templatePointer: '/spec/template',
     namespace: 'shop',
