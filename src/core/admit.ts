@@ -14,13 +14,18 @@ export interface AdmitInput {
   readonly templateChanged: boolean;
   /** The checksum the incoming object's sources have now; undefined when no AppConfig covers it. */
   readonly desired: string | undefined;
+  /**
+   * The checksum `confighash render` writes from Git for the same sources (ConfigMaps only);
+   * it differs from `desired` when a Secret counts. Undefined when render would not stamp.
+   */
+  readonly fromGit?: string | undefined;
   /** Whether the controller's memory is a full picture yet (its initial lists are in). */
   readonly synced: boolean;
   /** The request is confighash's own write (field manager confighash): that write is the rollout. */
   readonly ownWrite: boolean;
 }
 
-export type AllowReason = 'NotSynced' | 'Ignored' | 'NotCovered' | 'OwnWrite' | 'InSync' | 'Unchanged' | 'CurrentContent';
+export type AllowReason = 'NotSynced' | 'Ignored' | 'NotCovered' | 'OwnWrite' | 'InSync' | 'FromGit' | 'Unchanged' | 'CurrentContent';
 export type PatchReason = 'Created' | 'KeptLive' | 'TemplateChanged';
 
 /** What the webhook answers: always allowed; with JSON Patch ops, or as it came. */
@@ -88,6 +93,11 @@ export const ADMISSION_TABLE: readonly Rule[] = [
     then: (s) => allow('InSync', `${s.who} is created with the current checksum ${s.desired}`),
   },
   {
+    case: 'created with the checksum confighash render writes from Git (ConfigMaps only): kept, so Git and the cluster agree',
+    when: (s) => s.input.operation === 'CREATE' && s.incoming !== undefined && s.incoming === s.input.fromGit,
+    then: (s) => allow('FromGit', `${s.who} is created with the checksum rendered from Git ${s.incoming ?? ''}; kept`),
+  },
+  {
     case: 'created: starts with the current checksum',
     when: (s) => s.input.operation === 'CREATE',
     then: (s) => setTo(s, s.desired, 'Created', `${s.who} is created with checksum ${s.desired}`),
@@ -101,6 +111,11 @@ export const ADMISSION_TABLE: readonly Rule[] = [
     case: 'updated to the current checksum: what the controller would write',
     when: (s) => s.incoming === s.desired,
     then: (s) => allow('CurrentContent', `${s.who} is updated to the current checksum ${s.desired}`),
+  },
+  {
+    case: 'the pod template changed, and it carries the checksum confighash render writes from Git: kept, so Git and the cluster agree',
+    when: (s) => s.input.templateChanged && s.incoming !== undefined && s.incoming === s.input.fromGit,
+    then: (s) => allow('FromGit', `${s.who}: its pod template changed, which rolls the pods; it carries the checksum rendered from Git ${s.incoming ?? ''}, kept`),
   },
   {
     case: 'neither the live nor the incoming template has a checksum, and nothing else changed: nothing to do',

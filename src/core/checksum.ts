@@ -79,6 +79,18 @@ export function workloadChecksum(sources: readonly ScopedSource[], hmacKeyId: st
   return `${CHECKSUM_FORMAT_VERSION}.${hmacKeyId}.${hex}`;
 }
 
+/**
+ * The checksum `confighash render` writes from Git: over the workload's ConfigMaps only
+ * (Git rarely holds Secrets, and their digests are keyed per install). Undefined when no
+ * ConfigMap counts or one is missing, as render then leaves the workload unstamped. Equal
+ * to workloadChecksum when no Secret counts.
+ */
+export function configMapChecksum(sources: readonly ScopedSource[]): string | undefined {
+  const configMaps = sources.filter((source) => source.kind === 'ConfigMap');
+  if (configMaps.length === 0 || configMaps.some((source) => source.digest === undefined)) return undefined;
+  return workloadChecksum(configMaps, '');
+}
+
 /** The checksum of one whole object, for AppConfig status. */
 export function sourceChecksum(kind: SourceKind, name: string, digest: ContentDigest, hmacKeyId: string): string {
   return workloadChecksum([{ kind, name, scope: { kind: 'all' }, digest }], hmacKeyId);

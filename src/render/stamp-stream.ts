@@ -1,7 +1,7 @@
 import { CHECKSUM_ANNOTATION, type WorkloadKind } from '../api/constants.ts';
 import { DEFAULT_WORKLOAD_KINDS, KNOWN_WORKLOAD_KINDS, WorkloadKinds, type WorkloadKindSpec } from '../api/workload-kinds.ts';
 import type { AppConfigSpec } from '../api/appconfig.ts';
-import { digestConfigMapContent, workloadChecksum } from '../core/checksum.ts';
+import { configMapChecksum, digestConfigMapContent } from '../core/checksum.ts';
 import { coversWorkload, sourcesForWorkload, templateUsersOf } from '../core/coverage.ts';
 import { isRecord } from '../core/is-record.ts';
 import { pointerSegments } from '../core/json-pointer.ts';
@@ -78,8 +78,8 @@ export function stampChecksums(manifests: readonly Manifest[], kinds: WorkloadKi
       stamped.push({ kind: facts.kind, namespace: facts.namespace, name: facts.name, checksum: '', secretsLeftOut, missing });
       return manifest;
     }
-    // Only ConfigMaps count here, and their checksum needs no HMAC key id.
-    const checksum = workloadChecksum(sources, '');
+    // Only ConfigMaps count here: the checksum the webhook recognises as coming from Git.
+    const checksum = configMapChecksum(sources) ?? '';
     stamped.push({ kind: facts.kind, namespace: facts.namespace, name: facts.name, checksum, secretsLeftOut, missing });
     return withTemplateChecksum(kind, manifest, checksum);
   });

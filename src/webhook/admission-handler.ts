@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { FIELD_MANAGER, type WorkloadKind } from '../api/constants.ts';
 import type { WorkloadKinds } from '../api/workload-kinds.ts';
+import { configMapChecksum } from '../core/checksum.ts';
 import { admit, type AdmitOperation, type AllowReason, type PatchReason } from '../core/admit.ts';
 import type { WorkloadFacts } from '../core/types.ts';
 import { workloadFacts } from '../k8s/projections.ts';
@@ -51,6 +52,8 @@ export function answerReview(ctx: AdmissionContext, body: unknown): ReviewAnswer
     ...(live ? { live } : {}),
     templateChanged: oldObject !== undefined && templateChangedBeyondChecksum(kindSpec, oldObject, object),
     desired: desired?.kind === 'covered' ? desired.checksum : undefined,
+    // Only the webhook needs it, and only when a Secret counts (otherwise it equals `desired`).
+    fromGit: desired?.kind === 'covered' && desired.sources.some((s) => s.kind === 'Secret') ? configMapChecksum(desired.sources) : undefined,
     synced: desired !== undefined,
     ownWrite: request.fieldManager === FIELD_MANAGER,
   });

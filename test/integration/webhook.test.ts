@@ -7,11 +7,12 @@ import { AppsV1Api, CoreV1Api, type V1Deployment } from '@kubernetes/client-node
 import { parse } from 'yaml';
 import { CHECKSUM_ANNOTATION, FIELD_MANAGER } from '../../src/api/constants.ts';
 import { WEBHOOK_DEFAULTS } from '../../src/config/webhook.ts';
+import { stampChecksums, type Manifest } from '../../src/render/stamp-stream.ts';
 import { allocatePorts } from '../../scripts/lib/control-plane/ports.ts';
 import { KUSTOMIZE_DIR, kustomizeBuild, parseManifests, toYaml } from '../../scripts/lib/kustomize.ts';
 import { adminKubeConfig, kubectl, testCluster } from '../support/cluster.ts';
 import { applyManifests, CONTROLLER_NAMESPACE, installControllerAccess } from '../support/controller-access.ts';
-import { appConfigManifest, configMapManifest, waitForReadyCondition } from '../support/controller-harness.ts';
+import { appConfigManifest, configMapManifest, secretManifest, waitForReadyCondition } from '../support/controller-harness.ts';
 import { startController, type ControllerProcess } from '../support/controller-process.ts';
 import { expectedChecksum } from '../support/expected-checksum.ts';
 import { withTestNamespace } from '../support/namespace.ts';
@@ -279,6 +280,41 @@ test('server-side apply as Flux does it, of a template without the annotation: n
     assert.equal(settled.generation, first.generation);
     assert.equal(settled.checksum, expected);
     assert.equal(await templateWrites(scene), 0);
+  });
+});
+
+test('render and the webhook together: a workload that also reads a Secret keeps the checksum rendered from Git: no drift, no rollout, no write', async () => {
+  await withWebhookScene('webhook-git', async (scene) => {
+    const { namespace } = scene;
+    const flux = ['--server-side', '--field-manager=kustomize-controller'];
+    const data = { LOG_LEVEL: 'info' };
+    const appConfig = appConfigManifest(APP_CONFIG, { configMaps: [{ name: CONFIG }], secrets: [{ name: 'db' }] });
+    const sources = { apiVersion: 'v1', kind: 'List', items: [configMapManifest(CONFIG, data), secretManifest('db', { PASSWORD: 'hunter2' }), appConfig] };
+    assert.equal((await scene.kubectlWith(['apply', ...flux], sources)).code, 0);
+    await waitForReadyCondition(adminKubeConfig(), namespace, APP_CONFIG, 'Ready');
+    const deployment = appDeployment('web');
+    const container = deployment.spec?.template.spec?.containers[0];
+    if (container) container.envFrom = [...(container.envFrom ?? []), { secretRef: { name: 'db' } }];
+    // What `confighash render` makes of the Git stream (the ConfigMap, the AppConfig and the Deployment; no Secret).
+    const inNamespace = (m: object): Manifest => ({ ...m, metadata: { ...(m as { metadata?: object }).metadata, namespace } });
+    const inGit = [configMapManifest(CONFIG, data), appConfig, deployment].map(inNamespace);
+    const rendered = stampChecksums(inGit).manifests[2] as unknown as V1Deployment;
+    const fromGit = rendered.spec?.template.metadata?.annotations?.[CHECKSUM_ANNOTATION];
+    const withSecret = await expectedChecksum({ configMaps: { [CONFIG]: { data } }, secrets: { db: { data: { PASSWORD: 'hunter2' } } } });
+    assert.ok(fromGit !== undefined && fromGit !== withSecret, 'render leaves the Secret out, so its checksum differs from the controller\'s');
+
+    const applied = await scene.kubectlWith(['apply', ...flux], rendered);
+    assert.equal(applied.code, 0, applied.stderr);
+    assert.equal((await deploymentNow(namespace, 'web')).checksum, fromGit, 'the webhook kept the checksum rendered from Git');
+    await waitFor(async () => (await workloadRecord(namespace, 'Deployment', 'web')) ?? false, { description: 'the record of web' });
+    const diff = await scene.kubectlWith(['diff', ...flux], rendered);
+    assert.equal(diff.code, 0, `kubectl diff --server-side shows no drift:\n${diff.stdout}${diff.stderr}`);
+    const count = await replicaSets(namespace, 'web');
+    console.log(`webhook-git: ReplicaSets ${count} (expected 1); checksum from Git kept`);
+    assert.equal(count, 1);
+    assert.equal((await deploymentNow(namespace, 'web')).checksum, fromGit);
+    assert.equal(await templateWrites(scene), 0, 'the controller records the Git checksum without rolling');
+    assert.ok((await scene.controller().metricValue('confighash_admission_reviews_total', { operation: 'CREATE', outcome: 'FromGit' })) >= 1);
   });
 });
 

@@ -139,6 +139,25 @@ describe('admit: updating a workload', () => {
   });
 });
 
+describe('admit: a checksum rendered from Git (confighash render: ConfigMaps only, for a workload that also reads a Secret)', () => {
+  const GIT = `v1.${'4'.repeat(64)}`;
+
+  it('keeps it on a create, so Git and the cluster agree; another stale one is still replaced', () => {
+    const admission = admit({ ...create({ fromGit: GIT }), incoming: factsOf(withChecksum(GIT)) });
+    assert.deepEqual([admission.kind, admission.reason], ['allow', 'FromGit']);
+    assert.equal(admitted(withChecksum(STALE), create({ fromGit: GIT }))?.[CHECKSUM_ANNOTATION], CURRENT);
+  });
+
+  it('keeps it on an update that changes the template anyway (the pods roll by that change)', () => {
+    const admission = admit({ ...update(withChecksum(LIVE), { templateChanged: true, fromGit: GIT }), incoming: factsOf(withChecksum(GIT)) });
+    assert.deepEqual([admission.kind, admission.reason], ['allow', 'FromGit']);
+  });
+
+  it('never lets it roll the pods by itself: an update that changes only the checksum to it keeps the live one', () => {
+    assert.equal(admitted(withChecksum(GIT), update(withChecksum(LIVE), { fromGit: GIT }))?.[CHECKSUM_ANNOTATION], LIVE);
+  });
+});
+
 describe('the admission table', () => {
   it('names every row once, and ends in a row that always matches', () => {
     const names = ADMISSION_TABLE.map((row) => row.case);

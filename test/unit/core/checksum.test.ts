@@ -4,6 +4,7 @@ import { execFileSync } from 'node:child_process';
 import type { V1ConfigMap } from '@kubernetes/client-node';
 import {
   CHECKSUM_FORMAT_VERSION,
+  configMapChecksum,
   digestConfigMapContent,
   digestSecretContent,
   hmacKeyId,
@@ -209,3 +210,18 @@ describe('parsing and comparing checksums', () => {
 
 const PINNED_CONFIGMAP_ONLY = 'v1.cfb22bc108fc5430fc9129b9705b3f0dbe3870896ca7c0982e674b04852d6800';
 const PINNED_WITH_SECRET = 'v1.4773d12e.dcbe6c028f7654dad21c8554da23c3c06819fd1611c450f07908babb9a02a805';
+
+describe('configMapChecksum (what confighash render writes from Git)', () => {
+  const cm = { kind: 'ConfigMap' as const, name: 'web-config', scope: { kind: 'all' as const }, digest: digestConfigMapContent({ data: { A: '1' } }) };
+  const secret = { kind: 'Secret' as const, name: 'web-db', scope: { kind: 'all' as const }, digest: digestConfigMapContent({ data: { P: 'x' } }) };
+
+  it('is the checksum of the ConfigMaps alone, and the whole checksum when no Secret counts', () => {
+    assert.equal(configMapChecksum([cm, secret]), workloadChecksum([cm], ''));
+    assert.equal(configMapChecksum([cm]), workloadChecksum([cm], ''));
+  });
+
+  it('is undefined when no ConfigMap counts or one is missing: render leaves such a workload unstamped', () => {
+    assert.equal(configMapChecksum([secret]), undefined);
+    assert.equal(configMapChecksum([cm, { ...cm, name: 'gone', digest: undefined }]), undefined);
+  });
+});
