@@ -173,15 +173,9 @@ function recordRolloutEvents(
     decision.reason === 'RolledOnAdoption'
       ? `Rolling out on adoption: checksum ${decision.checksum}`
       : `Rolling out: ${what}; checksum ${decision.previous ?? '(none)'} -> ${decision.checksum}`;
-  deps.events.record({ regarding, type: 'Normal', reason: 'ConfigChanged', action: 'Rollout', note });
-  for (const appConfig of covering) {
-    deps.events.record({
-      regarding: appConfigSubject(appConfig),
-      related: regarding,
-      type: 'Normal',
-      reason: 'RolledOut',
-      action: 'Rollout',
-      note: `${workload.kind} ${workload.name} rolled: ${what}`,
-    });
-  }
+  // One Event per rollout, on the workload, related to the (first) AppConfig that covers it:
+  // the AppConfig's status keeps each target's last rollout, so a second Event there would
+  // only double the writes (issue 11's goal: at most 1 Event per affected workload).
+  const [first] = covering;
+  deps.events.record({ regarding, ...(first ? { related: appConfigSubject(first) } : {}), type: 'Normal', reason: 'ConfigChanged', action: 'Rollout', note });
 }
