@@ -1,5 +1,7 @@
 import { ApiException, HttpMethod, RequestContext, ResponseContext, type ConfigurationOptions, type KubeConfig } from '@kubernetes/client-node';
+import type { Operation } from 'fast-json-patch';
 import { fetch } from 'undici';
+import { FIELD_MANAGER } from '../api/constants.ts';
 import { apiVerbOf, type ApiVerb } from '../observability/api-verb.ts';
 
 /** Told of every request: its verb, the HTTP status (undefined when no response came) and how long it took. */
@@ -80,6 +82,18 @@ export async function requestJson<T>(kubeConfig: KubeConfig, path: string, reque
     throw new ApiException(response.status, `${method} ${path} answered ${response.status}`, safeJson(text), Object.fromEntries(response.headers));
   }
   return JSON.parse(text) as T;
+}
+
+/** A JSON Patch (RFC 6902) as field manager `confighash`; answers the object as stored, as plain JSON. */
+export function jsonPatchAsConfighash<T>(kubeConfig: KubeConfig, path: string, ops: readonly Operation[], signal: AbortSignal, observe?: ApiRequestObserver): Promise<T> {
+  return requestJson<T>(kubeConfig, path, {
+    method: HttpMethod.PATCH,
+    query: { fieldManager: FIELD_MANAGER },
+    body: ops,
+    contentType: 'application/json-patch+json',
+    signal,
+    ...(observe ? { observe } : {}),
+  });
 }
 
 /** GET a collection (or any object) as plain JSON. */

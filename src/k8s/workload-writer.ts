@@ -1,9 +1,8 @@
-import { HttpMethod, type KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
 import type { Operation } from 'fast-json-patch';
-import { FIELD_MANAGER } from '../api/constants.ts';
 import { apiPrefixOf, type WorkloadKindSpec } from '../api/workload-kinds.ts';
 import type { KubeObject } from './list-watch.ts';
-import { requestJson, type ApiRequestObserver } from './raw-request.ts';
+import { jsonPatchAsConfighash, type ApiRequestObserver } from './raw-request.ts';
 
 /**
  * Sends a JSON Patch (test ops first) to a workload of any covered kind as field
@@ -19,12 +18,5 @@ export function patchWorkload(
   signal: AbortSignal,
   observe?: ApiRequestObserver,
 ): Promise<KubeObject> {
-  return requestJson<KubeObject>(kubeConfig, `${apiPrefixOf(kind)}/namespaces/${namespace}/${kind.plural}/${name}`, {
-    method: HttpMethod.PATCH,
-    query: { fieldManager: FIELD_MANAGER },
-    body: ops,
-    contentType: 'application/json-patch+json',
-    signal,
-    ...(observe ? { observe } : {}),
-  });
+  return jsonPatchAsConfighash<KubeObject>(kubeConfig, `${apiPrefixOf(kind)}/namespaces/${namespace}/${kind.plural}/${name}`, ops, signal, observe);
 }

@@ -1,7 +1,6 @@
-import { HttpMethod, type KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
 import type { Operation } from 'fast-json-patch';
-import { FIELD_MANAGER } from '../api/constants.ts';
-import { requestJson, type ApiRequestObserver } from '../k8s/raw-request.ts';
+import { jsonPatchAsConfighash, requestJson, type ApiRequestObserver } from '../k8s/raw-request.ts';
 
 interface WebhookConfiguration {
   webhooks?: { name?: string; clientConfig?: { caBundle?: string } }[];
@@ -31,13 +30,6 @@ export async function ensureCaBundle(
     ops.push({ op: 'add', path: `/webhooks/${index}/clientConfig/caBundle`, value: bundle });
   });
   if (ops.length === 0) return 'unchanged';
-  await requestJson(kubeConfig, path, {
-    method: HttpMethod.PATCH,
-    query: { fieldManager: FIELD_MANAGER },
-    body: ops,
-    contentType: 'application/json-patch+json',
-    signal,
-    ...(observe ? { observe } : {}),
-  });
+  await jsonPatchAsConfighash(kubeConfig, path, ops, signal, observe);
   return 'patched';
 }

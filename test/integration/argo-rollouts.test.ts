@@ -6,7 +6,7 @@ import { CHECKSUM_ANNOTATION } from '../../src/api/constants.ts';
 import { rolloutManifest, settledReplicaSetsOwnedBy, useArgoRollouts } from '../support/argo-rollouts.ts';
 import { kubectl } from '../support/cluster.ts';
 import { podSpecConsuming, workloadConsuming } from '../support/consumers.ts';
-import { CONTROLLER_NAMESPACE, CONTROLLER_SERVICE_ACCOUNT } from '../support/controller-access.ts';
+import { controllerRuleManifests } from '../support/controller-access.ts';
 import { appConfigManifest, configMapManifest, controllerServiceAccountKubeconfig, readAppConfig, waitForAdoption, withControllerScene } from '../support/controller-harness.ts';
 import { expectedChecksum } from '../support/expected-checksum.ts';
 import { recordOwnersThenDelete } from '../support/records.ts';
@@ -16,21 +16,7 @@ const ROLLOUT_FLAG = ['--debounce', '0', '--workload-kind', 'argoproj.io/v1alpha
 const RBAC_NAME = 'confighash-argo-rollouts';
 
 /** The rule the README's overlay patch adds for Rollouts, bound to the controller's ServiceAccount. */
-const rolloutRbac = [
-  {
-    apiVersion: 'rbac.authorization.k8s.io/v1',
-    kind: 'ClusterRole',
-    metadata: { name: RBAC_NAME },
-    rules: [{ apiGroups: ['argoproj.io'], resources: ['rollouts'], verbs: ['list', 'watch', 'patch'] }],
-  },
-  {
-    apiVersion: 'rbac.authorization.k8s.io/v1',
-    kind: 'ClusterRoleBinding',
-    metadata: { name: RBAC_NAME },
-    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: RBAC_NAME },
-    subjects: [{ kind: 'ServiceAccount', name: CONTROLLER_SERVICE_ACCOUNT, namespace: CONTROLLER_NAMESPACE }],
-  },
-];
+const rolloutRbac = controllerRuleManifests(RBAC_NAME, { apiGroups: ['argoproj.io'], resources: ['rollouts'], verbs: ['list', 'watch', 'patch'] });
 
 const patchData = (namespace: string, name: string, data: Record<string, string>) =>
   kubectl(['-n', namespace, 'patch', 'configmap', name, '--type=merge', '-p', JSON.stringify({ data })]);

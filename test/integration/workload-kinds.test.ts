@@ -7,7 +7,7 @@ import { describe, it } from 'node:test';
 import type { WorkloadKindSpec } from '../../src/api/workload-kinds.ts';
 import { CHECKSUM_ANNOTATION } from '../../src/api/constants.ts';
 import { kubectl } from '../support/cluster.ts';
-import { CONTROLLER_NAMESPACE, CONTROLLER_SERVICE_ACCOUNT } from '../support/controller-access.ts';
+import { controllerRuleManifests } from '../support/controller-access.ts';
 import { appConfigManifest, configMapManifest, readAppConfig, waitForAdoption, withControllerScene } from '../support/controller-harness.ts';
 import { expectedChecksum } from '../support/expected-checksum.ts';
 import { readWorkload, recordOwnersThenDelete, templateChecksumOf } from '../support/records.ts';
@@ -91,21 +91,7 @@ const widgetCrd = {
 };
 
 /** What the README's overlay patch grants: list, watch and patch on the added kind. */
-const widgetRbac = [
-  {
-    apiVersion: 'rbac.authorization.k8s.io/v1',
-    kind: 'ClusterRole',
-    metadata: { name: WIDGET_RBAC },
-    rules: [{ apiGroups: ['kinds.confighash.dev'], resources: ['widgets'], verbs: ['list', 'watch', 'patch'] }],
-  },
-  {
-    apiVersion: 'rbac.authorization.k8s.io/v1',
-    kind: 'ClusterRoleBinding',
-    metadata: { name: WIDGET_RBAC },
-    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: WIDGET_RBAC },
-    subjects: [{ kind: 'ServiceAccount', name: CONTROLLER_SERVICE_ACCOUNT, namespace: CONTROLLER_NAMESPACE }],
-  },
-];
+const widgetRbac = controllerRuleManifests(WIDGET_RBAC, { apiGroups: ['kinds.confighash.dev'], resources: ['widgets'], verbs: ['list', 'watch', 'patch'] });
 
 const asList = (...items: object[]): string => JSON.stringify({ apiVersion: 'v1', kind: 'List', items });
 

@@ -58,3 +58,26 @@ export async function installControllerAccess(cluster: TestCluster = testCluster
     kubectl: join(binDir, 'kubectl'),
   });
 }
+
+export interface PolicyRule {
+  apiGroups: string[];
+  resources: string[];
+  verbs: string[];
+}
+
+/**
+ * A ClusterRole holding `rule` and its binding to the controller's ServiceAccount: what the
+ * README's overlay patch grants for a kind added by --workload-kind.
+ */
+export function controllerRuleManifests(name: string, rule: PolicyRule): object[] {
+  return [
+    { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name }, rules: [rule] },
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRoleBinding',
+      metadata: { name },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name },
+      subjects: [{ kind: 'ServiceAccount', name: CONTROLLER_SERVICE_ACCOUNT, namespace: CONTROLLER_NAMESPACE }],
+    },
+  ];
+}
