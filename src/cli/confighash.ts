@@ -5,9 +5,9 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { parseAllDocuments, stringify } from 'yaml';
-import { KNOWN_WORKLOAD_KINDS, WorkloadKinds, type WorkloadKindSpec } from '../api/workload-kinds.ts';
+import { WorkloadKinds, type WorkloadKindSpec } from '../api/workload-kinds.ts';
 import { ConfigError } from '../config/config-error.ts';
-import { parseWorkloadKinds } from '../config/workload-kinds.ts';
+import { parseWorkloadKinds, requestedKindSpec } from '../config/workload-kinds.ts';
 import { isRecord } from '../core/is-record.ts';
 import { RENDER_KINDS, stampChecksums, type Manifest, type Stamped } from '../render/stamp-stream.ts';
 
@@ -63,8 +63,7 @@ function renderKinds(args: string[]): WorkloadKinds {
   const specs: WorkloadKindSpec[] = [...RENDER_KINDS.all];
   for (const request of requests) {
     if (specs.some((spec) => spec.kind === request.kind && spec.apiVersion === request.apiVersion)) continue;
-    const known = KNOWN_WORKLOAD_KINDS.find((spec) => spec.kind === request.kind && spec.apiVersion === request.apiVersion);
-    specs.push(known ?? { apiVersion: request.apiVersion, kind: request.kind, plural: '', templatePointer: request.templatePointer, progress: 'none', reportsProgressDeadline: false });
+    specs.push(requestedKindSpec(request, ''));
   }
   return new WorkloadKinds(specs);
 }

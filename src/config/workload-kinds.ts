@@ -1,4 +1,4 @@
-import { KNOWN_WORKLOAD_KINDS } from '../api/workload-kinds.ts';
+import { KNOWN_WORKLOAD_KINDS, type WorkloadKindSpec } from '../api/workload-kinds.ts';
 import { isMemberPointer } from '../core/json-pointer.ts';
 import { ConfigError } from './config-error.ts';
 import type { Setting } from './setting.ts';
@@ -46,6 +46,18 @@ export function parseWorkloadKinds(settings: readonly Setting[]): WorkloadKindRe
     seen.set(request.kind, request);
   }
   return [...seen.values()];
+}
+
+/**
+ * The spec of a requested kind: a known one (Argo Rollouts) keeps its progress model, any other
+ * has none (a template write counts as done at once). `plural` comes from the server, or is
+ * empty offline, where nothing needs the REST path.
+ */
+export function requestedKindSpec(request: WorkloadKindRequest, plural: string): WorkloadKindSpec {
+  const known = KNOWN_WORKLOAD_KINDS.find((spec) => spec.apiVersion === request.apiVersion && spec.kind === request.kind);
+  return known
+    ? { ...known, plural, templatePointer: request.templatePointer }
+    : { apiVersion: request.apiVersion, kind: request.kind, plural, templatePointer: request.templatePointer, progress: 'none', reportsProgressDeadline: false };
 }
 
 function parseEntry(entry: string, origin: string): WorkloadKindRequest {

@@ -45,6 +45,8 @@ export class FactStore {
   readonly #appConfigs = new Map<string, Map<string, ObservedAppConfig>>();
   readonly #records = new Map<string, Map<string, ObservedRecord>>();
   readonly #referencedBy = new Map<string, Map<SourceId, Set<WorkloadId>>>();
+  /** By namespace: workloads that take their pod template from another (Argo Rollouts' workloadRef) → that other's id. */
+  readonly #templateFrom = new Map<string, Map<WorkloadId, WorkloadId>>();
   /** Template writes of our own in flight, by "namespace/id": the checksum written and the decision's stamp. */
   readonly #ownWrites = new Map<string, { checksum: string; stamp: number; seen: boolean }>();
   #stamp = 0;
@@ -141,6 +143,7 @@ export class FactStore {
       if (!ids) index.set(sourceId, (ids = new Set()));
       ids.add(id);
     }
+    if (current.templateFrom) inner(this.#templateFrom, facts.namespace).set(id, workloadId(current.templateFrom.kind, current.templateFrom.name));
     return { previous, current };
   }
 
@@ -148,6 +151,7 @@ export class FactStore {
     const previous = this.#workloads.get(namespace)?.get(id);
     if (!previous) return undefined;
     removeFrom(this.#workloads, namespace, id);
+    removeFrom(this.#templateFrom, namespace, id);
     const index = this.#referencedBy.get(namespace);
     for (const sourceId of previous.references.keys()) {
       const ids = index?.get(sourceId);
@@ -161,6 +165,12 @@ export class FactStore {
   workloadsReferencing(namespace: string, sourceId: SourceId): WorkloadFacts[] {
     const ids = this.#referencedBy.get(namespace)?.get(sourceId) ?? [];
     return [...ids].flatMap((id) => this.workload(namespace, id) ?? []);
+  }
+
+  /** Workloads that take their pod template from this one: a lookup in a map that is empty without Argo Rollouts' workloadRef. */
+  templateUsers(namespace: string, kind: WorkloadKind, name: string): WorkloadFacts[] {
+    const target = workloadId(kind, name);
+    return [...(this.#templateFrom.get(namespace) ?? [])].flatMap(([id, from]) => (from === target ? (this.workload(namespace, id) ?? []) : []));
   }
 
   /** confighash's record for the workload with this UID, if any. */

@@ -1,7 +1,7 @@
 import { ApiException, type KubeConfig } from '@kubernetes/client-node';
 import { ConfigError } from '../config/config-error.ts';
-import type { WorkloadKindRequest } from '../config/workload-kinds.ts';
-import { apiPrefixOf, DEFAULT_WORKLOAD_KINDS, groupOf, KNOWN_WORKLOAD_KINDS, WorkloadKinds, type WorkloadKindSpec } from '../api/workload-kinds.ts';
+import { requestedKindSpec, type WorkloadKindRequest } from '../config/workload-kinds.ts';
+import { apiPrefixOf, DEFAULT_WORKLOAD_KINDS, groupOf, WorkloadKinds, type WorkloadKindSpec } from '../api/workload-kinds.ts';
 import { requestJson, type ApiRequestObserver } from './raw-request.ts';
 
 interface ApiResourceList {
@@ -31,11 +31,7 @@ export async function discoverWorkloadKinds(
       if (builtIn.apiVersion === request.apiVersion && builtIn.templatePointer === request.templatePointer) continue;
       throw new ConfigError(`${request.origin}: ${request.kind} is covered already, as ${builtIn.apiVersion} with its pod template at ${builtIn.templatePointer}`);
     }
-    const known = KNOWN_WORKLOAD_KINDS.find((spec) => spec.apiVersion === request.apiVersion && spec.kind === request.kind);
-    const plural = await servedPlural(kubeConfig, request, signal, observe);
-    const spec: WorkloadKindSpec = known
-      ? { ...known, plural, templatePointer: request.templatePointer }
-      : { apiVersion: request.apiVersion, kind: request.kind, plural, templatePointer: request.templatePointer, progress: 'none', reportsProgressDeadline: false };
+    const spec = requestedKindSpec(request, await servedPlural(kubeConfig, request, signal, observe));
     await checkListAllowed(kubeConfig, spec, request, namespace, signal, observe);
     specs.push(spec);
   }

@@ -1,4 +1,4 @@
-import { coversWorkload, sourcesForWorkload, templateUsersOf } from '../core/coverage.ts';
+import { coversWorkload, sourcesForWorkload } from '../core/coverage.ts';
 import { parseSourceId } from '../core/references.ts';
 import { specProblems } from '../core/validate-spec.ts';
 import { workloadChecksum } from '../core/checksum.ts';
@@ -53,14 +53,12 @@ export class CoverageLookup {
 
   /** Workloads an AppConfig covers, whether or not its spec is valid (callers check). */
   workloadsCoveredBy(appConfig: ObservedAppConfig): WorkloadFacts[] {
-    const workloads = [...this.#store.workloadsIn(appConfig.namespace)];
-    const anyTemplateRef = workloads.some((w) => w.templateFrom !== undefined);
-    return workloads.filter((w) => coversWorkload(appConfig.spec, w, anyTemplateRef ? templateUsersOf(w, workloads) : []));
+    return [...this.#store.workloadsIn(appConfig.namespace)].filter((w) => coversWorkload(appConfig.spec, w, this.templateUsers(w)));
   }
 
   /** The workloads of the namespace that take their pod template from `workload` (Argo Rollouts with spec.workloadRef). */
   templateUsers(workload: Pick<WorkloadFacts, 'namespace' | 'kind' | 'name'>): WorkloadFacts[] {
-    return templateUsersOf(workload, this.#store.workloadsIn(workload.namespace));
+    return this.#store.templateUsers(workload.namespace, workload.kind, workload.name);
   }
 
   desiredChecksum(workload: WorkloadFacts, hmacKeyId: string): DesiredChecksum {

@@ -105,4 +105,19 @@ describe('FactStore', () => {
     assert.equal(store.workload('shop', 'Deployment/web')?.templateChangedAt, decision);
     assert.ok(store.sourceChangedAt('shop', 'ConfigMap/a') > decision, 'the edit seen during the write is newer than the write');
   });
+
+  it('finds the workloads that take their pod template from a Deployment (workloadRef), and forgets them when they change or go', () => {
+    const store = new FactStore();
+    const rollout = (name: string, workloadRef?: object) =>
+      workloadFacts(kindSpec('Rollout'), { metadata: { name, namespace: 'shop', uid: `uid-${name}`, generation: 1, resourceVersion: '10' }, spec: { workloadRef } });
+    store.setWorkload(deployment('web', []), 'list');
+    store.setWorkload(rollout('web-rollout', { apiVersion: 'apps/v1', kind: 'Deployment', name: 'web' }), 'list');
+    store.setWorkload(rollout('other', { apiVersion: 'apps/v1', kind: 'Deployment', name: 'api' }), 'list');
+    assert.deepEqual(store.templateUsers('shop', 'Deployment', 'web').map((w) => w.name), ['web-rollout']);
+    assert.deepEqual(store.templateUsers('other', 'Deployment', 'web'), []);
+    store.setWorkload({ ...rollout('web-rollout'), resourceVersion: '11' }, 'watch');
+    assert.deepEqual(store.templateUsers('shop', 'Deployment', 'web'), [], 'its reference removed');
+    store.deleteWorkload('shop', 'Rollout/other');
+    assert.deepEqual(store.templateUsers('shop', 'Deployment', 'api'), [], 'deleted');
+  });
 });
