@@ -17,6 +17,7 @@ import { CoverageLookup, type DesiredChecksum } from './reconcile/coverage-looku
 import { FailureLog } from './reconcile/failure-log.ts';
 import { WaitingRoom } from './reconcile/waiting-room.ts';
 import { failureReporter } from './reconcile/failure-reporter.ts';
+import { StatusHold } from './reconcile/status-hold.ts';
 import { reconcileStatus, type StatusReconcilerDeps } from './reconcile/status-reconciler.ts';
 import { decodeWorkKey, encodeWorkKey, type WorkKey } from './reconcile/work-key.ts';
 import { reconcileWorkload, type WorkloadReconcilerDeps } from './reconcile/workload-reconciler.ts';
@@ -53,6 +54,8 @@ export class Controller {
   #events: EventRecorder | undefined;
   /** What a desired checksum is computed with, once the HMAC key is loaded. */
   #coverage: { lookup: CoverageLookup; keyId: string } | undefined;
+  /** Statuses waiting for their workloads' reconciles, to be written once after them. */
+  #statusHold: StatusHold | undefined;
 
   constructor(options: ControllerOptions) {
     this.#options = options;
@@ -128,6 +131,7 @@ export class Controller {
       ...(config.maxConcurrentRollouts !== undefined ? { maxConcurrentRollouts: config.maxConcurrentRollouts } : {}),
     };
 
+    this.#statusHold = new StatusHold(Math.max(config.debounceMs, config.debounceMaxMs));
     this.#queue = new WorkQueue((key, signal) => this.#reconcile(key, signal, workloadDeps, statusDeps), {
       debounceMs: config.debounceMs,
       debounceMaxMs: config.debounceMaxMs,
@@ -142,6 +146,10 @@ export class Controller {
         reporter.onFailure(key, error, delayMs, attempt);
       },
       onRecovered: reporter.onRecovered,
+      // A status held for this workload is written now, from facts that include its run.
+      onRunEnd: (key) => {
+        for (const statusKey of this.#statusHold?.release(key) ?? []) this.#queue?.add(statusKey);
+      },
     });
     this.#router = new ChangeRouter(this.#store, coverage, (key) => this.#enqueue(key), () => waitingRoom.wakeAll((key) => this.#enqueue(key)));
 
@@ -211,6 +219,7 @@ export class Controller {
     const key = decodeWorkKey(encoded);
     const started = performance.now();
     const seconds = (): number => (performance.now() - started) / 1000;
+    if (key.type === 'status' && this.#statusWaits(encoded, key.namespace, key.name, statusDeps)) return;
     try {
       if (key.type === 'workload') await reconcileWorkload(workloadDeps, key.namespace, key.kind, key.name, signal);
       else await reconcileStatus(statusDeps, key.namespace, key.name, signal);
@@ -220,6 +229,21 @@ export class Controller {
       this.#options.observer.reconciled(key.type, 'retry', seconds());
       throw classifyApiError(err, `reconcile ${encoded}`);
     }
+  }
+
+  /**
+   * Whether an AppConfig's status should wait for reconciles of its workloads that are due:
+   * written now, it would say Pending and be written again moments later, after the rollout.
+   */
+  #statusWaits(encoded: string, namespace: string, name: string, deps: StatusReconcilerDeps): boolean {
+    const appConfig = this.#store.appConfig(namespace, name);
+    const queue = this.#queue;
+    if (!appConfig || !queue || !this.#statusHold) return false;
+    const blocking = deps.coverage
+      .workloadsCoveredBy(appConfig)
+      .map((w) => encodeWorkKey({ type: 'workload', namespace, kind: w.kind, name: w.name }))
+      .filter((workloadKey) => queue.isDueAndHealthy(workloadKey));
+    return this.#statusHold.shouldWait(encoded, blocking, deps.now().getTime());
   }
 }
 

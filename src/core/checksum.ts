@@ -91,9 +91,23 @@ export function configMapChecksum(sources: readonly ScopedSource[]): string | un
   return workloadChecksum(configMaps, '');
 }
 
+/**
+ * Checksums of whole objects, per digest object: every status reconcile asks for each listed
+ * source's, and a digest object is replaced, never changed, when its object changes.
+ */
+const sourceChecksums = new WeakMap<ContentDigest, Map<string, string>>();
+
 /** The checksum of one whole object, for AppConfig status. */
 export function sourceChecksum(kind: SourceKind, name: string, digest: ContentDigest, hmacKeyId: string): string {
-  return workloadChecksum([{ kind, name, scope: { kind: 'all' }, digest }], hmacKeyId);
+  const known = sourceChecksums.get(digest) ?? new Map<string, string>();
+  sourceChecksums.set(digest, known);
+  const key = JSON.stringify([kind, name, hmacKeyId]);
+  let checksum = known.get(key);
+  if (checksum === undefined) {
+    checksum = workloadChecksum([{ kind, name, scope: { kind: 'all' }, digest }], hmacKeyId);
+    known.set(key, checksum);
+  }
+  return checksum;
 }
 
 export function parseChecksum(

@@ -52,7 +52,7 @@ function meetsRequirement(requirement: LabelSelectorRequirement, labels: Readonl
 export function coversWorkload(spec: AppConfigSpec, workload: WorkloadFacts, templateUsers: readonly WorkloadFacts[] = []): boolean {
   if (workload.templateFrom !== undefined) return false;
   if (spec.workloads !== undefined) return selects(spec, workload) || templateUsers.some((user) => selects(spec, user));
-  return listedSources(spec).some((id) => workload.references.has(id));
+  return listed(spec).sorted.some((id) => workload.references.has(id));
 }
 
 /** spec.workloads names the workload or its labels match the selector. */
@@ -88,7 +88,7 @@ export function sourcesForWorkload(
   const result = new Map<SourceId, KeyScope>();
   for (const spec of covering) {
     if (!coversWorkload(spec, workload, templateUsers)) continue;
-    for (const [id, listedScope] of listedScopes(spec)) {
+    for (const [id, listedScope] of listed(spec).scopes) {
       const referenced = workload.references.get(id);
       let effective: KeyScope;
       if (referenced !== undefined) effective = intersectScopes(listedScope, referenced);
@@ -101,9 +101,26 @@ export function sourcesForWorkload(
   return new Map([...result].sort(([a], [b]) => compareCodePoints(a, b)));
 }
 
+/**
+ * What an AppConfig lists, computed once per spec object: coverage asks for it for every
+ * workload against every AppConfig of the namespace, on each reconcile. A spec is never
+ * changed in place (the store replaces the object), so a spec object always maps to one answer.
+ */
+const listedBySpec = new WeakMap<AppConfigSpec, { scopes: ReadonlyMap<SourceId, KeyScope>; sorted: readonly SourceId[] }>();
+
+function listed(spec: AppConfigSpec): { scopes: ReadonlyMap<SourceId, KeyScope>; sorted: readonly SourceId[] } {
+  let known = listedBySpec.get(spec);
+  if (known === undefined) {
+    const scopes = listedScopes(spec);
+    known = { scopes, sorted: [...scopes.keys()].sort(compareCodePoints) };
+    listedBySpec.set(spec, known);
+  }
+  return known;
+}
+
 /** Every ConfigMap and Secret an AppConfig lists, sorted and without duplicates. */
 export function listedSources(spec: AppConfigSpec): SourceId[] {
-  return [...listedScopes(spec).keys()].sort(compareCodePoints);
+  return [...listed(spec).sorted];
 }
 
 /** A source listed twice (the schema forbids it, but be safe) counts with the union of its keys. */

@@ -43,6 +43,11 @@ export interface WorkQueueOptions {
   onFailure?: (key: string, error: unknown, delayMs: number, attempt: number, retry: RetryClass) => void;
   /** A run succeeded after `attempts` failed runs in a row: the failure streak ended. */
   onRecovered?: (key: string, attempts: number) => void;
+  /**
+   * A run of `key` ended, either way, and the queue's state already says so: the key is
+   * no longer in flight, and is scheduled again if it was added during the run or failed.
+   */
+  onRunEnd?: (key: string) => void;
   /** Called whenever the number of keys in a failure streak (latest run failed) changes. */
   onFailingChange?: (failing: number) => void;
   /** Source of jitter for the backoff, [0, 1) like Math.random. */

@@ -60,6 +60,7 @@ export class WorkQueue {
   readonly #onFailure: WorkQueueOptions['onFailure'];
   readonly #onRecovered: WorkQueueOptions['onRecovered'];
   readonly #onFailingChange: WorkQueueOptions['onFailingChange'];
+  readonly #onRunEnd: WorkQueueOptions['onRunEnd'];
 
   readonly #scheduled = new Map<string, Scheduled>();
   /** Keys with the time they became due; insertion-ordered, so taken first come, first served. */
@@ -92,11 +93,21 @@ export class WorkQueue {
     this.#onFailure = options.onFailure;
     this.#onRecovered = options.onRecovered;
     this.#onFailingChange = options.onFailingChange;
+    this.#onRunEnd = options.onRunEnd;
   }
 
   /** Keys waiting to be processed: scheduled, ready, or dirty while in flight. */
   get depth(): number {
     return this.#scheduled.size + this.#ready.size + this.#dirty.size;
+  }
+
+  /**
+   * Whether `key` has a run to come (scheduled, ready, in flight or dirty) and is not
+   * failing: work that others may wait for, since it is expected to end soon and well.
+   */
+  isDueAndHealthy(key: string): boolean {
+    if (this.#failures.has(key)) return false;
+    return this.#scheduled.has(key) || this.#ready.has(key) || this.#inFlight.has(key) || this.#dirty.has(key);
   }
 
   /**
@@ -255,6 +266,7 @@ export class WorkQueue {
       this.#onFailure?.(key, failure.error, delayMs, attempt, failure.hint.retry);
     }
     if (!failure && failedBefore > 0) this.#onRecovered?.(key, failedBefore);
+    if (!this.#draining) this.#onRunEnd?.(key);
   }
 
   /** Runs the handler under the run's deadline; returns what made the run fail, if anything. */

@@ -2,7 +2,7 @@ import { coversWorkload, sourcesForWorkload } from '../core/coverage.ts';
 import { parseSourceId } from '../core/references.ts';
 import { specProblems } from '../core/validate-spec.ts';
 import { workloadChecksum } from '../core/checksum.ts';
-import type { CountedSource, SourceId, WorkloadFacts } from '../core/types.ts';
+import type { CountedSource, KeyScope, ScopedSource, SourceId, WorkloadFacts } from '../core/types.ts';
 import type { FactStore, ObservedAppConfig } from '../k8s/fact-store.ts';
 
 /**
@@ -27,6 +27,13 @@ export type DesiredChecksum =
 export class CoverageLookup {
   readonly #store: FactStore;
   readonly #problems = new Map<string, { generation: number; problems: string[] }>();
+  /**
+   * The last checksum of each workload and what it was made from. Hashing is most of a
+   * reconcile's CPU, and between content changes the answer is the same: it is reused while
+   * each source has the same scope and the same digest object (the store replaces a digest
+   * when its object changes). Keyed by the facts object, which is replaced when the workload changes.
+   */
+  readonly #checksums = new WeakMap<WorkloadFacts, { hmacKeyId: string; sources: readonly ScopedSource[]; checksum: string }>();
 
   constructor(store: FactStore) {
     this.#store = store;
@@ -73,6 +80,26 @@ export class CoverageLookup {
       if (digest === undefined) missing.push(id);
       sources.push({ ...parseSourceId(id), scope, digest, changedAt: this.#store.sourceChangedAt(workload.namespace, id) });
     }
-    return { kind: 'covered', checksum: workloadChecksum(sources, hmacKeyId), sources, missing };
+    return { kind: 'covered', checksum: this.#checksumOf(workload, sources, hmacKeyId), sources, missing };
   }
+
+  #checksumOf(workload: WorkloadFacts, sources: readonly ScopedSource[], hmacKeyId: string): string {
+    const last = this.#checksums.get(workload);
+    if (last && last.hmacKeyId === hmacKeyId && sameInputs(last.sources, sources)) return last.checksum;
+    const checksum = workloadChecksum(sources, hmacKeyId);
+    this.#checksums.set(workload, { hmacKeyId, sources, checksum });
+    return checksum;
+  }
+}
+
+function sameInputs(a: readonly ScopedSource[], b: readonly ScopedSource[]): boolean {
+  return a.length === b.length && a.every((source, i) => {
+    const other = b[i];
+    return other !== undefined && source.kind === other.kind && source.name === other.name && source.digest === other.digest && sameScope(source.scope, other.scope);
+  });
+}
+
+function sameScope(a: KeyScope, b: KeyScope): boolean {
+  if (a.kind === 'all' || b.kind === 'all') return a.kind === b.kind;
+  return a.keys.length === b.keys.length && a.keys.every((key, i) => key === b.keys[i]);
 }

@@ -10,12 +10,15 @@ import {
   annotationsOf,
   appConfigManifest,
   configMapManifest,
+  readAppConfig,
   waitForAdoption,
   waitForChecksum,
   withControllerScene,
 } from '../support/controller-harness.ts';
+import { API_GROUP, API_VERSION, APPCONFIG_PLURAL } from '../../src/api/constants.ts';
+import { watchObjectWrites } from '../support/object-writes.ts';
 import { settledControllerRevisionCount, settledReplicaSetCount } from '../support/rollouts.ts';
-import { waitFor } from '../support/wait.ts';
+import { settle, waitFor } from '../support/wait.ts';
 
 /** The checksum the core computes for a workload that sees every key of these ConfigMaps. */
 function expectedChecksum(configMaps: Record<string, Record<string, string>>): string {
@@ -49,6 +52,45 @@ describe('rollouts on ConfigMap changes', () => {
       assert.equal(await settledReplicaSetCount(namespace, 'web'), 2, 'web rolled once');
       assert.equal(await settledReplicaSetCount(namespace, 'worker'), 2, 'worker rolled once');
       assert.equal(await settledReplicaSetCount(namespace, 'bystander'), 1, 'bystander did not roll');
+    });
+  });
+
+  it('writes the AppConfig status once per content change, after its Deployments rolled, not before and after', async () => {
+    await withControllerScene(async ({ namespace, apps, apply, kubeConfig }) => {
+      await apply(
+        configMapManifest('web-config', { LOG_LEVEL: 'info' }),
+        workloadConsuming('Deployment', 'web', { configMapEnvFrom: ['web-config'] }),
+        workloadConsuming('Deployment', 'worker', { configMapVolumes: ['web-config'] }),
+        appConfigManifest('web', { configMaps: [{ name: 'web-config' }] }),
+      );
+      for (const name of ['web', 'worker']) await waitForAdoption(namespace, 'Deployment', name);
+      let quiet = await settle(
+        async () => {
+          const ac = await readAppConfig(kubeConfig, namespace, 'web');
+          return ac.status?.targets?.length === 2 && ac.metadata.resourceVersion;
+        },
+        { description: 'the status after adoption, unchanged for 3 s', stableForMs: 3000, timeoutMs: 30_000 },
+      );
+      const collection = `/apis/${API_GROUP}/${API_VERSION}/namespaces/${namespace}/${APPCONFIG_PLURAL}`;
+
+      for (const level of ['debug', 'warn']) {
+        const writes = await watchObjectWrites(kubeConfig, collection, 'web', String(quiet));
+        await kubectl(['-n', namespace, 'patch', 'configmap', 'web-config', '--type=merge', '-p', JSON.stringify({ data: { LOG_LEVEL: level } })]);
+        const expected = expectedChecksum({ 'web-config': { LOG_LEVEL: level } });
+        for (const name of ['web', 'worker']) await waitForChecksum(apps, namespace, 'Deployment', name, expected);
+        const inSync = await settle(
+          async () => {
+            const ac = await readAppConfig(kubeConfig, namespace, 'web');
+            const targets = ac.status?.targets ?? [];
+            return targets.length === 2 && targets.every((t) => t.reason === 'InSync' && t.checksum === expected) && ac.metadata.resourceVersion;
+          },
+          { description: 'the status to say InSync with the new checksum, then stay unchanged for 3 s', stableForMs: 3000, timeoutMs: 30_000 },
+        );
+        const written = await writes.stop();
+        assert.deepEqual(written, [String(inSync)], `one status write for the change to ${level}, the one that says InSync`);
+        assert.equal(await settledReplicaSetCount(namespace, 'web'), level === 'debug' ? 2 : 3, 'one rollout per change');
+        quiet = inSync;
+      }
     });
   });
 

@@ -483,6 +483,53 @@ describe('WorkQueue', () => {
     assert.equal(runs.length, 2, 'the old backoff timer does not cause a third run');
   });
 
+  it('says a key is due and healthy from its add until its run ends, and not while it fails', async () => {
+    let release: () => void = () => {};
+    let fail = false;
+    const { clock, queue } = harness(async () => {
+      await new Promise<void>((resolve) => (release = resolve));
+      if (fail) throw new TransientApiError('apiserver unavailable');
+    });
+    queue.start();
+    assert.equal(queue.isDueAndHealthy('a'), false, 'never added');
+    queue.add('a');
+    assert.equal(queue.isDueAndHealthy('a'), true, 'scheduled');
+    await clock.advance(1000);
+    assert.equal(queue.isDueAndHealthy('a'), true, 'in flight');
+    release();
+    await settle();
+    assert.equal(queue.isDueAndHealthy('a'), false, 'its run ended well');
+
+    fail = true;
+    queue.add('a');
+    await clock.advance(1000);
+    release();
+    await settle();
+    assert.equal(queue.isDueAndHealthy('a'), false, 'waiting for a retry after a failure');
+  });
+
+  it('tells of each run end once the key is no longer in flight, and with it due again when it was added during the run', async () => {
+    let release: () => void = () => {};
+    const ends: Array<{ key: string; due: boolean }> = [];
+    const { clock, queue } = harness(
+      () => new Promise<void>((resolve) => (release = resolve)),
+      { onRunEnd: (key) => ends.push({ key, due: queue.isDueAndHealthy(key) }) },
+    );
+    queue.start();
+    queue.add('a');
+    await clock.advance(1000);
+    release();
+    await settle();
+    assert.deepEqual(ends, [{ key: 'a', due: false }], 'not in flight any more when told');
+
+    queue.add('a');
+    await clock.advance(1000);
+    queue.add('a');
+    release();
+    await settle();
+    assert.deepEqual(ends[1], { key: 'a', due: true }, 'an add during the run makes it due again');
+  });
+
   it('holds keys until start and then runs them', async () => {
     const { clock, queue, runs } = harness(noop);
     queue.add('a');
