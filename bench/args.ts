@@ -13,6 +13,8 @@ export interface BenchArgs {
   cpuProf: boolean;
   /** Write a heap snapshot of the scale controller after its steady state. */
   heapSnapshot: boolean;
+  /** Take a CPU profile of kube-apiserver (pprof) for the first seconds after the scale controller starts. */
+  apiserverProfile: boolean;
   /** etcd syncs every write to disk. */
   fsync: boolean;
   /** Extra node options for the controller, e.g. --max-old-space-size=128. */
@@ -38,6 +40,8 @@ export const usage = `Usage: npm run bench -- [flags]
   --soak-minutes N       how long the soak edits (default 10); its RSS slope leaves out the first 2 minutes
   --cpu-prof             run the controller under node --cpu-prof (bench/results/profiles/)
   --heap-snapshot        heap snapshot of the scale controller after its steady state
+  --apiserver-profile    CPU profile (pprof) of kube-apiserver for the first 20 s after the scale controller
+                         starts (bench/results/profiles/; read it with go tool pprof -top)
   --fsync                etcd syncs to disk (default off, as in the tests)
   --node-option OPT      pass OPT to the controller's node (repeatable), e.g. --node-option=--max-semi-space-size=4;
                          the figures are then not the product's defaults: use with --out
@@ -63,6 +67,7 @@ export function parseBenchArgs(argv: string[]): BenchArgs | 'help' {
       only: { type: 'string' },
       'cpu-prof': { type: 'boolean', default: false },
       'heap-snapshot': { type: 'boolean', default: false },
+      'apiserver-profile': { type: 'boolean', default: false },
       fsync: { type: 'boolean', default: false },
       'node-option': { type: 'string', multiple: true, default: [] },
       'controller-flag': { type: 'string', multiple: true, default: [] },
@@ -87,6 +92,7 @@ export function parseBenchArgs(argv: string[]): BenchArgs | 'help' {
     scenarios: SCENARIOS.filter((s) => scenarios.includes(s)),
     cpuProf: values['cpu-prof'],
     heapSnapshot: values['heap-snapshot'],
+    apiserverProfile: values['apiserver-profile'],
     fsync: values.fsync,
     nodeOptions: values['node-option'],
     controllerFlags: values['controller-flag'],

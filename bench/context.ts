@@ -19,6 +19,10 @@ export interface BenchContext {
   profilesDir: string;
   /** Take a heap snapshot of the scale controller after its steady state. */
   heapSnapshot: boolean;
+  /** Take a CPU profile of kube-apiserver while the scale controller starts. */
+  apiserverProfile?: boolean;
+  /** The control plane's processes by name, as of now: their CPU is counted from spawn to settled. */
+  controlPlanePids?: () => Readonly<Record<string, number>>;
   /** How long the soak edits for (--soak-minutes). */
   soakMinutes: number;
   log(line: string): void;

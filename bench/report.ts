@@ -181,6 +181,11 @@ export function formatTable(result: BenchResult): string {
       'start-up writes (PATCH workloads / records / status / Events)',
       `${scale.startup_workload_writes} / ${scale.startup_record_writes} / ${scale.startup_writes.status_patches} / ${scale.startup_writes.events}`,
     );
+    const cpu = scale.cpu_s_by_process_to_settle;
+    if (cpu) {
+      const parts = Object.entries(cpu).filter(([name]) => name !== 'total').sort(([, a], [, b]) => b - a).map(([name, s]) => `${name} ${s}`);
+      add('scale', `CPU s, spawn to settled (${scale.settled_s} s on the machine's cores)`, `${parts.join(' / ')} (total ${cpu.total})`);
+    }
     add('scale', `records correct / Deployments`, `${scale.baselines_correct} / ${scale.objects.deployments}`);
     add('scale', `records correct / CronJobs`, `${scale.cronjob_records_correct} / ${scale.objects.cronjobs}`);
     add('scale', `steady writes in ${scale.steady_window_s} s (goal 0)`, scale.steady_writes);

@@ -103,7 +103,7 @@ async function main(args: BenchArgs): Promise<number> {
   let failures = 0;
   try {
     const cpStarted = performance.now();
-    cluster = await startControlPlane({ dataDir, binDir, fsync: args.fsync, log: (line) => say(`control plane: ${line}`) });
+    cluster = await startControlPlane({ dataDir, binDir, fsync: args.fsync, apiserverProfiling: args.apiserverProfile, log: (line) => say(`control plane: ${line}`) });
     result.run.control_plane_start_s = Math.round(performance.now() - cpStarted) / 1000;
     process.env.CONFIGHASH_TEST_KUBECONFIG = cluster.kubeconfig;
     process.env.CONFIGHASH_TEST_BIN = cluster.binDir;
@@ -119,6 +119,8 @@ async function main(args: BenchArgs): Promise<number> {
       resultsDir,
       profilesDir,
       heapSnapshot: args.heapSnapshot,
+      apiserverProfile: args.apiserverProfile,
+      controlPlanePids: () => cluster?.pids ?? {},
       soakMinutes: args.soakMinutes,
       controllerNodeFlags,
       controllerFlags: args.controllerFlags,

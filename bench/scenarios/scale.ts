@@ -18,6 +18,8 @@ import { countObjects } from '../replica-sets.ts';
 import { rolledSince } from '../peers/activity.ts';
 import { scrapeActivity, watchActivity, type ApiserverActivity } from '../peers/activity-watch.ts';
 import { withDeploymentAnnotations } from '../peers/opt-in.ts';
+import { captureApiserverProfile } from '../apiserver-profile.ts';
+import { cpuSecondsBetween, cpuSecondsOf } from '../process-cpu.ts';
 import { readCpuSeconds, readProcessMemory } from '../rss.ts';
 import { round } from '../stats.ts';
 import {
@@ -61,6 +63,10 @@ export interface ScaleResult {
   /** The same at convergence. */
   heap_at_convergence: { used_mib: number; total_mib: number; external_mib: number };
   cpu_s_to_settle: number;
+  /** CPU seconds from spawn to settled of the controller (confighash) and of each control-plane process, with their total. */
+  cpu_s_by_process_to_settle: Record<string, number>;
+  /** With --apiserver-profile: the pprof file of kube-apiserver's CPU over the first APISERVER_PROFILE_S after spawn, or why none was taken. */
+  apiserver_profile?: string;
   /** LIST requests for the six watched resource types during start-up (all pages). */
   lists: number;
   /** Σ over the six types of ceil(objects / 500): one LIST per page, none per event. */
@@ -118,6 +124,8 @@ const WATCHED_PATHS: Record<(typeof WATCHED)[number], string> = {
   'appconfigs.confighash.dev': paths.appConfigs(),
 };
 const WRITE_VERBS = ['POST', 'PUT', 'PATCH', 'DELETE', 'APPLY'];
+/** Long enough to cover the start-up writes of the full scale (they end about 20 s after spawn). */
+const APISERVER_PROFILE_S = 20;
 const CONTROLLER_WRITES = /^((deployments|statefulsets|daemonsets)\.apps|cronjobs\.batch|(appconfigs|workloadrecords)\.confighash\.dev|appconfigs\.confighash\.dev\/status|events\.events\.k8s\.io|configmaps|secrets)$/;
 export const SCALE_FLAGS = ['--all-namespaces'];
 
@@ -204,8 +212,13 @@ export async function runScale(ctx: BenchContext, options: ScaleOptions = {}): P
     const activityBefore = options.apiserverActivity ? await scrapeActivity(api) : undefined;
     const generationsAtSpawn = new Map([...deployments.current].map(([key, view]) => [key, view.generation]));
     const heapFlags = ctx.heapSnapshot ? ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${ctx.profilesDir}`] : [];
+    const controlPlanePids = ctx.controlPlanePids?.() ?? {};
+    const controlPlaneCpuAtSpawn = cpuSecondsOf(controlPlanePids);
     controller = await startController(ctx, 'scale', SCALE_FLAGS, heapFlags);
     const pid = controller.pid;
+    const apiserverProfile = ctx.apiserverProfile ? captureApiserverProfile(api, ctx.profilesDir, 'kube-apiserver-scale.pprof', APISERVER_PROFILE_S) : undefined;
+    // A profile that cannot be taken is reported in its field; it never costs the scenario.
+    const apiserverProfileOutcome = apiserverProfile?.catch((error: unknown) => `not taken: ${error instanceof Error ? error.message : String(error)}`);
     const spawned = controller;
     const activity = options.apiserverActivity && activityBefore
       ? watchActivity(api, {
@@ -228,6 +241,7 @@ export async function runScale(ctx: BenchContext, options: ScaleOptions = {}): P
       const heapAtConvergence = await heapFigures(controller);
       const settledAt = await controllerIdle(controller);
       const cpuToSettle = readCpuSeconds(pid) ?? 0;
+      const cpuByProcess = cpuSecondsBetween(controlPlaneCpuAtSpawn, { ...cpuSecondsOf(controlPlanePids), confighash: cpuToSettle });
       const after = await scrapeApiserver(api);
       const startupCounters = await readCounters(controller);
       const startup = diff(before, after);
@@ -268,6 +282,8 @@ export async function runScale(ctx: BenchContext, options: ScaleOptions = {}): P
         external_mib: heap.external_mib,
         heap_at_convergence: heapAtConvergence,
         cpu_s_to_settle: round(cpuToSettle),
+        cpu_s_by_process_to_settle: cpuByProcess,
+        ...(apiserverProfileOutcome ? { apiserver_profile: await apiserverProfileOutcome } : {}),
         lists: sumVerbs(startup.requests, ['LIST'], new RegExp(`^(${WATCHED.map((w) => w.replaceAll('.', '\\.')).join('|')})$`)),
         list_bound: listBound,
         objects_per_type: objectsPerType,

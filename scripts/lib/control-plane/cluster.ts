@@ -51,6 +51,8 @@ export interface StartControlPlaneOptions {
   log?: (line: string) => void;
   /** etcd syncs to disk. Default false (`--unsafe-no-fsync`), which is right for tests. */
   fsync?: boolean;
+  /** kube-apiserver serves /debug/pprof (to the admin user). Default false. */
+  apiserverProfiling?: boolean;
   /**
    * When this PID is gone, a watchdog stops everything and removes dataDir. Default
    * process.pid; 0 means no watchdog: the control plane lives until stopped (`cluster down`).
@@ -111,7 +113,7 @@ export async function startControlPlane(opts: StartControlPlaneOptions): Promise
     token: pki.adminToken,
   });
   const api: ApiAccess = { server, caPem, token: pki.adminToken };
-  const ctx: ComponentContext = { binDir, dataDir, ports, pki, adminKubeconfig: kubeconfig, fsync: opts.fsync ?? false };
+  const ctx: ComponentContext = { binDir, dataDir, ports, pki, adminKubeconfig: kubeconfig, fsync: opts.fsync ?? false, apiserverProfiling: opts.apiserverProfiling ?? false };
 
   const record: PidsFile = { dataDir, owner, components: [] };
   if (owner !== 0) record.watchdog = launchWatchdog(owner, dataDir);

@@ -26,6 +26,8 @@ export interface ComponentContext {
   pki: Pki;
   adminKubeconfig: string;
   fsync: boolean;
+  /** kube-apiserver serves /debug/pprof: the benchmark's --apiserver-profile. */
+  apiserverProfiling: boolean;
 }
 
 export function etcd(ctx: ComponentContext): ComponentSpec {
@@ -76,7 +78,7 @@ export function kubeApiserver(ctx: ComponentContext): ComponentSpec {
       // With a loopback advertise address, any other reconciler makes the apiserver exit:
       // "cannot use public IP 127.0.0.1 with endpoint reconciler".
       '--endpoint-reconciler-type=none',
-      '--profiling=false',
+      `--profiling=${ctx.apiserverProfiling}`,
     ],
     listens: [{ port: ctx.ports.apiserver, purpose: 'secure port' }],
   };

@@ -90,7 +90,7 @@ test('VmRSS and VmHWM are read in kB from /proc status text', () => {
 
 test('bench arguments default to the full profile with every scenario but the soak, and reject unknown ones', () => {
   assert.deepEqual(parseBenchArgs([]), {
-    scale: 'full', scenarios: ['latency', 'burst', 'scale', 'restart'], cpuProf: false, heapSnapshot: false, fsync: false, nodeOptions: [], controllerFlags: [], soakMinutes: 10, out: 'bench/results/latest.json',
+    scale: 'full', scenarios: ['latency', 'burst', 'scale', 'restart'], cpuProf: false, heapSnapshot: false, apiserverProfile: false, fsync: false, nodeOptions: [], controllerFlags: [], soakMinutes: 10, out: 'bench/results/latest.json',
   });
   const experiment = parseBenchArgs(['--only', 'scale', '--controller-flag=--concurrency=16', '--controller-flag=--debounce=0']);
   assert.ok(experiment !== 'help');
