@@ -1,5 +1,6 @@
 // Wiring only: read the config, build the clients, start, stop on SIGTERM.
 import { ConfigError, parseConfig, usage, wantsHelp } from './config.ts';
+import { classifyApiError } from './errors.ts';
 import { Controller } from './controller.ts';
 import { createApiClients, loadKubeConfig } from './k8s/api-clients.ts';
 import { discoverWorkloadKinds } from './k8s/workload-kind-discovery.ts';
@@ -35,9 +36,17 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   let kinds;
   try {
     const namespace = config.allNamespaces ? undefined : config.namespaces[0];
-    kinds = await discoverWorkloadKinds(clients.kubeConfig, config.workloadKinds, namespace, AbortSignal.timeout(config.reconcileTimeoutMs));
+    kinds = await discoverWorkloadKinds(clients.kubeConfig, config.workloadKinds, namespace, AbortSignal.timeout(config.reconcileTimeoutMs), undefined, (error, delayMs) =>
+      logger.warn({ err: error.message, retryInMs: delayMs }, 'the apiserver did not answer about a --workload-kind; asking again'),
+    );
   } catch (err) {
-    if (!(err instanceof ConfigError)) throw err;
+    if (!(err instanceof ConfigError)) {
+      // Not the flag's fault: the apiserver did not answer in time. Kubernetes restarts the pod.
+      const message = `could not ask the apiserver about --workload-kind within --reconcile-timeout (${config.reconcileTimeoutMs / 1000} s): ${classifyApiError(err).message}`;
+      logger.fatal(message);
+      process.stderr.write(`confighash: ${message}\n`);
+      return 1;
+    }
     logger.fatal(err.message);
     process.stderr.write(`confighash: ${err.message}\n`);
     return 2;

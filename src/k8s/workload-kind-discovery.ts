@@ -2,7 +2,9 @@ import { ApiException, type KubeConfig } from '@kubernetes/client-node';
 import { ConfigError } from '../config/config-error.ts';
 import { requestedKindSpec, type WorkloadKindRequest } from '../config/workload-kinds.ts';
 import { apiPrefixOf, DEFAULT_WORKLOAD_KINDS, groupOf, WorkloadKinds, type WorkloadKindSpec } from '../api/workload-kinds.ts';
+import type { ControllerError } from '../errors.ts';
 import { requestJson, type ApiRequestObserver } from './raw-request.ts';
+import { retryTransient } from './retry-transient.ts';
 
 interface ApiResourceList {
   resources?: { name?: string; kind?: string; namespaced?: boolean; verbs?: string[] }[];
@@ -15,7 +17,8 @@ const NEEDED_VERBS = ['list', 'watch', 'patch'];
  * the server for it. A kind the server does not serve, serves only cluster-wide, serves
  * without list, watch or patch, or will not let confighash list, stops the start with a
  * ConfigError naming the flag: watching it would fail over and over, and quietly covering
- * less than asked is worse than not starting.
+ * less than asked is worse than not starting. An apiserver that does not answer for now (it
+ * restarts: 5xx, timeouts, refused connections) is asked again until `signal` aborts.
  */
 export async function discoverWorkloadKinds(
   kubeConfig: KubeConfig,
@@ -23,6 +26,8 @@ export async function discoverWorkloadKinds(
   namespace: string | undefined,
   signal: AbortSignal,
   observe?: ApiRequestObserver,
+  /** An answer that did not come (5xx, timeout, no connection) is asked again until `signal` aborts. */
+  onRetry?: (error: ControllerError, delayMs: number) => void,
 ): Promise<WorkloadKinds> {
   const specs: WorkloadKindSpec[] = [...DEFAULT_WORKLOAD_KINDS];
   for (const request of requests) {
@@ -31,8 +36,10 @@ export async function discoverWorkloadKinds(
       if (builtIn.apiVersion === request.apiVersion && builtIn.templatePointer === request.templatePointer) continue;
       throw new ConfigError(`${request.origin}: ${request.kind} is covered already, as ${builtIn.apiVersion} with its pod template at ${builtIn.templatePointer}`);
     }
-    const spec = requestedKindSpec(request, await servedPlural(kubeConfig, request, signal, observe));
-    await checkListAllowed(kubeConfig, spec, request, namespace, signal, observe);
+    const retrying = { signal, ...(onRetry ? { onRetry } : {}) };
+    const plural = await retryTransient(() => servedPlural(kubeConfig, request, signal, observe), { ...retrying, action: `ask the apiserver about ${request.apiVersion}` });
+    const spec = requestedKindSpec(request, plural);
+    await retryTransient(() => checkListAllowed(kubeConfig, spec, request, namespace, signal, observe), { ...retrying, action: `list ${spec.plural}.${groupOf(spec)}` });
     specs.push(spec);
   }
   return new WorkloadKinds(specs);
