@@ -238,9 +238,9 @@ export class Controller {
   #statusWaits(encoded: string, namespace: string, name: string, deps: StatusReconcilerDeps): boolean {
     const appConfig = this.#store.appConfig(namespace, name);
     const queue = this.#queue;
-    if (!appConfig || !queue || !this.#statusHold) return false;
-    const blocking = deps.coverage
-      .workloadsCoveredBy(appConfig)
+    if (!queue || !this.#statusHold) return false;
+    // A deleted AppConfig waits for nothing, and so leaves the hold.
+    const blocking = (appConfig ? deps.coverage.workloadsCoveredBy(appConfig) : [])
       .map((w) => encodeWorkKey({ type: 'workload', namespace, kind: w.kind, name: w.name }))
       .filter((workloadKey) => queue.isDueAndHealthy(workloadKey));
     return this.#statusHold.shouldWait(encoded, blocking, deps.now().getTime());

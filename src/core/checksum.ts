@@ -99,8 +99,11 @@ const sourceChecksums = new WeakMap<ContentDigest, Map<string, string>>();
 
 /** The checksum of one whole object, for AppConfig status. */
 export function sourceChecksum(kind: SourceKind, name: string, digest: ContentDigest, hmacKeyId: string): string {
-  const known = sourceChecksums.get(digest) ?? new Map<string, string>();
-  sourceChecksums.set(digest, known);
+  let known = sourceChecksums.get(digest);
+  if (known === undefined) {
+    known = new Map<string, string>();
+    sourceChecksums.set(digest, known);
+  }
   const key = JSON.stringify([kind, name, hmacKeyId]);
   let checksum = known.get(key);
   if (checksum === undefined) {
