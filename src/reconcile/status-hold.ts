@@ -44,7 +44,7 @@ export class StatusHold {
     return [...waiting];
   }
 
-  /** Status keys held now (for tests and a gauge). */
+  /** Status keys held now: the unit tests check that a written or released status leaves the hold. */
   get size(): number {
     return this.#heldSince.size;
   }
