@@ -12,6 +12,7 @@ import { FactStore } from './k8s/fact-store.ts';
 import { loadOrCreateHmacKey } from './k8s/hmac-key.ts';
 import type { ControllerObserver } from './observability/controller-observer.ts';
 import { WorkQueue } from './queue/work-queue.ts';
+import { AdoptionBaselines } from './reconcile/adoption-baselines.ts';
 import { ChangeRouter } from './reconcile/change-router.ts';
 import { CoverageLookup, type DesiredChecksum } from './reconcile/coverage-lookup.ts';
 import { FailureLog } from './reconcile/failure-log.ts';
@@ -151,7 +152,8 @@ export class Controller {
         for (const statusKey of this.#statusHold?.release(key) ?? []) this.#queue?.add(statusKey);
       },
     });
-    this.#router = new ChangeRouter(this.#store, coverage, (key) => this.#enqueue(key), () => waitingRoom.wakeAll((key) => this.#enqueue(key)));
+    const baselines = new AdoptionBaselines(this.#store, coverage, keyId);
+    this.#router = new ChangeRouter(this.#store, coverage, baselines, (key) => this.#enqueue(key), () => waitingRoom.wakeAll((key) => this.#enqueue(key)));
 
     const watch = watchCluster({
       kubeConfig: clients.kubeConfig,
@@ -176,6 +178,8 @@ export class Controller {
     this.#watchDone = watch.done;
     await Promise.race([watch.synced, aborted(signal)]);
     if (signal.aborted) return;
+    // Before any live change is stamped: what the pods of every covered workload can have read.
+    baselines.takeAtSync();
     this.#store.markSynced();
     this.#synced = true;
     logger.info({ ...this.#store.counts(), keyId, newKey: hmac.created }, 'initial sync complete');

@@ -2,6 +2,7 @@ import type { Operation } from 'fast-json-patch';
 import type { RecordPlacement, WorkloadRecordSpec } from '../api/workload-record.ts';
 import { templateChecksumOps } from './patch.ts';
 import { OPEN_GATE, type RolloutGate } from './rollout-gate.ts';
+import { knownContent } from './baseline.ts';
 import { contentChanges, deletedSources, describeChange, recordSources, recordUpToDate, type ContentChange } from './record.ts';
 import type { CountedSource, WorkloadFacts } from './types.ts';
 
@@ -38,6 +39,15 @@ export interface DecideInput {
   readonly workload: WorkloadFacts;
   /** confighash's record of what the pods run with; ignored unless it is for this workload UID. */
   readonly record: WorkloadRecordSpec | undefined;
+  /**
+   * What the pods can have read, for a workload without a usable record: the content of its
+   * sources when confighash became responsible for it (the initial sync, its creation or last
+   * template change, the moment an AppConfig began to cover it), kept in memory until its
+   * record is written. A change made between then and adoption is a change the pods have not
+   * seen, so adoption rolls for it instead of taking it as the baseline. Ignored unless it is
+   * for this workload UID. See core/baseline.ts.
+   */
+  readonly baseline?: WorkloadRecordSpec;
   /** The checksum the workload's sources have now. */
   readonly desired: string;
   /** The sources that count now, with their scopes, digests and change stamps. */
@@ -56,7 +66,10 @@ export interface DecideInput {
 interface Situation {
   readonly input: DecideInput;
   readonly who: string;
+  /** The stored record, when it is this workload's. */
   readonly record: WorkloadRecordSpec | undefined;
+  /** What content changes are measured against: the record, the adoption baseline, or both (core/baseline.ts). */
+  readonly known: WorkloadRecordSpec | undefined;
   readonly changes: readonly ContentChange[];
   readonly deleted: readonly string[];
   readonly missing: readonly string[];
@@ -91,8 +104,8 @@ export const DECISION_TABLE: readonly Rule[] = [
     then: (s) => roll(s, 'RolledOnAdoption', `Rolling ${s.who} on adoption (roll-on-adoption is enabled) to checksum ${s.input.desired}`),
   },
   {
-    case: 'first sight: record what the pods run with, no rollout',
-    when: (s) => s.record === undefined,
+    case: 'first sight, and nothing is known of what the pods read: record what they run with now, no rollout',
+    when: (s) => s.known === undefined,
     then: (s) => record(s, 'Adopted', `Adopted ${s.who} without a rollout; recorded checksum ${s.input.desired}`),
   },
   {
@@ -117,9 +130,20 @@ export const DECISION_TABLE: readonly Rule[] = [
       record(s, 'TemplateChanged', `${s.who}: ${changed(s)}, and its pod template changed after that, which restarted the pods; recorded checksum ${s.input.desired} instead of rolling again`),
   },
   {
+    case: 'first sight, but content changed after confighash became responsible for the workload: roll once',
+    when: (s) => s.record === undefined && s.changes.length > 0,
+    then: (s) =>
+      roll(s, 'ContentChanged', `Rolling ${s.who}: ${changed(s)} after confighash began to cover it and before it was adopted; checksum ${s.known?.checksum ?? '(none)'} -> ${s.input.desired}`),
+  },
+  {
     case: 'content changed: roll once',
     when: (s) => s.changes.length > 0,
     then: (s) => roll(s, 'ContentChanged', `Rolling ${s.who}: ${changed(s)}; checksum ${s.record?.checksum ?? '(none)'} -> ${s.input.desired}`),
+  },
+  {
+    case: 'first sight, no content change since confighash became responsible for it: record what the pods run with, no rollout',
+    when: (s) => s.record === undefined,
+    then: (s) => record(s, 'Adopted', `Adopted ${s.who} without a rollout; recorded checksum ${s.input.desired}`),
   },
   {
     case: 'scope, key or template placement changed without a content change: update the record only',
@@ -154,14 +178,17 @@ export function decidingCase(input: DecideInput): string {
 function situationOf(input: DecideInput): Situation {
   const { workload, desired, sources, currentKeyId } = input;
   const record = input.record?.workload.uid === workload.uid ? input.record : undefined;
-  const changes = record ? contentChanges(record, sources, currentKeyId) : [];
+  const baseline = input.baseline?.workload.uid === workload.uid ? input.baseline : undefined;
+  const known = knownContent(record, baseline, currentKeyId);
+  const changes = known ? contentChanges(known, sources, currentKeyId) : [];
   const changedAt = workload.templateChangedAt;
   return {
     input,
     who: `${workload.kind} ${workload.namespace}/${workload.name}`,
     record,
+    known,
     changes,
-    deleted: record ? deletedSources(record, sources).map((s) => `${s.kind}/${s.name}`) : [],
+    deleted: known ? deletedSources(known, sources).map((s) => `${s.kind}/${s.name}`) : [],
     missing: sources.filter((s) => s.digest === undefined).map((s) => `${s.kind}/${s.name}`),
     templateCarriesDesired: workload.templateChecksum === desired,
     templateRolledAfterChanges: changedAt !== undefined && changes.every((change) => change.changedAt < changedAt),
@@ -173,13 +200,26 @@ function placementOf(s: Situation): RecordPlacement {
 }
 
 function nextRecordContent(s: Situation, placement: RecordPlacement = placementOf(s)): Omit<WorkloadRecordSpec, 'workload' | 'lastRollout'> {
-  const usesSecret = s.input.sources.some((source) => source.kind === 'Secret');
+  return recordContent(s.input, placement);
+}
+
+type RecordInput = Pick<DecideInput, 'workload' | 'desired' | 'sources' | 'currentKeyId'>;
+
+function recordContent(input: RecordInput, placement: RecordPlacement): Omit<WorkloadRecordSpec, 'workload' | 'lastRollout'> {
+  const usesSecret = input.sources.some((source) => source.kind === 'Secret');
   return {
-    checksum: s.input.desired,
+    checksum: input.desired,
     placement,
-    ...(usesSecret ? { keyId: s.input.currentKeyId } : {}),
-    sources: recordSources(s.input.sources),
+    ...(usesSecret ? { keyId: input.currentKeyId } : {}),
+    sources: recordSources(input.sources),
   };
+}
+
+/** The record that adoption would write now, if nothing changed before it: an adoption baseline (core/baseline.ts). */
+export function adoptionRecord(input: RecordInput): WorkloadRecordSpec {
+  const { workload } = input;
+  const placement = workload.templateChecksum === input.desired ? 'Template' : 'Baseline';
+  return { workload: { kind: workload.kind, name: workload.name, uid: workload.uid }, ...recordContent(input, placement) };
 }
 
 function record(s: Situation, reason: Extract<Decision, { kind: 'record' }>['reason'], message: string): Decision {
@@ -196,7 +236,7 @@ function record(s: Situation, reason: Extract<Decision, { kind: 'record' }>['rea
 
 function roll(s: Situation, reason: Extract<Decision, { kind: 'roll' }>['reason'], message: string): Decision {
   const { workload, desired, now } = s.input;
-  const previous = s.record?.checksum;
+  const previous = s.known?.checksum;
   const gate = s.input.gate ?? OPEN_GATE;
   if (gate.kind === 'hold') {
     return {

@@ -95,11 +95,11 @@ function sourceHandlers(
     if (store.deleteSource(namespace, id)) listener.sourceChanged(namespace, id);
   };
   return {
-    upsert(object: SourceObject) {
+    upsert(object: SourceObject, observation) {
       const namespace = object.metadata?.namespace ?? '';
       const id = sourceId(kind, object.metadata?.name ?? '');
       const next = digest(object);
-      const previous = store.setSource(namespace, id, next);
+      const previous = store.setSource(namespace, id, next, observation);
       if (!sameDigest(previous, next)) listener.sourceChanged(namespace, id);
     },
     delete(object) {

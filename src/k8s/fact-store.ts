@@ -1,4 +1,5 @@
 import type { AppConfigStatus } from '../api/appconfig.ts';
+import type { WorkloadRecordSpec } from '../api/workload-record.ts';
 import type { WorkloadKind } from '../api/constants.ts';
 import type { AppConfigFacts, ContentDigest, SourceId, WorkloadFacts } from '../core/types.ts';
 import { sameDigest, type ObservedRecord } from './projections.ts';
@@ -27,6 +28,12 @@ interface SourceEntry {
   readonly changedAt: number;
 }
 
+/** Where a workload's checksum reads its sources' digests and change stamps from. */
+export interface SourceDigests {
+  source(namespace: string, id: SourceId): ContentDigest | undefined;
+  sourceChangedAt(namespace: string, id: SourceId): number;
+}
+
 /**
  * Everything the controller remembers about the cluster: per-key content digests of
  * ConfigMaps and Secrets, the few facts it needs of each workload, AppConfigs, and
@@ -36,14 +43,20 @@ interface SourceEntry {
  *
  * Content and template changes get a stamp from one counter, in the order this process
  * observed them, so a decision can tell whether a pod template changed after the content
- * did. Before `markSynced()` (the initial lists) every change is stamped 0: "before start".
+ * did. Before `markSynced()` (the initial lists) every change is stamped 0: "before start";
+ * a source whose content a watch event changed before then keeps its listed digest until
+ * `markSynced()`, so adoption baselines can be taken as the lists saw the cluster.
  * A namespace's maps are dropped with their last entry, so namespace churn leaves nothing.
  */
-export class FactStore {
+export class FactStore implements SourceDigests {
   readonly #sources = new Map<string, Map<SourceId, SourceEntry>>();
   readonly #workloads = new Map<string, Map<WorkloadId, WorkloadFacts>>();
   readonly #appConfigs = new Map<string, Map<string, ObservedAppConfig>>();
   readonly #records = new Map<string, Map<string, ObservedRecord>>();
+  /** By namespace and workload UID: adoption baselines (core/baseline.ts), until a record is stored. */
+  readonly #baselines = new Map<string, Map<string, WorkloadRecordSpec>>();
+  /** Before the initial sync ends: "namespace/id" → the digest the list saw (null: not listed), for sources a watch event changed since. */
+  readonly #listed = new Map<string, ContentDigest | null>();
   readonly #referencedBy = new Map<string, Map<SourceId, Set<WorkloadId>>>();
   /** By namespace: workloads that take their pod template from another (Argo Rollouts' workloadRef) → that other's id. */
   readonly #templateFrom = new Map<string, Map<WorkloadId, WorkloadId>>();
@@ -52,9 +65,30 @@ export class FactStore {
   #stamp = 0;
   #synced = false;
 
-  /** From now on, changes are stamped in the order they are observed. */
+  /**
+   * From now on, changes are stamped in the order they are observed. Content that watch
+   * events changed during the initial lists is stamped now: the pods of workloads the lists
+   * saw may not have read it.
+   */
   markSynced(): void {
     this.#synced = true;
+    for (const key of this.#listed.keys()) {
+      const [namespace = '', id] = splitKey(key);
+      const entry = this.#sources.get(namespace)?.get(id);
+      if (entry) inner(this.#sources, namespace).set(id, { digest: entry.digest, changedAt: this.#nextStamp() });
+    }
+    this.#listed.clear();
+  }
+
+  /** The sources as the initial lists saw them (until `markSynced()`; the same as the store after it). */
+  asListed(): SourceDigests {
+    return {
+      source: (namespace, id) => {
+        const listed = this.#listed.get(`${namespace}/${id}`);
+        return listed === undefined ? this.source(namespace, id) : (listed ?? undefined);
+      },
+      sourceChangedAt: () => 0,
+    };
   }
 
   /**
@@ -94,15 +128,17 @@ export class FactStore {
   }
 
   /** Returns the digest it replaced (undefined when the source is new). */
-  setSource(namespace: string, id: SourceId, digest: ContentDigest): ContentDigest | undefined {
+  setSource(namespace: string, id: SourceId, digest: ContentDigest, observation: 'list' | 'watch' = 'list'): ContentDigest | undefined {
     const previous = this.#sources.get(namespace)?.get(id);
-    const changedAt = previous && sameDigest(previous.digest, digest) ? previous.changedAt : this.#nextStamp();
-    inner(this.#sources, namespace).set(id, { digest, changedAt });
+    const same = previous !== undefined && sameDigest(previous.digest, digest);
+    if (!same && observation === 'watch') this.#rememberListed(namespace, id, previous?.digest);
+    inner(this.#sources, namespace).set(id, { digest, changedAt: previous && same ? previous.changedAt : this.#nextStamp() });
     return previous?.digest;
   }
 
   deleteSource(namespace: string, id: SourceId): ContentDigest | undefined {
     const previous = this.#sources.get(namespace)?.get(id);
+    if (previous) this.#rememberListed(namespace, id, previous.digest);
     removeFrom(this.#sources, namespace, id);
     return previous?.digest;
   }
@@ -135,7 +171,9 @@ export class FactStore {
       return { previous, current: previous };
     }
     const current = { ...facts, ...this.#templateStamp(`${facts.namespace}/${id}`, previous, facts, observation) };
-    this.deleteWorkload(facts.namespace, id);
+    this.#unindexWorkload(facts.namespace, id);
+    // A workload replaced under the same name is another object: the old one's baseline goes.
+    if (previous && previous.uid !== facts.uid) removeFrom(this.#baselines, facts.namespace, previous.uid);
     inner(this.#workloads, facts.namespace).set(id, current);
     const index = inner(this.#referencedBy, facts.namespace);
     for (const sourceId of current.references.keys()) {
@@ -148,6 +186,12 @@ export class FactStore {
   }
 
   deleteWorkload(namespace: string, id: WorkloadId): WorkloadFacts | undefined {
+    const previous = this.#unindexWorkload(namespace, id);
+    if (previous) removeFrom(this.#baselines, namespace, previous.uid);
+    return previous;
+  }
+
+  #unindexWorkload(namespace: string, id: WorkloadId): WorkloadFacts | undefined {
     const previous = this.#workloads.get(namespace)?.get(id);
     if (!previous) return undefined;
     removeFrom(this.#workloads, namespace, id);
@@ -184,7 +228,18 @@ export class FactStore {
     const previous = this.#records.get(record.namespace)?.get(uid);
     if (previous && isOlderResourceVersion(record.resourceVersion, previous.resourceVersion)) return previous;
     inner(this.#records, record.namespace).set(uid, record);
+    // A record now tells what the pods run with: the adoption baseline has done its work.
+    removeFrom(this.#baselines, record.namespace, uid);
     return previous;
+  }
+
+  /** The adoption baseline of the workload with this UID, while it has no record (core/baseline.ts). */
+  baseline(namespace: string, workloadUid: string): WorkloadRecordSpec | undefined {
+    return this.#baselines.get(namespace)?.get(workloadUid);
+  }
+
+  setBaseline(namespace: string, baseline: WorkloadRecordSpec): void {
+    inner(this.#baselines, namespace).set(baseline.workload.uid, baseline);
   }
 
   deleteRecord(namespace: string, workloadUid: string): ObservedRecord | undefined {
@@ -226,19 +281,26 @@ export class FactStore {
   }
 
   /** Sizes, for logs, tests and the benchmark. */
-  counts(): { sources: number; workloads: number; appConfigs: number; records: number; namespaces: number } {
+  counts(): { sources: number; workloads: number; appConfigs: number; records: number; baselines: number; namespaces: number } {
     const total = (m: Map<string, Map<unknown, unknown>>): number => [...m.values()].reduce((n, i) => n + i.size, 0);
     return {
       sources: total(this.#sources),
       workloads: total(this.#workloads),
       appConfigs: total(this.#appConfigs),
       records: total(this.#records),
+      baselines: total(this.#baselines),
       namespaces: this.namespaces().length,
     };
   }
 
   #nextStamp(): number {
     return this.#synced ? ++this.#stamp : 0;
+  }
+
+  /** Before the initial sync ends, the first live change of a source keeps what the list saw. */
+  #rememberListed(namespace: string, id: SourceId, listed: ContentDigest | undefined): void {
+    const key = `${namespace}/${id}`;
+    if (!this.#synced && !this.#listed.has(key)) this.#listed.set(key, listed ?? null);
   }
 
   #templateStamp(key: string, previous: WorkloadFacts | undefined, next: WorkloadFacts, observation: Observation): { templateChangedAt?: number } {
@@ -256,6 +318,12 @@ export class FactStore {
     if (!sameObject || observation === 'list' || !this.#synced) return {};
     return { templateChangedAt: ++this.#stamp };
   }
+}
+
+/** "namespace/Kind/name" → [namespace, "Kind/name"]: namespaces hold no "/". */
+function splitKey(key: string): [string, SourceId] {
+  const slash = key.indexOf('/');
+  return [key.slice(0, slash), key.slice(slash + 1) as SourceId];
 }
 
 function inner<K, V>(outer: Map<string, Map<K, V>>, namespace: string): Map<K, V> {

@@ -3,24 +3,28 @@ import type { SourceId, WorkloadFacts } from '../core/types.ts';
 import type { ChangeListener } from '../k8s/cluster-watcher.ts';
 import { workloadId, type FactStore, type ObservedAppConfig } from '../k8s/fact-store.ts';
 import { sameProgress, type ObservedRecord } from '../k8s/projections.ts';
+import type { AdoptionBaselines } from './adoption-baselines.ts';
 import type { CoverageLookup } from './coverage-lookup.ts';
 import type { WorkKey } from './work-key.ts';
 
 /**
  * Turns what the watchers saw into work: the workloads and AppConfig statuses a change
  * can affect, found through the store's indexes (a lookup, never a LIST). What to do
- * about them is decided later, from the facts, by the reconcilers.
+ * about them is decided later, from the facts, by the reconcilers. It also tells the
+ * adoption baselines when confighash becomes responsible for a workload, as that happens.
  */
 export class ChangeRouter implements ChangeListener {
   readonly #store: FactStore;
   readonly #coverage: CoverageLookup;
+  readonly #baselines: AdoptionBaselines;
   readonly #enqueue: (key: WorkKey) => void;
   /** A workload's rollout made progress: a slot may be free for those waiting for one. */
   readonly #progressed: () => void;
 
-  constructor(store: FactStore, coverage: CoverageLookup, enqueue: (key: WorkKey) => void, progressed: () => void = () => {}) {
+  constructor(store: FactStore, coverage: CoverageLookup, baselines: AdoptionBaselines, enqueue: (key: WorkKey) => void, progressed: () => void = () => {}) {
     this.#store = store;
     this.#coverage = coverage;
+    this.#baselines = baselines;
     this.#enqueue = enqueue;
     this.#progressed = progressed;
   }
@@ -30,7 +34,11 @@ export class ChangeRouter implements ChangeListener {
       if (!listedSources(appConfig.spec).includes(id)) continue;
       this.#status(appConfig);
       const candidates = appConfig.spec.workloads ? this.#coverage.workloadsCoveredBy(appConfig) : this.#store.workloadsReferencing(namespace, id);
-      for (const workload of candidates) this.#workload(workload);
+      for (const workload of candidates) {
+        // A source that a new workload's baseline left out because it did not exist yet counts from now on.
+        this.#baselines.mayBeCovered(workload);
+        this.#workload(workload);
+      }
     }
   }
 
@@ -40,6 +48,9 @@ export class ChangeRouter implements ChangeListener {
     if (!(previous && current && sameProgress(previous.progress, current.progress))) this.#progressed();
     const appConfigs = this.#store.appConfigsIn(workload.namespace);
     if (appConfigs.length === 0) return;
+    if (current && previous?.uid !== current.uid) this.#baselines.appeared(current);
+    else if (current && previous?.templateDigest !== current.templateDigest) this.#baselines.templateChanged(current);
+    else if (current) this.#baselines.mayBeCovered(current);
     if (current) this.#workload(current);
     this.#templateSourcesChanged(previous, current);
     for (const appConfig of appConfigs) {
@@ -62,7 +73,10 @@ export class ChangeRouter implements ChangeListener {
       if (!appConfig) continue;
       for (const workload of this.#coverage.workloadsCoveredBy(appConfig)) affected.set(`${workload.kind}/${workload.name}`, workload);
     }
-    for (const workload of affected.values()) this.#workload(workload);
+    for (const workload of affected.values()) {
+      this.#baselines.mayBeCovered(workload);
+      this.#workload(workload);
+    }
   }
 
   /** A record changed or vanished behind our back (edited, deleted): the workload decides again. */
@@ -71,7 +85,10 @@ export class ChangeRouter implements ChangeListener {
     if (!record) return;
     const { kind, name, uid } = record.spec.workload;
     const workload = this.#store.workload(record.namespace, workloadId(kind, name));
-    if (workload?.uid === uid) this.#workload(workload);
+    if (workload?.uid !== uid) return;
+    // Deleted behind our back: from now on the workload is adopted afresh.
+    if (current === undefined) this.#baselines.mayBeCovered(workload);
+    this.#workload(workload);
   }
 
   /**

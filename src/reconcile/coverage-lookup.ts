@@ -3,7 +3,7 @@ import { parseSourceId } from '../core/references.ts';
 import { specProblems } from '../core/validate-spec.ts';
 import { workloadChecksum } from '../core/checksum.ts';
 import type { CountedSource, KeyScope, ScopedSource, SourceId, WorkloadFacts } from '../core/types.ts';
-import type { FactStore, ObservedAppConfig } from '../k8s/fact-store.ts';
+import type { FactStore, ObservedAppConfig, SourceDigests } from '../k8s/fact-store.ts';
 
 /**
  * A workload's checksum as its sources are now (missing ones recorded as absent, and
@@ -68,7 +68,8 @@ export class CoverageLookup {
     return this.#store.templateUsers(workload.namespace, workload.kind, workload.name);
   }
 
-  desiredChecksum(workload: WorkloadFacts, hmacKeyId: string): DesiredChecksum {
+  /** `digests`: the store as it is now (the default), or as the initial lists saw it. */
+  desiredChecksum(workload: WorkloadFacts, hmacKeyId: string, digests: SourceDigests = this.#store): DesiredChecksum {
     const covering = this.coveringAppConfigs(workload);
     if (covering.length === 0) return { kind: 'uncovered' };
     const wanted = sourcesForWorkload(covering.map((ac) => ac.spec), workload, this.templateUsers(workload));
@@ -76,9 +77,9 @@ export class CoverageLookup {
     const sources: CountedSource[] = [];
     const missing: SourceId[] = [];
     for (const [id, scope] of wanted) {
-      const digest = this.#store.source(workload.namespace, id);
+      const digest = digests.source(workload.namespace, id);
       if (digest === undefined) missing.push(id);
-      sources.push({ ...parseSourceId(id), scope, digest, changedAt: this.#store.sourceChangedAt(workload.namespace, id) });
+      sources.push({ ...parseSourceId(id), scope, digest, changedAt: digests.sourceChangedAt(workload.namespace, id) });
     }
     return { kind: 'covered', checksum: this.#checksumOf(workload, sources, hmacKeyId), sources, missing };
   }

@@ -33,9 +33,11 @@ export function decisionFor(ctx: DecisionContext, workload: WorkloadFacts): Work
   const desired = ctx.coverage.desiredChecksum(workload, ctx.hmacKeyId);
   if (desired.kind === 'uncovered') return undefined;
   const record = ctx.store.record(workload.namespace, workload.uid)?.spec;
+  const baseline = ctx.store.baseline(workload.namespace, workload.uid);
   const input = {
     workload,
     record,
+    ...(baseline ? { baseline } : {}),
     desired: desired.checksum,
     sources: desired.sources,
     currentKeyId: ctx.hmacKeyId,
@@ -95,9 +97,11 @@ function gateMember(ctx: DecisionContext, ac: ObservedAppConfig, workload: Workl
 function decisionWithOpenGate(ctx: DecisionContext, workload: WorkloadFacts): Decision['kind'] | undefined {
   const desired = ctx.coverage.desiredChecksum(workload, ctx.hmacKeyId);
   if (desired.kind === 'uncovered') return undefined;
+  const baseline = ctx.store.baseline(workload.namespace, workload.uid);
   return decide({
     workload,
     record: ctx.store.record(workload.namespace, workload.uid)?.spec,
+    ...(baseline ? { baseline } : {}),
     desired: desired.checksum,
     sources: desired.sources,
     currentKeyId: ctx.hmacKeyId,

@@ -98,6 +98,94 @@ describe('decide: first sight', () => {
   });
 });
 
+describe('decide: first sight with an adoption baseline (what the pods read when confighash became responsible)', () => {
+  const before = [source('web-config', { A: 'old' })];
+  const baseline = recordOf(web, before);
+
+  it('rolls once when content changed after confighash became responsible for the workload and before it was adopted', () => {
+    const sources = [source('web-config', { A: 'new' }, { changedAt: 5 })];
+    const decision = decideNow({ workload: web, sources, baseline });
+    assert.equal(decision.kind, 'roll');
+    assert.equal(decision.reason, 'ContentChanged');
+    assert.equal(decision.kind === 'roll' && decision.previous, baseline.checksum);
+    assert.deepEqual(decision.kind === 'roll' && decision.changes.map((c) => c.keys), [['A']]);
+    assert.equal(decision.kind === 'roll' && decision.record.placement, 'Template');
+    assert.equal(decision.kind === 'roll' && decision.record.lastRollout?.from, baseline.checksum);
+    assert.equal(decision.kind === 'roll' && decision.record.checksum, checksumOf(sources));
+  });
+
+  it('adopts without a rollout when nothing changed since the baseline', () => {
+    const decision = decideNow({ workload: web, sources: before, baseline });
+    assert.equal(decision.kind, 'record');
+    assert.equal(decision.reason, 'Adopted');
+    assert.deepEqual(decision.kind === 'record' && decision.record, recordOf(web, before));
+  });
+
+  it('adopts without a rollout when only a key the workload does not count changed', () => {
+    const counted = [source('web-config', { A: '1', B: 'old' }, { keys: ['A'] })];
+    const decision = decideNow({ workload: web, sources: [source('web-config', { A: '1', B: 'new' }, { keys: ['A'], changedAt: 4 })], baseline: recordOf(web, counted) });
+    assert.equal(decision.kind, 'record');
+    assert.equal(decision.reason, 'Adopted');
+  });
+
+  it('records instead of rolling when the pod template already carries the new checksum', () => {
+    const sources = [source('web-config', { A: 'new' }, { changedAt: 5 })];
+    const decision = decideNow({ workload: { ...web, templateChecksum: checksumOf(sources) }, sources, baseline });
+    assert.equal(decision.kind, 'record');
+    assert.equal(decision.reason, 'AlreadyRolled');
+  });
+
+  it('records instead of rolling when the pod template changed after the content did', () => {
+    const sources = [source('web-config', { A: 'new' }, { changedAt: 5 })];
+    const decision = decideNow({ workload: { ...web, templateChangedAt: 6 }, sources, baseline });
+    assert.equal(decision.kind, 'record');
+    assert.equal(decision.reason, 'TemplateChanged');
+  });
+
+  it('waits, writing nothing, when a source of the baseline was deleted before adoption', () => {
+    const decision = decideNow({ workload: web, sources: [source('web-config', undefined, { changedAt: 5 })], baseline });
+    assert.equal(decision.kind, 'noop');
+    assert.equal(decision.reason, 'MissingReference');
+  });
+
+  it('ignores a baseline of another UID (a workload deleted and re-created under the same name)', () => {
+    const decision = decideNow({ workload: web, sources: [source('web-config', { A: 'new' }, { changedAt: 5 })], baseline: { ...baseline, workload: { ...baseline.workload, uid: 'other' } } });
+    assert.equal(decision.kind, 'record');
+    assert.equal(decision.reason, 'Adopted');
+  });
+
+  it('measures against the record, not the baseline, once a record exists', () => {
+    const sources = [source('web-config', { A: 'new' }, { changedAt: 5 })];
+    const decision = decideNow({ workload: web, sources, record: recordOf(web, sources), baseline });
+    assert.equal(decision.kind, 'noop');
+    assert.equal(decision.reason, 'Baselined');
+  });
+
+  it('rolls on adoption with --roll-on-adoption whatever the baseline says', () => {
+    const decision = decideNow({ workload: web, sources: before, baseline, rollOnAdoption: true });
+    assert.equal(decision.kind, 'roll');
+    assert.equal(decision.reason, 'RolledOnAdoption');
+  });
+
+  it('rolls for a Secret changed after an HMAC key rotation made its record unreadable, and before the record was rewritten', () => {
+    const cm = source('web-config', { A: '1' });
+    const oldKeyRecord = recordOf(web, [cm, source('web-db', { pw: 'old' }, { kind: 'Secret', hmacKey: OTHER_KEY })], 'Baseline', hmacKeyId(OTHER_KEY));
+    const rotated = recordOf(web, [cm, source('web-db', { pw: 'old' }, { kind: 'Secret' })]);
+    const decision = decideNow({ workload: web, sources: [cm, source('web-db', { pw: 'new' }, { kind: 'Secret', changedAt: 3 })], record: oldKeyRecord, baseline: rotated });
+    assert.equal(decision.kind, 'roll');
+    assert.deepEqual(decision.kind === 'roll' && decision.changes.map((c) => c.name), ['web-db']);
+  });
+
+  it('still re-baselines without a rollout after an HMAC key rotation when no Secret changed since', () => {
+    const cm = source('web-config', { A: '1' });
+    const secret = source('web-db', { pw: 'same' }, { kind: 'Secret' });
+    const oldKeyRecord = recordOf(web, [cm, source('web-db', { pw: 'same' }, { kind: 'Secret', hmacKey: OTHER_KEY })], 'Baseline', hmacKeyId(OTHER_KEY));
+    const decision = decideNow({ workload: web, sources: [cm, secret], record: oldKeyRecord, baseline: recordOf(web, [cm, secret]) });
+    assert.equal(decision.kind, 'record');
+    assert.equal(decision.reason, 'Rebaselined');
+  });
+});
+
 describe('decide: content changes', () => {
   it('rolls when a counted key changed, and records the rollout with the key that changed', () => {
     const before = [source('web-config', { A: '1', B: 'x' })];

@@ -31,7 +31,7 @@ describe('FactStore', () => {
     assert.deepEqual(store.workloadsReferencing('shop', 'ConfigMap/a'), []);
     store.deleteWorkload('shop', 'Deployment/web');
     assert.deepEqual(store.workloadsReferencing('shop', 'ConfigMap/b'), []);
-    assert.deepEqual(store.counts(), { sources: 0, workloads: 0, appConfigs: 0, records: 0, namespaces: 0 });
+    assert.deepEqual(store.counts(), { sources: 0, workloads: 0, appConfigs: 0, records: 0, baselines: 0, namespaces: 0 });
   });
 
   it('returns the digest a source update replaced, so the caller can tell content changes from metadata edits', () => {
@@ -61,6 +61,45 @@ describe('FactStore', () => {
     assert.equal(store.sourceChangedAt('shop', 'ConfigMap/a'), contentStamp, 'same content keeps its stamp');
     store.setWorkload(deployment('web', ['a'], 'shop', { image: 'app:2', resourceVersion: '12' }), 'watch');
     assert.equal(store.workload('shop', 'Deployment/web')?.templateChangedAt, templateStamp, 'a status update keeps the template stamp');
+  });
+
+  it('keeps what the initial list saw of a source that a watch event changed before the sync ended, and stamps that change as live', () => {
+    const store = new FactStore();
+    store.setSource('shop', 'ConfigMap/a', digest('listed'), 'list');
+    store.setSource('shop', 'ConfigMap/a', digest('during-sync'), 'watch');
+    store.setSource('shop', 'ConfigMap/a', digest('later-during-sync'), 'watch');
+    store.setSource('shop', 'ConfigMap/new', digest('created'), 'watch');
+    store.setSource('shop', 'ConfigMap/gone', digest('listed'), 'list');
+    store.deleteSource('shop', 'ConfigMap/gone');
+    const listed = store.asListed();
+    assert.deepEqual(listed.source('shop', 'ConfigMap/a'), digest('listed'));
+    assert.equal(listed.source('shop', 'ConfigMap/new'), undefined, 'not there when listed');
+    assert.deepEqual(listed.source('shop', 'ConfigMap/gone'), digest('listed'), 'deleted after the list');
+    assert.deepEqual(store.source('shop', 'ConfigMap/a'), digest('later-during-sync'), 'the store itself holds the newest content');
+    assert.equal(store.sourceChangedAt('shop', 'ConfigMap/a'), 0);
+
+    store.markSynced();
+    assert.ok(store.sourceChangedAt('shop', 'ConfigMap/a') > 0, 'a change seen live during the lists is newer than what the lists saw');
+    assert.ok(store.sourceChangedAt('shop', 'ConfigMap/new') > 0);
+    assert.deepEqual(store.asListed().source('shop', 'ConfigMap/a'), digest('later-during-sync'), 'after the sync the view is the store');
+    store.setSource('shop', 'ConfigMap/b', digest('1'), 'watch');
+    assert.deepEqual(store.asListed().source('shop', 'ConfigMap/b'), digest('1'));
+  });
+
+  it('keeps an adoption baseline until the record of its workload is stored, or the workload is deleted', () => {
+    const store = new FactStore();
+    const web = deployment('web', ['a']);
+    store.setWorkload(web, 'list');
+    const baseline = { workload: { kind: 'Deployment' as const, name: 'web', uid: web.uid }, checksum: 'c1', placement: 'Baseline' as const, sources: [] };
+    store.setBaseline('shop', baseline);
+    assert.equal(store.baseline('shop', web.uid), baseline);
+    store.setRecord({ namespace: 'shop', name: 'r', resourceVersion: '5', spec: { ...baseline, checksum: 'c2' } });
+    assert.equal(store.baseline('shop', web.uid), undefined, 'the record took over');
+
+    store.setBaseline('shop', baseline);
+    store.deleteWorkload('shop', 'Deployment/web');
+    assert.equal(store.baseline('shop', web.uid), undefined, 'gone with its workload');
+    assert.equal(store.counts().baselines, 0);
   });
 
   it('does not stamp a template change found by a relist: its time is unknown', () => {
