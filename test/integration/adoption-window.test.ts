@@ -12,9 +12,8 @@ import { appConfigManifest, configMapManifest, withControllerScene, type Control
 import { expectedChecksum } from '../support/expected-checksum.ts';
 import { workloadRecord } from '../support/records.ts';
 import { decisionsOf, templateChecksum } from '../support/rollout-steps.ts';
-import { settledReplicaSetCount } from '../support/rollouts.ts';
 import { slowAdmission, type SlowAdmission } from '../support/slow-admission.ts';
-import { waitFor } from '../support/wait.ts';
+import { settle, waitFor } from '../support/wait.ts';
 
 /** Each WorkloadRecord create waits this long at the apiserver: with --concurrency 1, adopting n workloads takes n times as long. */
 const RECORD_DELAY_MS = 150;
@@ -55,6 +54,18 @@ async function waitForFirstReplicaSets(scene: ControllerScene, workloads: readon
   );
 }
 
+/** ReplicaSets per Deployment name, by owner reference: a plain sorted object, so that settle() compares it as JSON. */
+async function replicaSetCounts(scene: ControllerScene): Promise<Record<string, number>> {
+  const [deployments, replicaSets] = await Promise.all([scene.apps.listNamespacedDeployment({ namespace: scene.namespace }), scene.apps.listNamespacedReplicaSet({ namespace: scene.namespace })]);
+  const nameOf = new Map(deployments.items.map((d) => [d.metadata?.uid ?? '', d.metadata?.name ?? '']));
+  const counts = new Map<string, number>();
+  for (const rs of replicaSets.items) {
+    const owner = nameOf.get(rs.metadata?.ownerReferences?.[0]?.uid ?? '');
+    if (owner !== undefined) counts.set(owner, (counts.get(owner) ?? 0) + 1);
+  }
+  return Object.fromEntries([...counts].sort(([a], [b]) => a.localeCompare(b)));
+}
+
 async function editConfigMap(scene: ControllerScene, name: string, value: string): Promise<void> {
   await scene.core.replaceNamespacedConfigMap({ namespace: scene.namespace, name, body: { metadata: { name }, data: { k: value } } });
 }
@@ -62,13 +73,16 @@ async function editConfigMap(scene: ControllerScene, name: string, value: string
 /** Waits until every workload has a record, then checks each one's rollouts and checksum. */
 async function assertEachRolledOnceOrNot(scene: ControllerScene, workloads: readonly string[], edited: ReadonlyMap<string, string>): Promise<void> {
   await waitFor(async () => (await recordCount(scene)) >= workloads.length, { description: `a WorkloadRecord for each of ${workloads.length} Deployments`, timeoutMs: 120_000 });
+  const expectedOf = new Map<string, string>();
+  for (const [name, final] of edited) {
+    const expected = await expectedChecksum({ configMaps: { [name]: { data: { k: final } } } });
+    expectedOf.set(name, expected);
+    await waitFor(async () => (await templateChecksum(scene.namespace, name)) === expected, { description: `Deployment ${name} to carry the checksum of k=${final}`, timeoutMs: 60_000 });
+  }
+  const settledCounts = await settle(() => replicaSetCounts(scene), { description: 'the ReplicaSet counts of the namespace' });
   for (const name of workloads) {
-    const final = edited.get(name);
-    const expected = final === undefined ? undefined : await expectedChecksum({ configMaps: { [name]: { data: { k: final } } } });
-    if (expected !== undefined) {
-      await waitFor(async () => (await templateChecksum(scene.namespace, name)) === expected, { description: `Deployment ${name} to carry the checksum of k=${final}`, timeoutMs: 60_000 });
-    }
-    const replicaSets = await settledReplicaSetCount(scene.namespace, name);
+    const expected = expectedOf.get(name);
+    const replicaSets = settledCounts[name] ?? 0;
     const record = await workloadRecord(scene.namespace, 'Deployment', name);
     if (expected === undefined) {
       assert.equal(replicaSets, 1, `Deployment ${name}, not edited: adoption rolls nothing`);
