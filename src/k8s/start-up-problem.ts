@@ -48,9 +48,11 @@ export function startUpProblem(call: StartUpCall, error: unknown, server: string
     );
   }
   if (status === 403) {
+    // The Role lives in that namespace: when the namespace is missing, so is the Role, and RBAC answers first.
+    const missingNamespace = call.ownNamespace ? ` (if namespace "${call.namespace ?? ''}" does not exist, create it or set ${call.ownNamespace.flag})` : '';
     return wait(
       `confighash may not ${call.verb} ${resourceName(call)} ${where(call)} (HTTP 403): ` +
-        `grant it in ${call.grantedBy}, bound to confighash's ServiceAccount; retrying until it is granted`,
+        `grant it in ${call.grantedBy}, bound to confighash's ServiceAccount${missingNamespace}; retrying until it is granted`,
     );
   }
   if (status === 404 && call.verb === 'create' && call.ownNamespace && detailsKindOf(error) === 'namespaces') {
