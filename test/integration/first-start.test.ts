@@ -6,6 +6,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { writeServiceAccountKubeconfig } from '../../scripts/lib/control-plane/index.ts';
 import { toYaml } from '../../scripts/lib/kustomize.ts';
 import { adminKubeConfig, kubectl, testCluster } from '../support/cluster.ts';
@@ -41,14 +42,24 @@ async function stopped(controller: StartingController, run: () => Promise<void>)
   }
 }
 
-/** Exactly one level-50 line with `message`, and no stack trace anywhere in the output. */
-function saysOnce(controller: StartingController, message: string): void {
+/** Polls /readyz for `ms`: it must answer 503 throughout. */
+async function staysNotReady(controller: StartingController, ms: number): Promise<void> {
+  const until = performance.now() + ms;
+  while (performance.now() < until) {
+    assert.equal((await controller.readyz())?.status, 503, 'still not ready');
+    await sleep(250);
+  }
+}
+
+/** Exactly one level-50 line with `message`, and no stack trace anywhere in the output. Prints the line as a diagnostic. */
+function saysOnce(controller: StartingController, message: string, t?: { diagnostic(text: string): void }): void {
+  t?.diagnostic(`level 50: ${message}`);
   assert.equal(errorMessages(controller).filter((line) => line === message).length, 1, `one level-50 line "${message}"; got ${JSON.stringify(errorMessages(controller))}`);
   assert.ok(!hasStackTrace(controller.logs()), 'no stack trace at the default log level');
 }
 
 describe('a first start on the shared control plane', () => {
-  it('exits 2 naming both fixes when there is neither a kubeconfig nor an in-cluster ServiceAccount token', async () => {
+  it('exits 2 naming both fixes when there is neither a kubeconfig nor an in-cluster ServiceAccount token', async (t) => {
     const controller = await spawnController({ args: ['--namespace', 'default'] });
     await stopped(controller, async () => {
       assert.equal(await exitCodeOf(controller), 2);
@@ -57,13 +68,18 @@ describe('a first start on the shared control plane', () => {
         line ?? '',
         /^no Kubernetes configuration: KUBECONFIG is not set, \/\S+\/\.kube\/config does not exist, and there is no in-cluster ServiceAccount token at \/var\/run\/secrets\/kubernetes\.io\/serviceaccount\/token; set KUBECONFIG to a kubeconfig file \(out of cluster\), or run confighash in a pod with its ServiceAccount token mounted \(automountServiceAccountToken not false\)$/,
       );
-      saysOnce(controller, line ?? '');
+      saysOnce(controller, line ?? '', t);
       assert.ok(controller.logs().includes(`confighash: ${line}`), 'the same sentence on stderr');
       assert.doesNotMatch(controller.logs(), /localhost:8080|skipTLSVerify/, "not client-node's fallback");
     });
+    const debug = await spawnController({ args: ['--namespace', 'default', '--log-level', 'debug'] });
+    await stopped(debug, async () => {
+      assert.equal(await exitCodeOf(debug), 2);
+      assert.ok(hasStackTrace(debug.logs()), 'with --log-level debug, the error behind the line comes with its stack');
+    });
   });
 
-  it('exits 2 on a misspelled flag or CONFIGHASH_ variable, naming the one it most likely meant', async () => {
+  it('exits 2 on a misspelled flag or CONFIGHASH_ variable, naming the one it most likely meant', async (t) => {
     const cases: { args: string[]; env: Record<string, string>; message: string }[] = [
       { args: ['--namspace', 'default'], env: {}, message: 'unknown flag --namspace: did you mean --namespace? (see --help)' },
       {
@@ -76,12 +92,13 @@ describe('a first start on the shared control plane', () => {
       const controller = await spawnController({ kubeconfig: testCluster().kubeconfig, args, env });
       await stopped(controller, async () => {
         assert.equal(await exitCodeOf(controller), 2, message);
-        saysOnce(controller, message);
+        saysOnce(controller, message, t);
       });
     }
   });
 
   it('reads CONFIGHASH_NAMESPACE, the CONFIGHASH_<FLAG> name of --namespace, instead of ignoring it', async () => {
+    await controllerServiceAccountKubeconfig(); // installs the CRDs
     await withTestNamespace(async (namespace) => {
       const controller = await spawnController({ kubeconfig: testCluster().kubeconfig, args: ['--hmac-secret-namespace', namespace], env: { CONFIGHASH_NAMESPACE: namespace } });
       await stopped(controller, async () => {
@@ -92,7 +109,7 @@ describe('a first start on the shared control plane', () => {
     }, { prefix: 'first-env' });
   });
 
-  it('waits not ready naming the URL and the connection error while the apiserver is unreachable, and recovers once it answers', async () => {
+  it('waits not ready naming the URL and the connection error while the apiserver is unreachable, and recovers once it answers', async (t) => {
     const { server } = testCluster();
     const relay = await tcpRelay(server);
     const kubeconfig = await editedKubeconfig(await controllerServiceAccountKubeconfig(), (cluster) => (cluster.server = `https://127.0.0.1:${relay.port}`));
@@ -103,9 +120,10 @@ describe('a first start on the shared control plane', () => {
         await stopped(controller, async () => {
           const message = `cannot reach the apiserver at https://127.0.0.1:${relay.port} (ECONNREFUSED: connect ECONNREFUSED 127.0.0.1:${relay.port}); retrying until it answers`;
           assert.equal(await notReadyBecause(controller, message), `not ready: ${message}\n`);
-          // Several retries in: still one line, not one per retry.
-          await waitFor(() => controller.logs().includes('still waiting'), { description: 'a retry' });
-          saysOnce(controller, message);
+          t.diagnostic(`/readyz: 503 not ready: ${message}`);
+          // Retries go on (the recovery below proves them) without a line each: still one after 6 s.
+          await staysNotReady(controller, 6000);
+          saysOnce(controller, message, t);
 
           await relay.open();
           await readyWithin(controller, RECOVERY_MS);
@@ -117,7 +135,7 @@ describe('a first start on the shared control plane', () => {
     }
   });
 
-  it("waits not ready naming the URL and the TLS error when the apiserver's certificate is not trusted", async () => {
+  it("waits not ready naming the URL and the TLS error when the apiserver's certificate is not trusted", async (t) => {
     const kubeconfig = await editedKubeconfig(await controllerServiceAccountKubeconfig(), (cluster) => delete cluster['certificate-authority-data']);
     const controller = await spawnController({ kubeconfig, args: ['--namespace', 'default'] });
     await stopped(controller, async () => {
@@ -125,12 +143,12 @@ describe('a first start on the shared control plane', () => {
       const { server } = testCluster();
       const message = body.replace(/^not ready: /, '').trimEnd();
       assert.match(message, new RegExp(`^the apiserver at ${server.replaceAll('.', '\\.')} presented a certificate that is not trusted \\([A-Z_]+: [^)]+\\): put the cluster's CA in the kubeconfig \\(certificate-authority-data\\); retrying$`));
-      saysOnce(controller, message);
+      saysOnce(controller, message, t);
       assert.equal(controller.logs().includes('"level":60'), false, 'no fatal line');
     });
   });
 
-  it("exits 2 naming the namespace and --hmac-secret-namespace when the controller's namespace does not exist, and starts once it is created", async () => {
+  it("exits 2 naming the namespace and --hmac-secret-namespace when the controller's namespace does not exist, and starts once it is created", async (t) => {
     await withTestNamespace(async (namespace) => {
       await applyApp(testCluster(), namespace, 'web');
       const missing = uniqueNamespaceName('first-missing');
@@ -142,6 +160,7 @@ describe('a first start on the shared control plane', () => {
           controller,
           `namespace "${missing}" does not exist; it holds the HMAC key Secret confighash-hmac-key (and the leader Lease): ` +
             `create it (kubectl create namespace ${missing}, or apply kustomize/base), or set --hmac-secret-namespace to a namespace that exists`,
+          t,
         );
       });
 
@@ -158,7 +177,7 @@ describe('a first start on the shared control plane', () => {
     }, { prefix: 'first-ns' });
   });
 
-  it('waits not ready naming verb, resource, namespace and role when RBAC does not grant a list or watch, and recovers once granted', async () => {
+  it('waits not ready naming verb, resource, namespace and role when RBAC does not grant a list or watch, and recovers once granted', async (t) => {
     await withTestNamespace(async (namespace) => {
       await applyApp(testCluster(), namespace, 'web');
       // A ServiceAccount that may keep its HMAC key in this namespace, and nothing else.
@@ -179,9 +198,9 @@ describe('a first start on the shared control plane', () => {
         const message =
           `confighash may not watch configmaps in namespace "${namespace}" (HTTP 403): grant it in the ClusterRole confighash (kustomize/base) ` +
           "or the Role confighash-watch (kustomize/overlays/namespaced), bound to confighash's ServiceAccount; retrying until it is granted";
-        await notReadyBecause(controller, 'confighash may not');
+        t.diagnostic(`/readyz: 503 ${(await notReadyBecause(controller, 'confighash may not')).trimEnd()}`);
         await waitFor(() => errorMessages(controller).includes(message), { description: 'the line about configmaps' });
-        saysOnce(controller, message);
+        saysOnce(controller, message, t);
 
         await applyManifests(JSON.stringify({
           apiVersion: 'rbac.authorization.k8s.io/v1',
@@ -245,8 +264,9 @@ describe('a first start on a control plane without the CRDs', () => {
       const body = await notReadyBecause(controller, '(and 1 more: see the log)');
       assert.match(body, /^not ready: (AppConfig|WorkloadRecord) CRD confighash\.dev\/v1 is not installed: apply kustomize\/base \(or the Helm chart\) \(and 1 more: see the log\)\n$/);
       await waitFor(() => errorMessages(controller).includes(recordMessage) && errorMessages(controller).includes(appConfigMessage), { description: 'both CRD lines' });
-      saysOnce(controller, appConfigMessage);
-      saysOnce(controller, recordMessage);
+      saysOnce(controller, appConfigMessage, t);
+      saysOnce(controller, recordMessage, t);
+      t.diagnostic(`/readyz: 503 ${body.trimEnd()}`);
 
       await fix();
       const installed = performance.now();
