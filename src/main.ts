@@ -3,7 +3,7 @@ import { ConfigError, DEFAULTS, parseConfig, usage, wantsHelp } from './config.t
 import { classifyApiError } from './errors.ts';
 import { Controller } from './controller.ts';
 import { createApiClients, loadKubeConfig, type ApiClients } from './k8s/api-clients.ts';
-import { CannotStartError } from './k8s/start-up-problem.ts';
+import { CannotStartError } from './k8s/start-up-errors.ts';
 import { discoverWorkloadKinds } from './k8s/workload-kind-discovery.ts';
 import { runLeaderElection } from './k8s/leader-election.ts';
 import { admissionMetricsObserver } from './observability/admission-observer.ts';

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { KubeConfig } from '@kubernetes/client-node';
 import { kubeConfigSource } from './kube-config-source.ts';
-import { CannotStartError } from './start-up-problem.ts';
+import { CannotStartError } from './start-up-errors.ts';
 import { requestUncompressed } from './identity-encoding.ts';
 import {
   coreCalls,

@@ -3,7 +3,8 @@ import { ApiException } from '@kubernetes/client-node';
 import type { CoreCalls } from './json-clients.ts';
 import type { Logger } from 'pino';
 import { HMAC_SECRET_KEY, HMAC_SECRET_NAME } from '../api/constants.ts';
-import { CannotStartError, StartUpCallError, type StartUpCall } from './start-up-problem.ts';
+import { CannotStartError, StartUpCallError } from './start-up-errors.ts';
+import type { StartUpCall } from './start-up-problem.ts';
 
 const KEY_BYTES = 32;
 

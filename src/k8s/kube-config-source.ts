@@ -1,5 +1,5 @@
 import { delimiter, join } from 'node:path';
-import { CannotStartError } from './start-up-problem.ts';
+import { CannotStartError } from './start-up-errors.ts';
 
 /** Where client-node's KubeConfig.loadFromDefault() would take its configuration from. */
 export type KubeConfigSource = { kind: 'files'; paths: string[] } | { kind: 'in-cluster' };

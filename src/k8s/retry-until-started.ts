@@ -1,7 +1,8 @@
 import { createSystemClock, sleep, type Clock } from '../clock.ts';
 import { classifyApiError } from '../errors.ts';
 import { backoffDelay, type BackoffPolicy } from '../queue/backoff.ts';
-import { CannotStartError, StartUpCallError, startUpProblem } from './start-up-problem.ts';
+import { CannotStartError, StartUpCallError } from './start-up-errors.ts';
+import { startUpProblem } from './start-up-problem.ts';
 
 /** Where start-up problems go (observability/start-up-report.ts): /readyz and the log. */
 export interface StartUpReporter {

@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { kubeConfigSource, SERVICE_ACCOUNT_TOKEN } from '../../../src/k8s/kube-config-source.ts';
-import { CannotStartError } from '../../../src/k8s/start-up-problem.ts';
+import { CannotStartError } from '../../../src/k8s/start-up-errors.ts';
 
 const files = (...present: string[]) => (path: string) => present.includes(path);
 

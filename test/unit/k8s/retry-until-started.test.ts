@@ -2,7 +2,8 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { ApiException } from '@kubernetes/client-node';
 import { retryUntilStarted, type StartUpReporter } from '../../../src/k8s/retry-until-started.ts';
-import { CannotStartError, StartUpCallError, type StartUpCall } from '../../../src/k8s/start-up-problem.ts';
+import { CannotStartError, StartUpCallError } from '../../../src/k8s/start-up-errors.ts';
+import type { StartUpCall } from '../../../src/k8s/start-up-problem.ts';
 import { FakeClock } from '../../support/fake-clock.ts';
 
 const getSecret: StartUpCall = {
