@@ -5,6 +5,7 @@ import { CONTROLLER_NAME } from './api/constants.ts';
 import { formatDuration, parseDuration } from './config/duration.ts';
 import { ConfigError } from './config/config-error.ts';
 import { resolveScope } from './config/scope.ts';
+import { checkEnvironmentNames, checkFlagNames, knownEnvironmentNames } from './config/known-names.ts';
 import { fromEnv, invalid, lookup, nonEmpty, type Setting } from './config/setting.ts';
 import { isNamespaceName, parseBindAddress, parseBoolean, parseWholeNumber } from './config/values.ts';
 import { resolveWebhook, WEBHOOK_DEFAULTS, type WebhookConfig } from './config/webhook.ts';
@@ -100,16 +101,24 @@ const OPTIONS = {
 /** Every long flag parseConfig accepts (the usage test checks each is documented). */
 export const FLAG_NAMES: readonly string[] = Object.keys(OPTIONS);
 
+/** Every CONFIGHASH_* variable the controller reads; any other one is refused at start. */
+export const ENVIRONMENT_NAMES: readonly string[] = knownEnvironmentNames(FLAG_NAMES, [
+  'CONFIGHASH_NAMESPACES',
+  'CONFIGHASH_WORKLOAD_KINDS',
+  'CONFIGHASH_TEST_CLOCK_OFFSET_MS',
+]);
+
 export const usage = `Usage: confighash [flags]
 
 Rolls Deployments, StatefulSets, DaemonSets and CronJobs (and Argo Rollouts or any
 other pod-template kind, with --workload-kind) when the content of the ConfigMaps
 and Secrets they use changes. Every flag can also be set through
 the environment as CONFIGHASH_<FLAG> (e.g. CONFIGHASH_DEBOUNCE=2s); flags win.
+A CONFIGHASH_* variable that names no flag is refused, like an unknown flag.
 
 Scope (exactly one; defaults to $POD_NAMESPACE when neither is given):
   -n, --namespace NAME           watch NAME; repeatable or comma separated
-                                 (env CONFIGHASH_NAMESPACES=a,b)
+                                 (env CONFIGHASH_NAMESPACES=a,b, or CONFIGHASH_NAMESPACE)
   -A, --all-namespaces           watch every namespace
 
 Behaviour:
@@ -197,6 +206,8 @@ const realHost: HostInfo = {
 
 /** Builds the Config from argv (without node and script) and the environment; throws ConfigError. */
 export function parseConfig(argv: string[], env: NodeJS.ProcessEnv, host: HostInfo = realHost): Config {
+  checkFlagNames(argv, OPTIONS);
+  checkEnvironmentNames(env, ENVIRONMENT_NAMES);
   const values = parseFlags(argv);
   const setting = (flag: keyof typeof OPTIONS): Setting | undefined => lookup(flag, values[flag], env);
   const podNamespace = nonEmpty(env.POD_NAMESPACE);
@@ -261,10 +272,18 @@ function parseFlags(argv: string[]) {
   }
 }
 
-/** Each --workload-kind flag, or else CONFIGHASH_WORKLOAD_KINDS: flags win, as for every setting. */
+/**
+ * Each --workload-kind flag, or else CONFIGHASH_WORKLOAD_KINDS (or CONFIGHASH_WORKLOAD_KIND,
+ * the CONFIGHASH_<FLAG> name): flags win, as for every setting.
+ */
 function workloadKindSettings(flags: string[] | undefined, env: NodeJS.ProcessEnv): Setting[] {
   if (flags && flags.length > 0) return flags.map((text) => ({ text, origin: '--workload-kind' }));
-  const fromEnvironment = fromEnv('CONFIGHASH_WORKLOAD_KINDS', env);
+  const plural = fromEnv('CONFIGHASH_WORKLOAD_KINDS', env);
+  const singular = fromEnv('CONFIGHASH_WORKLOAD_KIND', env);
+  if (plural && singular) {
+    throw new ConfigError('CONFIGHASH_WORKLOAD_KIND and CONFIGHASH_WORKLOAD_KINDS are both set: they mean the same, set one of them');
+  }
+  const fromEnvironment = plural ?? singular;
   return fromEnvironment ? [fromEnvironment] : [];
 }
 

@@ -9,7 +9,9 @@ import type { ApiClients } from './k8s/api-clients.ts';
 import { watchCluster } from './k8s/cluster-watcher.ts';
 import { EventRecorder } from './k8s/event-recorder.ts';
 import { FactStore } from './k8s/fact-store.ts';
-import { loadOrCreateHmacKey } from './k8s/hmac-key.ts';
+import { loadOrCreateHmacKey, type HmacKey } from './k8s/hmac-key.ts';
+import { retryUntilStarted, type StartUpReporter } from './k8s/retry-until-started.ts';
+import { startUpCallKey, startUpProblem } from './k8s/start-up-problem.ts';
 import type { ControllerObserver } from './observability/controller-observer.ts';
 import { WorkQueue } from './queue/work-queue.ts';
 import { AdoptionBaselines } from './reconcile/adoption-baselines.ts';
@@ -33,7 +35,11 @@ export interface ControllerOptions {
   now?: () => Date;
   /** Whether this replica may write now (its leader Lease is current); default: always. */
   mayWrite?: () => boolean;
+  /** Told what keeps the start from completing (for /readyz and the log); default: nobody. */
+  startUp?: StartUpReporter;
 }
+
+const NO_START_UP_REPORT: StartUpReporter = { waiting: () => undefined, resolved: () => undefined };
 
 const DRAIN_TIMEOUT_MS = 20_000;
 /** Events still queued at shutdown get this long; they are information, not state. */
@@ -84,7 +90,8 @@ export class Controller {
   async start(signal: AbortSignal): Promise<void> {
     const { config, clients, logger, observer } = this.#options;
     const now = this.#options.now ?? (() => new Date());
-    const hmac = await loadOrCreateHmacKey(clients.core, config.hmacSecretNamespace, logger);
+    const hmac = await this.#hmacKey(signal);
+    if (!hmac) return;
     const keyId = hmacKeyId(hmac.key);
     const coverage = new CoverageLookup(this.#store);
     this.#coverage = { lookup: coverage, keyId };
@@ -174,6 +181,7 @@ export class Controller {
       onEvent: (resource, type) => observer.watchEvent(resource, type),
       onHandlerError: (resource) => observer.watchHandlerError(resource),
       observeApiRequest: (verb, code, seconds) => observer.apiRequest(verb, code, seconds),
+      ...this.#startUpHooks(),
     });
     this.#watchDone = watch.done;
     await Promise.race([watch.synced, aborted(signal)]);
@@ -184,6 +192,29 @@ export class Controller {
     this.#synced = true;
     logger.info({ ...this.#store.counts(), keyId, newKey: hmac.created }, 'initial sync complete');
     if (this.#leading) this.#catchUp();
+  }
+
+  /** The HMAC key, retried until it loads (undefined if `signal` aborts first); a missing namespace throws CannotStartError. */
+  async #hmacKey(signal: AbortSignal): Promise<HmacKey | undefined> {
+    const { clients, config, logger } = this.#options;
+    const report = this.#options.startUp ?? NO_START_UP_REPORT;
+    const server = clients.kubeConfig.getCurrentCluster()?.server ?? 'the configured server';
+    try {
+      return await retryUntilStarted('hmac-key', () => loadOrCreateHmacKey(clients.core, config.hmacSecretNamespace, logger), { signal, report, server });
+    } catch (err) {
+      if (signal.aborted) return undefined;
+      throw err;
+    }
+  }
+
+  /** Failures of the initial lists, told to the start-up report until each collection is in. */
+  #startUpHooks(): Pick<Parameters<typeof watchCluster>[0], 'onStartUpError' | 'onStreamSynced'> {
+    const report = this.#options.startUp ?? NO_START_UP_REPORT;
+    const server = this.#options.clients.kubeConfig.getCurrentCluster()?.server ?? 'the configured server';
+    return {
+      onStartUpError: (call, error) => report.waiting(startUpCallKey(call), startUpProblem(call, error, server).message, error),
+      onStreamSynced: (call) => report.resolved(startUpCallKey(call)),
+    };
   }
 
   /** Starts reconciling (call on becoming leader, or at once without leader election). */

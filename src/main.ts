@@ -1,14 +1,16 @@
 // Wiring only: read the config, build the clients, start, stop on SIGTERM.
-import { ConfigError, parseConfig, usage, wantsHelp } from './config.ts';
+import { ConfigError, DEFAULTS, parseConfig, usage, wantsHelp } from './config.ts';
 import { classifyApiError } from './errors.ts';
 import { Controller } from './controller.ts';
-import { createApiClients, loadKubeConfig } from './k8s/api-clients.ts';
+import { createApiClients, loadKubeConfig, type ApiClients } from './k8s/api-clients.ts';
+import { CannotStartError } from './k8s/start-up-errors.ts';
 import { discoverWorkloadKinds } from './k8s/workload-kind-discovery.ts';
 import { runLeaderElection } from './k8s/leader-election.ts';
 import { admissionMetricsObserver } from './observability/admission-observer.ts';
 import { metricsObserver } from './observability/controller-observer.ts';
 import { startHealthServer } from './observability/health-server.ts';
-import { createLogger } from './observability/logger.ts';
+import { createLogger, type Logger } from './observability/logger.ts';
+import { StartUpReport } from './observability/start-up-report.ts';
 import { createMetrics } from './observability/metrics.ts';
 import { createSystemClock, type Clock } from './clock.ts';
 import { startWebhook, type RunningWebhook } from './webhook/start-webhook.ts';
@@ -25,13 +27,18 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
     leaseClock = skewedForTests(createSystemClock(), env);
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
-    process.stderr.write(`confighash: ${err.message}\nRun with --help for the flags.\n`);
-    return 2;
+    return refuseToStart(createLogger(DEFAULTS.logLevel), err, 'Run with --help for the flags.');
   }
 
   const logger = createLogger(config.logLevel);
   const metrics = createMetrics();
-  const clients = createApiClients(loadKubeConfig());
+  let clients: ApiClients;
+  try {
+    clients = createApiClients(loadKubeConfig());
+  } catch (err) {
+    if (!(err instanceof CannotStartError)) throw err;
+    return refuseToStart(logger, err);
+  }
   const shutdown = new AbortController();
   let kinds;
   try {
@@ -47,9 +54,7 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
       process.stderr.write(`confighash: ${message}\n`);
       return 1;
     }
-    logger.fatal(err.message);
-    process.stderr.write(`confighash: ${err.message}\n`);
-    return 2;
+    return refuseToStart(logger, err);
   }
   let exitCode = 0;
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
@@ -63,7 +68,8 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   let writableUntilMs = config.leaderElect ? -Infinity : Infinity;
   let webhookServing = config.webhook === undefined;
   const observer = metricsObserver(metrics);
-  const controller = new Controller({ config, clients, kinds, logger, observer, mayWrite: () => leaseClock.now() < writableUntilMs });
+  const startUp = new StartUpReport(logger);
+  const controller = new Controller({ config, clients, kinds, logger, observer, startUp, mayWrite: () => leaseClock.now() < writableUntilMs });
   const health = await startHealthServer({
     host: config.metricsAddress,
     port: config.metricsPort,
@@ -73,7 +79,9 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
     isReady: () => controller.ready && webhookServing,
     isAlive: () => true,
     notReadyReason: () =>
-      controller.ready ? 'the admission webhook is not serving yet (waiting for its TLS Secret)' : 'initial list of ConfigMaps, Secrets, workloads and AppConfigs not complete',
+      controller.ready
+        ? 'the admission webhook is not serving yet (waiting for its TLS Secret)'
+        : (startUp.reason() ?? 'initial list of ConfigMaps, Secrets, workloads and AppConfigs not complete'),
     logger,
   });
   logger.info(
@@ -147,8 +155,11 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
     await controller.start(shutdown.signal);
     if (!shutdown.signal.aborted) await new Promise((resolve) => shutdown.signal.addEventListener('abort', resolve, { once: true }));
   } catch (err) {
-    logger.fatal({ err }, 'confighash failed');
-    exitCode = 1;
+    if (err instanceof CannotStartError) exitCode = refuseToStart(logger, err);
+    else {
+      logger.fatal({ err }, 'confighash failed');
+      exitCode = 1;
+    }
     shutdown.abort();
   }
   await controller.stop();
@@ -160,6 +171,17 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   await health.close();
   logger.info({ exitCode }, 'stopped');
   return exitCode;
+}
+
+/**
+ * Something a person must fix: one level-50 line whose message names the fix (the error and
+ * its stack only at debug level), the same sentence on stderr for a terminal, and exit code 2.
+ */
+function refuseToStart(logger: Logger, err: Error, hint?: string): 2 {
+  logger.error(err.message);
+  logger.debug({ err }, 'the error behind that line');
+  process.stderr.write(`confighash: ${err.message}\n${hint ? `${hint}\n` : ''}`);
+  return 2;
 }
 
 /**

@@ -29,7 +29,7 @@ export function resolveScope(
   if (fromFlags.length > 0) return namespaces(fromFlags, '--namespace');
   if (flagAll === true) return { namespaces: [], allNamespaces: true };
 
-  const listSetting = fromEnv('CONFIGHASH_NAMESPACES', env);
+  const listSetting = namespacesFromEnv(env);
   const fromEnvList = splitList(listSetting?.text);
   // --no-all-namespaces overrides the environment like any other flag.
   const envAll = flagAll === false ? false : envBoolean(fromEnv('CONFIGHASH_ALL_NAMESPACES', env));
@@ -38,10 +38,23 @@ export function resolveScope(
       'CONFIGHASH_NAMESPACES and CONFIGHASH_ALL_NAMESPACES=true cannot be used together: choose one scope',
     );
   }
-  if (fromEnvList.length > 0) return namespaces(fromEnvList, 'CONFIGHASH_NAMESPACES');
+  if (fromEnvList.length > 0 && listSetting) return namespaces(fromEnvList, listSetting.origin);
   if (envAll) return { namespaces: [], allNamespaces: true };
   if (podNamespace !== undefined) return namespaces([podNamespace], 'POD_NAMESPACE');
   throw new ConfigError(NO_SCOPE);
+}
+
+/**
+ * CONFIGHASH_NAMESPACES, or CONFIGHASH_NAMESPACE: the name every flag's variable follows
+ * (CONFIGHASH_<FLAG>), so that the rule holds for --namespace too. Both at once is refused.
+ */
+function namespacesFromEnv(env: NodeJS.ProcessEnv): Setting | undefined {
+  const plural = fromEnv('CONFIGHASH_NAMESPACES', env);
+  const singular = fromEnv('CONFIGHASH_NAMESPACE', env);
+  if (plural && singular) {
+    throw new ConfigError('CONFIGHASH_NAMESPACE and CONFIGHASH_NAMESPACES are both set: they mean the same, set one of them');
+  }
+  return plural ?? singular;
 }
 
 function namespaces(names: string[], origin: string): Scope {

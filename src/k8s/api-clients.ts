@@ -1,4 +1,7 @@
+import { existsSync } from 'node:fs';
 import { KubeConfig } from '@kubernetes/client-node';
+import { kubeConfigSource } from './kube-config-source.ts';
+import { CannotStartError } from './start-up-errors.ts';
 import { requestUncompressed } from './identity-encoding.ts';
 import {
   coreCalls,
@@ -25,10 +28,27 @@ export interface ApiClients {
   coordination: LeaseCalls;
 }
 
-/** $KUBECONFIG (or ~/.kube/config) when present, the in-cluster ServiceAccount otherwise. */
+/**
+ * $KUBECONFIG (or ~/.kube/config) when present, the in-cluster ServiceAccount otherwise.
+ * Throws CannotStartError, naming the fix, when there is neither or the file is unusable.
+ */
 export function loadKubeConfig(): KubeConfig {
+  // process.env, as loadFromDefault reads it.
+  const source = kubeConfigSource({ env: process.env, exists: existsSync });
+  const origin = source.kind === 'in-cluster' ? 'the in-cluster ServiceAccount configuration' : `the kubeconfig ${source.paths.join(', ')}`;
   const kubeConfig = new KubeConfig();
-  kubeConfig.loadFromDefault();
+  try {
+    if (source.kind === 'in-cluster') kubeConfig.loadFromCluster();
+    else kubeConfig.loadFromDefault();
+  } catch (error) {
+    // Not the message: a YAML parser's message quotes the file, which may hold a token.
+    const code = (error as { code?: unknown }).code;
+    const reason = typeof code === 'string' ? code : error instanceof Error ? error.name : typeof error;
+    throw new CannotStartError(`cannot load ${origin} (${reason}): check that it is a readable, valid kubeconfig`, { cause: error });
+  }
+  if (!kubeConfig.getCurrentCluster()?.server) {
+    throw new CannotStartError(`${origin} names no cluster server in its current context: set current-context (kubectl config use-context NAME)`);
+  }
   return requestUncompressed(shareOneDispatcher(kubeConfig));
 }
 

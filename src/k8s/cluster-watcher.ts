@@ -1,13 +1,14 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
-import { API_GROUP, API_VERSION, APPCONFIG_PLURAL, RECORD_PLURAL, type SourceKind } from '../api/constants.ts';
-import { apiPrefixOf, type WorkloadKindSpec, type WorkloadKinds } from '../api/workload-kinds.ts';
+import { API_GROUP, API_VERSION, APPCONFIG_KIND, APPCONFIG_PLURAL, RECORD_KIND, RECORD_PLURAL, type SourceKind } from '../api/constants.ts';
+import { apiPrefixOf, groupOf, type WorkloadKindSpec, type WorkloadKinds } from '../api/workload-kinds.ts';
 import { digestConfigMapContent, digestSecretContent } from '../core/checksum.ts';
 import { sourceId } from '../core/references.ts';
 import type { ContentDigest, SourceId, WorkloadFacts } from '../core/types.ts';
 import { workloadId, type FactStore, type ObservedAppConfig } from './fact-store.ts';
 import type { ApiRequestObserver } from './raw-request.ts';
 import { listWatch, type KubeObject, type ListWatchHandlers } from './list-watch.ts';
+import type { StartUpCall } from './start-up-problem.ts';
 import { observedAppConfig, observedRecord, sameDigest, sameWorkloadFacts, workloadFacts, type ObservedRecord } from './projections.ts';
 
 /** What the watchers report after updating the store; the controller turns it into work. */
@@ -35,7 +36,13 @@ export interface ClusterWatcherOptions {
   onEvent?: (resource: string, type: string) => void;
   onHandlerError?: (resource: string) => void;
   observeApiRequest?: ApiRequestObserver;
+  /** A collection could not be listed or watched before its first initial state (then `onStreamSynced` once it is). */
+  onStartUpError?: (call: StartUpCall, error: unknown) => void;
+  onStreamSynced?: (call: StartUpCall) => void;
 }
+
+const CLUSTER_ROLE = 'the ClusterRole confighash (kustomize/base)';
+const CLUSTER_ROLE_OR_ROLE = 'the ClusterRole confighash (kustomize/base) or the Role confighash-watch (kustomize/overlays/namespaced)';
 
 
 /**
@@ -51,9 +58,15 @@ export function watchCluster(options: ClusterWatcherOptions): { synced: Promise<
   for (const namespace of scopes) {
     const collection = (prefix: string, plural: string): string =>
       namespace === null ? `${prefix}/${plural}` : `${prefix}/namespaces/${namespace}/${plural}`;
-    const start = (resource: string, path: string, handlers: ListWatchHandlers): void => {
-      streams.push(
-        listWatch({
+    const start = (resource: string, path: string, handlers: ListWatchHandlers, api: { group: string; version: string; crdKind?: string }): void => {
+      const call = (verb: 'list' | 'watch'): StartUpCall => ({
+        verb,
+        resource,
+        ...api,
+        ...(namespace === null ? {} : { namespace }),
+        grantedBy: namespace === null ? CLUSTER_ROLE : CLUSTER_ROLE_OR_ROLE,
+      });
+      const stream = listWatch({
           kubeConfig: options.kubeConfig,
           path,
           resource,
@@ -64,16 +77,25 @@ export function watchCluster(options: ClusterWatcherOptions): { synced: Promise<
           onEvent: (type) => options.onEvent?.(resource, type),
           onHandlerError: () => options.onHandlerError?.(resource),
           ...(options.observeApiRequest ? { observeApiRequest: options.observeApiRequest } : {}),
-        }),
-      );
+          onStartUpError: (error, verb) => options.onStartUpError?.(call(verb), error),
+        });
+      // Both verbs: the stream's last failure may have been either.
+      void stream.synced.then(() => {
+        options.onStreamSynced?.(call('list'));
+        options.onStreamSynced?.(call('watch'));
+      });
+      streams.push(stream);
     };
-    start('configmaps', collection('/api/v1', 'configmaps'), sourceHandlers('ConfigMap', namespace, store, listener, (o) => digestConfigMapContent(o)));
-    start('secrets', collection('/api/v1', 'secrets'), sourceHandlers('Secret', namespace, store, listener, (o) => digestSecretContent(o, hmacKey)));
+    const core = { group: '', version: 'v1' };
+    const ours = (crdKind: string) => ({ group: API_GROUP, version: API_VERSION, crdKind });
+    start('configmaps', collection('/api/v1', 'configmaps'), sourceHandlers('ConfigMap', namespace, store, listener, (o) => digestConfigMapContent(o)), core);
+    start('secrets', collection('/api/v1', 'secrets'), sourceHandlers('Secret', namespace, store, listener, (o) => digestSecretContent(o, hmacKey)), core);
     for (const kind of options.kinds.all) {
-      start(kind.plural, collection(apiPrefixOf(kind), kind.plural), workloadHandlers(kind, namespace, store, listener));
+      const api = { group: groupOf(kind), version: kind.apiVersion.slice(kind.apiVersion.indexOf('/') + 1) };
+      start(kind.plural, collection(apiPrefixOf(kind), kind.plural), workloadHandlers(kind, namespace, store, listener), api);
     }
-    start(APPCONFIG_PLURAL, collection(`/apis/${API_GROUP}/${API_VERSION}`, APPCONFIG_PLURAL), appConfigHandlers(namespace, store, listener));
-    start(RECORD_PLURAL, collection(`/apis/${API_GROUP}/${API_VERSION}`, RECORD_PLURAL), recordHandlers(namespace, store, listener));
+    start(APPCONFIG_PLURAL, collection(`/apis/${API_GROUP}/${API_VERSION}`, APPCONFIG_PLURAL), appConfigHandlers(namespace, store, listener), ours(APPCONFIG_KIND));
+    start(RECORD_PLURAL, collection(`/apis/${API_GROUP}/${API_VERSION}`, RECORD_PLURAL), recordHandlers(namespace, store, listener), ours(RECORD_KIND));
   }
 
   return {

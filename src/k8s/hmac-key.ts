@@ -3,6 +3,8 @@ import { ApiException } from '@kubernetes/client-node';
 import type { CoreCalls } from './json-clients.ts';
 import type { Logger } from 'pino';
 import { HMAC_SECRET_KEY, HMAC_SECRET_NAME } from '../api/constants.ts';
+import { CannotStartError, StartUpCallError } from './start-up-errors.ts';
+import type { StartUpCall } from './start-up-problem.ts';
 
 const KEY_BYTES = 32;
 
@@ -43,7 +45,7 @@ export async function loadOrCreateHmacKey(core: CoreCalls, namespace: string, lo
       const theirs = await readKey(core, namespace);
       if (theirs) return { key: theirs, created: false };
     }
-    throw err;
+    throw new StartUpCallError(secretCall('create', namespace), err);
   }
   logger.warn(
     { secret: `${namespace}/${HMAC_SECRET_NAME}` },
@@ -58,7 +60,7 @@ async function readKey(core: CoreCalls, namespace: string): Promise<Buffer | und
     const encoded = secret.data?.[HMAC_SECRET_KEY];
     const key = encoded ? Buffer.from(encoded, 'base64') : undefined;
     if (!key || key.length < KEY_BYTES) {
-      throw new Error(
+      throw new CannotStartError(
         `Secret ${namespace}/${HMAC_SECRET_NAME} has no usable "${HMAC_SECRET_KEY}" (need ${KEY_BYTES} bytes); ` +
           'delete it to let confighash create a new one (workloads are re-baselined, not rolled)',
       );
@@ -66,6 +68,20 @@ async function readKey(core: CoreCalls, namespace: string): Promise<Buffer | und
     return key;
   } catch (err) {
     if (err instanceof ApiException && err.code === 404) return undefined;
-    throw err;
+    if (err instanceof CannotStartError) throw err;
+    throw new StartUpCallError(secretCall('get', namespace), err);
   }
+}
+
+/** The calls on the key's Secret, as start-up problems name them (kustomize/base/role.yaml grants them). */
+function secretCall(verb: 'get' | 'create', namespace: string): StartUpCall {
+  return {
+    verb,
+    resource: 'secrets',
+    group: '',
+    version: 'v1',
+    namespace,
+    grantedBy: 'the Role confighash (kustomize/base)',
+    ownNamespace: { holds: `the HMAC key Secret ${HMAC_SECRET_NAME} (and the leader Lease)`, flag: '--hmac-secret-namespace' },
+  };
 }

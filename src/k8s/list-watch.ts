@@ -1,6 +1,7 @@
 import { Watch, type KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { getJson, type ApiRequestObserver } from './raw-request.ts';
+import { httpStatusOf } from './start-up-problem.ts';
 
 /** Minimal shape of any object a list or watch returns. */
 export interface KubeObject {
@@ -32,10 +33,23 @@ export interface ListWatchOptions {
   onHandlerError?: (error: unknown) => void;
   /** Told of each LIST request (watches are counted by their events). */
   observeApiRequest?: ApiRequestObserver;
+  /**
+   * A LIST or WATCH failed before the first full initial state: the stream is what keeps the
+   * controller from being ready. Told instead of the warning logged for later failures.
+   */
+  onStartUpError?: (error: unknown, verb: 'list' | 'watch') => void;
 }
 
 const GONE = 410;
 const TOO_MANY_REQUESTS = 429;
+/**
+ * Answers about the resource or the caller, not about watch-lists: the request is fine,
+ * only not allowed or not served yet. Falling back to paged LISTs for them would be for good.
+ */
+const NOT_ABOUT_WATCH_LIST = new Set([401, 403, 404, GONE, TOO_MANY_REQUESTS]);
+/** Retry cap until the first initial state: a CRD or an RBAC rule applied later is picked up within seconds. */
+const START_UP_RETRY_MAX_MS = 4_000;
+const RETRY_MAX_MS = 30_000;
 /** The apiserver closes a watch after timeoutSeconds; resuming from the last resourceVersion is cheap. */
 const WATCH_TIMEOUT_SECONDS = 290;
 /**
@@ -57,20 +71,27 @@ export const INITIAL_EVENTS_END = 'k8s.io/initial-events-end';
  * initial state; runs until the signal aborts.
  */
 export function listWatch(options: ListWatchOptions): { synced: Promise<void>; done: Promise<void> } {
-  let markSynced!: () => void;
-  const synced = new Promise<void>((resolve) => (markSynced = resolve));
-  const done = run(options, markSynced);
+  let resolveSynced!: () => void;
+  const synced = new Promise<void>((resolve) => (resolveSynced = resolve));
+  const state = { synced: false };
+  const markSynced = (): void => {
+    state.synced = true;
+    resolveSynced();
+  };
+  const done = run(options, markSynced, state);
   return { synced, done };
 }
 
-async function run(options: ListWatchOptions, markSynced: () => void): Promise<void> {
+async function run(options: ListWatchOptions, markSynced: () => void, state: { readonly synced: boolean }): Promise<void> {
   const { signal, logger } = options;
   let resourceVersion: string | undefined;
   let streamInitialState = true;
   let failures = 0;
+  let verb: 'list' | 'watch' = 'watch';
   while (!signal.aborted) {
     try {
       let outcome: WatchOutcome;
+      verb = 'watch';
       if (resourceVersion === undefined && streamInitialState) {
         outcome = await watchOnce(options, { initialState: markSynced });
         if (outcome.notServed !== undefined) {
@@ -81,8 +102,10 @@ async function run(options: ListWatchOptions, markSynced: () => void): Promise<v
         }
       } else {
         if (resourceVersion === undefined) {
+          verb = 'list';
           resourceVersion = await listAll(options);
           markSynced();
+          verb = 'watch';
         }
         outcome = await watchOnce(options, { resourceVersion });
       }
@@ -95,8 +118,13 @@ async function run(options: ListWatchOptions, markSynced: () => void): Promise<v
       if (signal.aborted) break;
       failures += 1;
       options.onWatchRestart?.('error');
-      const delayMs = Math.min(30_000, 250 * 2 ** Math.min(failures, 7));
-      logger.warn({ resource: options.resource, err: errorSummary(err), retryInMs: delayMs }, 'list/watch failed, retrying');
+      const delayMs = Math.min(state.synced ? RETRY_MAX_MS : START_UP_RETRY_MAX_MS, 250 * 2 ** Math.min(failures, 7));
+      if (!state.synced && options.onStartUpError) {
+        options.onStartUpError(err, verb);
+        logger.debug({ resource: options.resource, verb, err: errorSummary(err), retryInMs: delayMs }, 'list/watch failed before the initial state, retrying');
+      } else {
+        logger.warn({ resource: options.resource, verb, err: errorSummary(err), retryInMs: delayMs }, 'list/watch failed, retrying');
+      }
       await sleep(delayMs, signal);
     }
   }
@@ -159,7 +187,7 @@ function watchOnce(options: ListWatchOptions, start: WatchStart): Promise<WatchO
         const status = statusCodeOf(err);
         // A 4xx says the request is not understood (422 where the WatchList feature is off);
         // a stream that ends before its end marker comes from a server that ignored sendInitialEvents.
-        if (status !== undefined && status >= 400 && status < 500 && status !== GONE && status !== TOO_MANY_REQUESTS) notServed = `HTTP ${status}`;
+        if (status !== undefined && status >= 400 && status < 500 && !NOT_ABOUT_WATCH_LIST.has(status)) notServed = `HTTP ${status}`;
         else if (!err) notServed = 'the watch ended before the initial events did';
       }
       if (err && notServed === undefined && !expired && !handlerFailed && !signal.aborted) reject(err);
@@ -230,7 +258,10 @@ function statusCodeOf(err: unknown): number | undefined {
   return typeof err === 'object' && err !== null && 'statusCode' in err ? Number(err.statusCode) : undefined;
 }
 
+/** The status code of an HTTP answer (client-node's ApiException message carries the body and headers), else name and message. */
 function errorSummary(err: unknown): string {
+  const status = httpStatusOf(err);
+  if (status !== undefined) return `HTTP ${status}`;
   return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
 }
 

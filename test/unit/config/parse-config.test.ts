@@ -238,8 +238,16 @@ describe('parseConfig leader-election timing', () => {
 });
 
 describe('parseConfig command line', () => {
-  it('rejects an unknown flag', () => {
-    rejects(['--namespaces', 'shop'], inCluster, /Unknown option '--namespaces'.*\(see --help\)$/s);
+  it('rejects an unknown flag, naming the flag it most likely meant', () => {
+    rejects(['--namespaces', 'shop'], inCluster, 'unknown flag --namespaces: did you mean --namespace? (see --help)');
+    rejects(['--debounse=2s'], inCluster, 'unknown flag --debounse: did you mean --debounce? (see --help)');
+    rejects(['--no-debounce'], inCluster, /^unknown flag --no-debounce/);
+    rejects(['--frobnicate'], inCluster, 'unknown flag --frobnicate (see --help)');
+  });
+
+  it('accepts --no- before a boolean flag, and --flag=value', () => {
+    assert.equal(parse(['--no-leader-elect']).leaderElect, false);
+    assert.equal(parse(['--debounce=2s']).debounceMs, 2000);
   });
 
   it('rejects positional arguments', () => {
@@ -317,3 +325,35 @@ describe('parseConfig webhook', () => {
 function pick(config: Config): [string, number] {
   return [config.metricsAddress, config.metricsPort];
 }
+
+describe('parseConfig environment names', () => {
+  it('refuses a CONFIGHASH_ variable that names no flag, naming the one it most likely meant', () => {
+    rejects([], { ...inCluster, CONFIGHASH_DEBOUNSE: '2s' }, 'unknown environment variable CONFIGHASH_DEBOUNSE: did you mean CONFIGHASH_DEBOUNCE? (each flag --NAME can be set as CONFIGHASH_NAME; see --help)');
+    rejects([], { ...inCluster, CONFIGHASH_LEADER_ELCT: 'true' }, /did you mean CONFIGHASH_LEADER_ELECT\?/);
+    rejects([], { ...inCluster, CONFIGHASH_WHATEVER: 'x' }, /^unknown environment variable CONFIGHASH_WHATEVER \(each flag/);
+  });
+
+  it('takes CONFIGHASH_NAMESPACE, the CONFIGHASH_<FLAG> name of --namespace, like CONFIGHASH_NAMESPACES', () => {
+    assert.deepEqual(parse([], { ...inCluster, CONFIGHASH_NAMESPACE: 'shop,web' }).namespaces, ['shop', 'web']);
+    rejects([], { ...inCluster, CONFIGHASH_NAMESPACE: 'shop', CONFIGHASH_NAMESPACES: 'web' }, /both set/);
+    rejects([], { ...inCluster, CONFIGHASH_NAMESPACE: 'Shop' }, /invalid CONFIGHASH_NAMESPACE "Shop"/);
+  });
+
+  it('takes CONFIGHASH_WORKLOAD_KIND like CONFIGHASH_WORKLOAD_KINDS', () => {
+    const kinds = parse([], { ...inCluster, CONFIGHASH_WORKLOAD_KIND: 'argoproj.io/v1alpha1/Rollout' }).workloadKinds;
+    assert.deepEqual(kinds.map((kind) => kind.kind), ['Rollout']);
+    rejects([], { ...inCluster, CONFIGHASH_WORKLOAD_KIND: 'a/v1/A', CONFIGHASH_WORKLOAD_KINDS: 'b/v1/B' }, /both set/);
+  });
+
+  it('leaves the variables of the repository tooling alone', () => {
+    const env = { ...inCluster, CONFIGHASH_TEST_KUBECONFIG: '/tmp/k', CONFIGHASH_CACHE_DIR: '/tmp/c', CONFIGHASH_CONTROLPLANE_BIN: '/tmp/b' };
+    assert.deepEqual(parse([], env).namespaces, ['platform']);
+  });
+
+  it('knows the variable of every flag', () => {
+    for (const flag of FLAG_NAMES.filter((name) => name !== 'help')) {
+      const name = `CONFIGHASH_${flag.toUpperCase().replaceAll('-', '_')}`;
+      assert.throws(() => parse([], { ...inCluster, [name]: '%%' }), (error: unknown) => !(error instanceof ConfigError && error.message.startsWith('unknown environment variable')), name);
+    }
+  });
+});

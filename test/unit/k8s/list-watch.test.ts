@@ -118,6 +118,7 @@ describe('listWatch', () => {
       handlers,
       logger: createLogger('silent'),
       signal: stop.signal,
+      onStartUpError: (error, verb) => calls.push(`start-up error ${verb} ${(error as { statusCode?: number }).statusCode ?? (error as { code?: number }).code}`),
     });
     void synced.then(() => calls.push('synced'));
     cleanups.push(async () => {
@@ -166,6 +167,17 @@ describe('listWatch', () => {
     assert.equal(apiserver.requests[1]?.get('limit'), '500');
     assert.equal(apiserver.requests[2]?.get('continue'), 'next');
     assert.equal(apiserver.requests[3]?.get('resourceVersion'), '9');
+  });
+
+  it('reports a 403 or 404 on the watch-list as a start-up error of the watch, and streams the initial state again once allowed, without falling back to pages', async () => {
+    const { apiserver, calls, synced } = await start([
+      status(403, 'configmaps is forbidden'),
+      status(404, 'the server could not find the requested resource'),
+      stream([event('ADDED', object('a', '3')), endMarker('9')]),
+    ]);
+    await synced;
+    assert.deepEqual(calls, ['start-up error watch 403', 'start-up error watch 404', 'upsert list a@3', 'replaced ns/a', 'synced']);
+    assert.equal(apiserver.requests[2]?.get('sendInitialEvents'), 'true', 'still a watch-list, not a paged LIST');
   });
 
   it('lists in pages when a bookmark comes before the end marker (a server that ignored sendInitialEvents)', async () => {
