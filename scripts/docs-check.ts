@@ -47,9 +47,12 @@ function runBlock(block: RunnableBlock, cwd: string, env: NodeJS.ProcessEnv): Pr
   return new Promise((resolve, reject) => {
     const child = spawn('bash', ['-e', '-o', 'pipefail', '-c', block.code], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     let output = '';
+    let atLineStart = true;
     const take = (chunk: Buffer) => {
-      output += chunk.toString();
-      process.stderr.write(chunk.toString().replace(/^(?=.)/gm, '    '));
+      const text = chunk.toString();
+      output += text;
+      process.stderr.write(text.replace(/(^|\n)(?=.)/g, (match, newline: string, offset: number) => (offset === 0 && !atLineStart ? match : `${newline}    `)));
+      atLineStart = text.endsWith('\n');
     };
     child.stdout.on('data', take);
     child.stderr.on('data', take);
