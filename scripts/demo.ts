@@ -160,7 +160,7 @@ async function main(cleanup: Cleanup, signal: AbortSignal): Promise<void> {
 
   step(6, STEPS, 'Clean up');
   await cleanup.run();
-  console.log(`\nDone in ${seconds(began)}. Next: README.md (install with kustomize) and npm test.`);
+  console.log(`\nDone in ${seconds(began)}. Next: the quick start in README.md, and npm test.`);
 }
 
 const cleanup = new Cleanup();

@@ -74,8 +74,9 @@ export const appConfigSpecSchema: JSONSchemaType<AppConfigSpec> = {
       nullable: true,
       additionalProperties: false,
       description:
-        'Workloads that get the checksum of every listed object. Absent: every Deployment, StatefulSet ' +
-        'and DaemonSet in the namespace whose pod template references a listed object.',
+        'Workloads that get the checksum of every listed object. Absent: every covered workload in the ' +
+        'namespace (Deployment, StatefulSet, DaemonSet, CronJob, and each kind given by --workload-kind) ' +
+        'whose pod template references a listed object.',
       'x-kubernetes-validations': [
         { rule: 'has(self.selector) || has(self.names)', message: 'spec.workloads needs a selector or names' },
       ],

@@ -12,6 +12,7 @@ import { isRecord } from '../core/is-record.ts';
 import { RENDER_KINDS, stampChecksums, type Manifest, type Stamped } from '../render/stamp-stream.ts';
 
 const USAGE = `Usage: confighash render [--workload-kind GROUP/VERSION/KIND=POINTER ...] < manifests.yaml > stamped.yaml
+       confighash --help
 
 Reads a multi-document YAML stream (for example the output of \`kustomize build\`), or a
 KRM ResourceList (as a kustomize exec function), and writes it back with the checksum
@@ -22,9 +23,14 @@ ConfigMaps in the stream exactly as the controller computes it; Secrets are left
 `;
 
 function main(argv: string[]): number {
-  if (argv[0] !== 'render' || argv.includes('--help') || argv.includes('-h')) {
-    process.stderr.write(USAGE);
-    return argv[0] === 'render' ? 0 : 2;
+  // Asked for, the usage is the answer (stdout, exit 0); anything but `render` is a usage error.
+  if (argv.includes('--help') || argv.includes('-h')) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  if (argv[0] !== 'render') {
+    process.stderr.write(`confighash: ${argv[0] === undefined ? 'no command given' : `unknown command "${argv[0]}"`}\n\n${USAGE}`);
+    return 2;
   }
   let kinds: WorkloadKinds;
   try {

@@ -51,7 +51,7 @@ interface Situation {
 }
 
 interface Rule {
-  /** The case, as the README and the unit tests name it. */
+  /** The case, as docs/webhook.md and the unit tests name it. */
   readonly case: string;
   readonly when: (s: Situation) => boolean;
   readonly then: (s: Situation) => Admission;

@@ -79,7 +79,7 @@ interface Situation {
 }
 
 interface Rule {
-  /** The case, as the README's behaviour table and the unit tests name it. */
+  /** The case, as docs/behaviour.md and the unit tests name it. */
   readonly case: string;
   readonly when: (s: Situation) => boolean;
   readonly then: (s: Situation) => Decision;

@@ -76,7 +76,7 @@ async function checkListAllowed(
   await requestJson(kubeConfig, path, { query: { limit: 1 }, signal, ...(observe ? { observe } : {}) }).catch((err: unknown) => {
     if (err instanceof ApiException && err.code === 403) {
       throw new ConfigError(
-        `${request.origin}: confighash may not list ${spec.plural}.${groupOf(spec)}; grant its ClusterRole list, watch and patch on them (README, "Workload kinds")`,
+        `${request.origin}: confighash may not list ${spec.plural}.${groupOf(spec)}; grant its ClusterRole list, watch and patch on them (docs/workload-kinds.md)`,
       );
     }
     throw err;

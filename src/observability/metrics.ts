@@ -56,7 +56,7 @@ export function createMetrics(registry: Registry = new Registry()): Metrics {
     registry,
     reconcilesTotal: new Counter({
       name: 'confighash_reconciles_total',
-      help: 'Reconciles finished, by workload kind and result.',
+      help: 'Reconciles finished, by what was reconciled (kind: workload, or status for an AppConfig status) and result.',
       labelNames: ['kind', 'result'] as const,
       registers,
     }),
@@ -79,7 +79,7 @@ export function createMetrics(registry: Registry = new Registry()): Metrics {
     }),
     queueDepth: new Gauge({
       name: 'confighash_queue_depth',
-      help: 'Workloads waiting in the reconcile queue.',
+      help: 'Keys waiting in the reconcile queue: workloads and AppConfig statuses.',
       registers,
     }),
     queueDurationSeconds: new Histogram({
