@@ -54,7 +54,7 @@ app.kubernetes.io/component: controller
 
 {{/* The watched namespaces of a namespaced scope: watch.namespaces, or the release's own. */}}
 {{- define "confighash.watchedNamespaces" -}}
-{{- if .Values.watch.namespaces }}{{ toJson .Values.watch.namespaces }}{{ else }}{{ list .Release.Namespace | toJson }}{{ end }}
+{{- if .Values.watch.namespaces }}{{ toJson .Values.watch.namespaces }}{{ else }}{{ list (include "confighash.namespace" .) | toJson }}{{ end }}
 {{- end }}
 
 {{/*
@@ -80,6 +80,9 @@ patch on each of workloadKinds.
 {{- if and .Values.watch.allNamespaces .Values.watch.namespaces }}
 {{- fail "watch.allNamespaces is true and watch.namespaces is set: choose one. Set watch.allNamespaces=false to watch only watch.namespaces." }}
 {{- end }}
+{{- if and .Values.namespace.create (eq (include "confighash.namespace" .) .Release.Namespace) }}
+{{- fail (printf "namespace.create is true and the controller's namespace %s is the release namespace, which must exist before Helm stores the release in it. Install the release into another namespace (helm install confighash charts/confighash, into default), or set namespace.create=false." .Release.Namespace) }}
+{{- end }}
 {{- if and .Values.webhook.certManager.enabled (not .Values.webhook.enabled) }}
 {{- fail "webhook.certManager.enabled needs webhook.enabled=true." }}
 {{- end }}
@@ -96,4 +99,12 @@ patch on each of workloadKinds.
 {{- define "confighash.copiedLabels" -}}
 app.kubernetes.io/part-of: confighash
 {{ include "confighash.helmLabels" . }}
+{{- end }}
+
+{{/*
+The controller's namespace: namespace.name (confighash-system, as in the kustomize base),
+or the release namespace when that is empty.
+*/}}
+{{- define "confighash.namespace" -}}
+{{- default .Release.Namespace .Values.namespace.name }}
 {{- end }}
