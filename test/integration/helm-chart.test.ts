@@ -17,6 +17,7 @@ import { applyManifests } from '../support/controller-access.ts';
 import { startController, type ControllerProcess } from '../support/controller-process.ts';
 import { startPrivateControlPlane, type PrivateControlPlane } from '../support/faults.ts';
 import { CHART_DIR, findHelm, Helm, setArgs } from '../support/helm.ts';
+import { COMBINATIONS, controllerContainer, one } from '../support/chart-combinations.ts';
 import { settledReplicaSetCount } from '../support/rollouts.ts';
 import { SAMPLE, sampleAppManifests } from '../support/sample-app.ts';
 import { waitFor } from '../support/wait.ts';
@@ -32,26 +33,6 @@ function theHelm(): Helm {
 
 const CONTROLLER_NAMESPACE = 'confighash-system';
 
-function ofKind(manifests: Manifest[], kind: string): Manifest[] {
-  return manifests.filter((m) => m.kind === kind);
-}
-
-function one(manifests: Manifest[], kind: string, name?: string): Manifest {
-  const matches = ofKind(manifests, kind).filter((m) => name === undefined || m.metadata.name === name);
-  assert.equal(matches.length, 1, `one ${kind}${name ? ` ${name}` : ''} in the render, got ${matches.map(objectId).join(', ') || 'none'}`);
-  return matches[0] as Manifest;
-}
-
-interface Container {
-  args: string[];
-  ports: { name: string; containerPort: number }[];
-}
-
-function controllerContainer(manifests: Manifest[]): Container {
-  const deployment = one(manifests, 'Deployment') as Manifest & { spec: { template: { spec: { containers: Container[] } } } };
-  return deployment.spec.template.spec.containers[0] as Container;
-}
-
 /** Fails naming every object that is in one render and not the other, then each differing object. */
 function assertSameObjects(difference: RenderDifference, what: string): void {
   assert.deepEqual(
@@ -62,123 +43,6 @@ function assertSameObjects(difference: RenderDifference, what: string): void {
   );
   for (const { id, kustomize, chart } of difference.differing) assert.deepEqual(chart, kustomize, `${what}: ${id} differs`);
 }
-
-interface Combination {
-  name: string;
-  values: string[];
-  /** The kustomize overlay this combination must render exactly, when there is one. */
-  overlay?: string;
-  check(chart: Manifest[]): void;
-}
-
-const HA_AFFINITY = {
-  podAntiAffinity: {
-    preferredDuringSchedulingIgnoredDuringExecution: [
-      {
-        weight: 100,
-        podAffinityTerm: {
-          topologyKey: 'kubernetes.io/hostname',
-          labelSelector: { matchLabels: { 'app.kubernetes.io/name': 'confighash', 'app.kubernetes.io/component': 'controller' } },
-        },
-      },
-    ],
-  },
-};
-
-/** The combinations docs/helm.md and the chart README document. */
-const COMBINATIONS: Combination[] = [
-  {
-    name: 'the controller namespace only, with Roles and no ClusterRole (the namespaced overlay)',
-    values: setArgs({ 'watch.allNamespaces': false }),
-    overlay: 'namespaced',
-    check: (chart) => {
-      assert.deepEqual(ofKind(chart, 'ClusterRole'), []);
-      assert.deepEqual(ofKind(chart, 'ClusterRoleBinding'), []);
-      assert.ok(controllerContainer(chart).args.includes('--namespace=$(POD_NAMESPACE)'));
-    },
-  },
-  {
-    name: 'a list of namespaces, each with a Role',
-    values: ['--set', 'watch.allNamespaces=false', '--set', 'watch.namespaces={team-a,team-b}'],
-    check: (chart) => {
-      assert.deepEqual(ofKind(chart, 'ClusterRole'), []);
-      assert.deepEqual(ofKind(chart, 'Role').map(objectId).sort(), ['Role confighash-system/confighash', 'Role team-a/confighash-watch', 'Role team-b/confighash-watch']);
-      assert.deepEqual(ofKind(chart, 'RoleBinding').filter((m) => m.metadata.name === 'confighash-watch').length, 2);
-      assert.ok(controllerContainer(chart).args.includes('--namespace=team-a,team-b'));
-    },
-  },
-  {
-    name: 'two replicas behind a Lease, with a PodDisruptionBudget (the ha overlay)',
-    values: [...setArgs({ replicaCount: 2, 'leaderElection.enabled': true, 'podDisruptionBudget.enabled': true }), '--set-json', `affinity=${JSON.stringify(HA_AFFINITY)}`],
-    overlay: 'ha',
-    check: (chart) => {
-      assert.equal((one(chart, 'Deployment').spec as { replicas: number }).replicas, 2);
-      assert.ok(controllerContainer(chart).args.includes('--leader-elect'));
-    },
-  },
-  {
-    name: 'the admission webhook with the controller\'s self-signed certificate (the webhook overlay)',
-    values: setArgs({ 'webhook.enabled': true }),
-    overlay: 'webhook',
-    check: (chart) => {
-      one(chart, 'MutatingWebhookConfiguration', 'confighash');
-      one(chart, 'ClusterRole', 'confighash-webhook');
-      assert.ok(controllerContainer(chart).args.includes('--webhook-bind-address=0.0.0.0:9443'));
-    },
-  },
-  {
-    name: 'the admission webhook with cert-manager',
-    values: setArgs({ 'webhook.enabled': true, 'webhook.certManager.enabled': true }),
-    check: (chart) => {
-      const webhook = one(chart, 'MutatingWebhookConfiguration');
-      assert.equal((webhook.metadata as { annotations?: Record<string, string> }).annotations?.['cert-manager.io/inject-ca-from'], 'confighash-system/confighash-webhook');
-      assert.deepEqual(ofKind(chart, 'Certificate').map((m) => m.metadata.name).sort(), ['confighash-webhook', 'confighash-webhook-ca']);
-      assert.deepEqual(ofKind(chart, 'ClusterRole').map((m) => m.metadata.name), ['confighash'], 'no caBundle-patching ClusterRole');
-      assert.ok(controllerContainer(chart).args.includes('--no-webhook-self-signed'));
-    },
-  },
-  {
-    name: 'the monitoring component: ServiceMonitor, PrometheusRule and dashboard',
-    values: setArgs({ 'metrics.serviceMonitor.enabled': true, 'prometheusRule.enabled': true, 'metrics.grafanaDashboard.enabled': true }),
-    check: (chart) => {
-      one(chart, 'ServiceMonitor');
-      const rule = one(chart, 'PrometheusRule').spec as { groups: { rules: { alert: string; annotations: Record<string, string> }[] }[] };
-      const alerts = rule.groups.flatMap((g) => g.rules.map((r) => r.alert));
-      assert.ok(alerts.includes('ConfighashRolloutHalted'), alerts.join(', '));
-      // Prometheus templates in the alerts reach the PrometheusRule as they are, never run by Helm.
-      assert.match(JSON.stringify(rule), /\{\{ \$value \}\}/);
-      const dashboard = one(chart, 'ConfigMap', 'confighash-dashboard') as Manifest & { data: Record<string, string> };
-      assert.ok(JSON.parse(dashboard.data['confighash.json'] ?? '').panels.length > 0);
-    },
-  },
-  {
-    name: 'an added workload kind, with its ConfigMap line and RBAC rule',
-    values: ['--set', 'workloadKinds[0].apiVersion=argoproj.io/v1alpha1', '--set', 'workloadKinds[0].kind=Rollout', '--set', 'workloadKinds[0].resource=rollouts'],
-    check: (chart) => {
-      const kinds = one(chart, 'ConfigMap', 'confighash-workload-kinds') as Manifest & { data: { kinds: string } };
-      assert.equal(kinds.data.kinds.trim(), 'argoproj.io/v1alpha1/Rollout');
-      const rules = (one(chart, 'ClusterRole', 'confighash') as Manifest & { rules: { apiGroups: string[]; resources: string[]; verbs: string[] }[] }).rules;
-      assert.deepEqual(rules.at(-1), { apiGroups: ['argoproj.io'], resources: ['rollouts'], verbs: ['list', 'watch', 'patch'] });
-    },
-  },
-  {
-    name: 'controller flags from args and extraArgs',
-    values: [...setArgs({ 'args.debounce': '2s', 'args.concurrency': 8, 'args.rollOnAdoption': true, 'args.logLevel': 'debug' }), '--set', 'extraArgs={--max-concurrent-rollouts=3}'],
-    check: (chart) => {
-      const { args } = controllerContainer(chart);
-      for (const flag of ['--debounce=2s', '--concurrency=8', '--roll-on-adoption', '--log-level=debug', '--max-concurrent-rollouts=3']) assert.ok(args.includes(flag), `${flag} in ${args.join(' ')}`);
-    },
-  },
-  {
-    name: 'without the CRDs, and under another name',
-    values: setArgs({ 'crds.install': false, fullnameOverride: 'ch', 'webhook.enabled': true }),
-    check: (chart) => {
-      assert.deepEqual(ofKind(chart, 'CustomResourceDefinition'), []);
-      assert.equal(one(chart, 'Deployment').metadata.name, 'ch');
-      assert.ok(controllerContainer(chart).args.includes('--webhook-configuration=ch'));
-    },
-  },
-];
 
 describe('the Helm chart, rendered', { skip }, () => {
   it('passes helm lint --strict at its defaults and with every documented combination', async () => {
