@@ -153,6 +153,18 @@ describe('a Helm release on the local control plane', { skip }, () => {
     assert.ok(!(await printerColumns()).includes('Halted'), 'the previous chart version has no Halted column');
   });
 
+  it('every documented combination passes kubectl apply --dry-run=server, apart from other projects\' custom resources', async () => {
+    for (const namespace of ['team-a', 'team-b']) await kubectlOn(['create', 'namespace', namespace]);
+    for (const { values, foreignKinds = [] } of COMBINATIONS) {
+      const objects = (await theHelm().template(values)).filter((m) => !foreignKinds.includes(m.kind));
+      const dryRun = await kubectl(['apply', '--dry-run=server', '-f', '-'], { cluster, input: toYaml(objects), allowFailure: true });
+      assert.equal(dryRun.code, 0, `${values.join(' ')}: ${dryRun.stderr}`);
+      assert.doesNotMatch(dryRun.stderr, /would violate PodSecurity/, values.join(' '));
+      const accepted = dryRun.stdout.split('\n').filter((line) => line.endsWith('(server dry run)'));
+      assert.equal(accepted.length, objects.length, `${values.join(' ')}:\n${dryRun.stdout}`);
+    }
+  });
+
   it('runs the controller under the chart\'s ServiceAccount: adopts the sample with 0 rollouts and rolls once per edit', async () => {
     const deployment = parseManifests((await helmOn(['get', 'manifest', 'confighash'])).stdout).find((m) => m.kind === 'Deployment');
     assert.ok(deployment);

@@ -31,6 +31,8 @@ export interface Combination {
   /** The kustomize overlay this combination must render exactly, when there is one. */
   overlay?: string;
   check(chart: Manifest[]): void;
+  /** Custom resources of another project the render holds, whose CRDs the local control plane lacks. */
+  foreignKinds?: string[];
 }
 
 const HA_AFFINITY = {
@@ -90,6 +92,7 @@ export const COMBINATIONS: Combination[] = [
   },
   {
     name: 'the admission webhook with cert-manager',
+    foreignKinds: ['Issuer', 'Certificate'],
     values: setArgs({ 'webhook.enabled': true, 'webhook.certManager.enabled': true }),
     check: (chart) => {
       const webhook = one(chart, 'MutatingWebhookConfiguration');
@@ -101,6 +104,7 @@ export const COMBINATIONS: Combination[] = [
   },
   {
     name: 'the monitoring component: ServiceMonitor, PrometheusRule and dashboard',
+    foreignKinds: ['ServiceMonitor', 'PrometheusRule'],
     values: setArgs({ 'metrics.serviceMonitor.enabled': true, 'prometheusRule.enabled': true, 'metrics.grafanaDashboard.enabled': true }),
     check: (chart) => {
       one(chart, 'ServiceMonitor');
