@@ -125,6 +125,9 @@ export const COMBINATIONS: Combination[] = [
       assert.equal(kinds.data.kinds.trim(), 'argoproj.io/v1alpha1/Rollout');
       const rules = (one(chart, 'ClusterRole', 'confighash') as Manifest & { rules: { apiGroups: string[]; resources: string[]; verbs: string[] }[] }).rules;
       assert.deepEqual(rules.at(-1), { apiGroups: ['argoproj.io'], resources: ['rollouts'], verbs: ['list', 'watch', 'patch'] });
+      // The controller reads the kinds at start-up only: a new list must restart it.
+      const template = (one(chart, 'Deployment').spec as { template: { metadata: { annotations?: Record<string, string> } } }).template;
+      assert.match(template.metadata.annotations?.['confighash.dev/workload-kinds-checksum'] ?? '', /^[0-9a-f]{64}$/);
     },
   },
   {
