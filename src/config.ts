@@ -45,6 +45,8 @@ export interface Config {
   webhook: WebhookConfig | undefined;
   /** Workload kinds to cover besides the default ones (--workload-kind), checked against the server at start-up. */
   workloadKinds: WorkloadKindRequest[];
+  /** Treat Stakater Reloader's opt-in annotations on workloads as an AppConfig (docs/reloader.md). */
+  reloaderAnnotations: boolean;
 }
 
 export { ConfigError };
@@ -94,6 +96,7 @@ const OPTIONS = {
   'webhook-cert-host': { type: 'string', multiple: true },
   'webhook-self-signed': { type: 'boolean' },
   'workload-kind': { type: 'string', multiple: true },
+  'reloader-annotations': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -148,6 +151,12 @@ Workload kinds (Deployment, StatefulSet, DaemonSet and CronJob are always covere
                                    apps.kruise.io/v1alpha1/CloneSet=/spec/template
                                  The server must serve KIND and grant confighash list,
                                  watch and patch on it, or confighash stops at start-up.
+
+Coming from Stakater Reloader (docs/reloader.md):
+      --reloader-annotations     honour Reloader's annotations (reloader.stakater.com/auto,
+                                 configmap.reloader.stakater.com/reload, search/match, ignore,
+                                 exclude ...) on workloads that no AppConfig covers, as if an
+                                 AppConfig named them (default false)
 
 Leader election:
       --leader-elect                         run as one active replica behind a Lease
@@ -245,6 +254,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv, host: HostIn
       systemNamespace,
     ),
     workloadKinds: parseWorkloadKinds(workloadKindSettings(values['workload-kind'], env)),
+    reloaderAnnotations: boolean(setting('reloader-annotations')) ?? false,
   };
 }
 

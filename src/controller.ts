@@ -6,7 +6,7 @@ import { hmacKeyId } from './core/checksum.ts';
 import type { WorkloadFacts } from './core/types.ts';
 import { classifyApiError } from './errors.ts';
 import type { ApiClients } from './k8s/api-clients.ts';
-import { watchCluster } from './k8s/cluster-watcher.ts';
+import { watchCluster, type ChangeListener } from './k8s/cluster-watcher.ts';
 import { EventRecorder } from './k8s/event-recorder.ts';
 import { FactStore } from './k8s/fact-store.ts';
 import { loadOrCreateHmacKey } from './k8s/hmac-key.ts';
@@ -15,6 +15,7 @@ import { WorkQueue } from './queue/work-queue.ts';
 import { ChangeRouter } from './reconcile/change-router.ts';
 import { CoverageLookup, type DesiredChecksum } from './reconcile/coverage-lookup.ts';
 import { FailureLog } from './reconcile/failure-log.ts';
+import { ReloaderCompat } from './reconcile/reloader-compat.ts';
 import { WaitingRoom } from './reconcile/waiting-room.ts';
 import { failureReporter } from './reconcile/failure-reporter.ts';
 import { StatusHold } from './reconcile/status-hold.ts';
@@ -48,6 +49,8 @@ export class Controller {
   readonly #store = new FactStore();
   #queue: WorkQueue | undefined;
   #router: ChangeRouter | undefined;
+  /** --reloader-annotations: Reloader's annotations count as AppConfigs. */
+  #reloader: ReloaderCompat | undefined;
   #leading = false;
   #synced = false;
   #watchDone: Promise<void> = Promise.resolve();
@@ -85,10 +88,11 @@ export class Controller {
     const now = this.#options.now ?? (() => new Date());
     const hmac = await loadOrCreateHmacKey(clients.core, config.hmacSecretNamespace, logger);
     const keyId = hmacKeyId(hmac.key);
-    const coverage = new CoverageLookup(this.#store);
-    this.#coverage = { lookup: coverage, keyId };
     const events = new EventRecorder(clients.events, config.identity, logger);
     this.#events = events;
+    this.#reloader = config.reloaderAnnotations ? this.#reloaderCompat(events) : undefined;
+    const coverage = new CoverageLookup(this.#store, this.#reloader?.appConfigOf);
+    this.#coverage = { lookup: coverage, keyId };
     const failures = new FailureLog();
     const refreshStatus = (namespace: string, name: string): void => this.#enqueue({ type: 'status', namespace, name });
     const refreshWorkload = (namespace: string, kind: WorkloadKind, name: string): void => this.#enqueue({ type: 'workload', namespace, kind, name });
@@ -157,12 +161,13 @@ export class Controller {
       kubeConfig: clients.kubeConfig,
       store: this.#store,
       // Changes seen before the initial sync are covered by the full pass after it.
-      listener: {
+      listener: withReloader(this.#reloader, () => this.#synced, {
         sourceChanged: (ns, id) => this.#synced && this.#router?.sourceChanged(ns, id),
         workloadChanged: (a, b) => this.#synced && this.#router?.workloadChanged(a, b),
         appConfigChanged: (a, b) => this.#synced && this.#router?.appConfigChanged(a, b),
         recordChanged: (a, b) => this.#synced && this.#router?.recordChanged(a, b),
-      },
+      }),
+      ...(this.#reloader ? { sourceMarks: this.#reloader.marks } : {}),
       namespaces: config.allNamespaces ? [] : config.namespaces,
       hmacKey: hmac.key,
       kinds: this.#options.kinds,
@@ -209,6 +214,19 @@ export class Controller {
   #catchUp(): void {
     this.#queue?.start();
     this.#router?.enqueueEverything();
+    this.#reloader?.enqueueEverything();
+  }
+
+  #reloaderCompat(events: EventRecorder): ReloaderCompat {
+    return new ReloaderCompat({
+      store: this.#store,
+      enqueueWorkload: (w) => this.#enqueue({ type: 'workload', namespace: w.namespace, kind: w.kind, name: w.name }),
+      reportProblems: (w, problems) => {
+        if (!this.#leading) return;
+        const regarding = { apiVersion: w.apiVersion, kind: w.kind, namespace: w.namespace, name: w.name, uid: w.uid };
+        events.record({ regarding, type: 'Warning', reason: 'InvalidReloaderAnnotation', action: 'Validate', note: problems.join('; ') });
+      },
+    });
   }
 
   #enqueue(key: WorkKey): void {
@@ -245,6 +263,10 @@ export class Controller {
       .filter((workloadKey) => queue.isDueAndHealthy(workloadKey));
     return this.#statusHold.shouldWait(encoded, blocking, deps.now().getTime());
   }
+}
+
+function withReloader(reloader: ReloaderCompat | undefined, active: () => boolean, listener: ChangeListener): ChangeListener {
+  return reloader ? reloader.listenerAround(listener, active) : listener;
 }
 
 function aborted(signal: AbortSignal): Promise<void> {

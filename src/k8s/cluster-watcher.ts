@@ -7,6 +7,7 @@ import { sourceId } from '../core/references.ts';
 import type { ContentDigest, SourceId, WorkloadFacts } from '../core/types.ts';
 import { workloadId, type FactStore, type ObservedAppConfig } from './fact-store.ts';
 import type { ApiRequestObserver } from './raw-request.ts';
+import type { SourceMarkStore } from './source-marks.ts';
 import { listWatch, type KubeObject, type ListWatchHandlers } from './list-watch.ts';
 import { observedAppConfig, observedRecord, sameDigest, sameWorkloadFacts, workloadFacts, type ObservedRecord } from './projections.ts';
 
@@ -14,6 +15,8 @@ import { observedAppConfig, observedRecord, sameDigest, sameWorkloadFacts, workl
 export interface ChangeListener {
   /** The content of a source changed, appeared or disappeared (never for metadata-only edits). */
   sourceChanged(namespace: string, id: SourceId): void;
+  /** A source's Reloader marks (reloader.stakater.com/match or /ignore) changed; only with `sourceMarks`. */
+  sourceMarksChanged?(namespace: string, id: SourceId): void;
   workloadChanged(previous: WorkloadFacts | undefined, current: WorkloadFacts | undefined): void;
   appConfigChanged(previous: ObservedAppConfig | undefined, current: ObservedAppConfig | undefined): void;
   /** A WorkloadRecord changed in a way this process did not write itself, or went away. */
@@ -35,6 +38,8 @@ export interface ClusterWatcherOptions {
   onEvent?: (resource: string, type: string) => void;
   onHandlerError?: (resource: string) => void;
   observeApiRequest?: ApiRequestObserver;
+  /** Where to keep Reloader's marks on sources (--reloader-annotations); absent: not kept. */
+  sourceMarks?: SourceMarkStore;
 }
 
 
@@ -67,8 +72,8 @@ export function watchCluster(options: ClusterWatcherOptions): { synced: Promise<
         }),
       );
     };
-    start('configmaps', collection('/api/v1', 'configmaps'), sourceHandlers('ConfigMap', namespace, store, listener, (o) => digestConfigMapContent(o)));
-    start('secrets', collection('/api/v1', 'secrets'), sourceHandlers('Secret', namespace, store, listener, (o) => digestSecretContent(o, hmacKey)));
+    start('configmaps', collection('/api/v1', 'configmaps'), sourceHandlers('ConfigMap', namespace, store, listener, (o) => digestConfigMapContent(o), options.sourceMarks));
+    start('secrets', collection('/api/v1', 'secrets'), sourceHandlers('Secret', namespace, store, listener, (o) => digestSecretContent(o, hmacKey), options.sourceMarks));
     for (const kind of options.kinds.all) {
       start(kind.plural, collection(apiPrefixOf(kind), kind.plural), workloadHandlers(kind, namespace, store, listener));
     }
@@ -90,8 +95,10 @@ function sourceHandlers(
   store: FactStore,
   listener: ChangeListener,
   digest: (object: SourceObject) => ContentDigest,
+  marks?: SourceMarkStore,
 ): ListWatchHandlers {
   const remove = (namespace: string, id: SourceId): void => {
+    marks?.forget(namespace, id);
     if (store.deleteSource(namespace, id)) listener.sourceChanged(namespace, id);
   };
   return {
@@ -100,7 +107,9 @@ function sourceHandlers(
       const id = sourceId(kind, object.metadata?.name ?? '');
       const next = digest(object);
       const previous = store.setSource(namespace, id, next);
+      const marksChanged = marks?.observe(namespace, id, object.metadata?.annotations) === true;
       if (!sameDigest(previous, next)) listener.sourceChanged(namespace, id);
+      if (marksChanged) listener.sourceMarksChanged?.(namespace, id);
     },
     delete(object) {
       remove(object.metadata?.namespace ?? '', sourceId(kind, object.metadata?.name ?? ''));

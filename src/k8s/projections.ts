@@ -7,6 +7,7 @@ import type { WorkloadRecordSpec } from '../api/workload-record.ts';
 import { isRecord } from '../core/is-record.ts';
 import { valueAtPointer } from '../core/json-pointer.ts';
 import { referencedSources } from '../core/references.ts';
+import { reloaderAnnotationsOf, sameReloaderAnnotations } from '../core/reloader-annotations.ts';
 import type { ContentDigest, KeyScope, RolloutProgress, WorkloadFacts } from '../core/types.ts';
 import type { ObservedAppConfig } from './fact-store.ts';
 import type { KubeObject } from './list-watch.ts';
@@ -38,6 +39,7 @@ export function workloadFacts(kind: WorkloadKindSpec, object: WorkloadObject): W
   const found = valueAtPointer(object, kind.templatePointer);
   const template = isRecord(found) ? (found as V1PodTemplateSpec) : undefined;
   const templateChecksum = template?.metadata?.annotations?.[CHECKSUM_ANNOTATION];
+  const reloader = reloaderAnnotationsOf(metadata.annotations, template?.metadata?.annotations);
   return {
     apiVersion: kind.apiVersion,
     kind: kind.kind,
@@ -55,6 +57,7 @@ export function workloadFacts(kind: WorkloadKindSpec, object: WorkloadObject): W
     templateHasAnnotations: template?.metadata?.annotations !== undefined,
     templateDigest: templateDigest(template),
     ignored: metadata.annotations?.[IGNORE_ANNOTATION] === 'true',
+    ...(reloader !== undefined ? { reloader } : {}),
     progress: rolloutProgress(kind, object),
   };
 }
@@ -125,6 +128,7 @@ export function sameWorkloadFacts(a: WorkloadFacts, b: WorkloadFacts): boolean {
     a.templateHasMetadata === b.templateHasMetadata &&
     a.templateHasAnnotations === b.templateHasAnnotations &&
     a.ignored === b.ignored &&
+    sameReloaderAnnotations(a.reloader, b.reloader) &&
     a.templateFrom?.kind === b.templateFrom?.kind &&
     a.templateFrom?.name === b.templateFrom?.name &&
     sameProgress(a.progress, b.progress) &&

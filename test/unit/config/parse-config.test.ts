@@ -47,7 +47,14 @@ describe('parseConfig defaults', () => {
       maxConcurrentRollouts: undefined,
       webhook: undefined,
       workloadKinds: [],
+      reloaderAnnotations: false,
     } satisfies Config);
+  });
+
+  it('reads --reloader-annotations, from the flag or CONFIGHASH_RELOADER_ANNOTATIONS', () => {
+    assert.equal(parse(['--namespace', 'shop', '--reloader-annotations']).reloaderAnnotations, true);
+    assert.equal(parseConfig(['--namespace', 'shop'], { CONFIGHASH_RELOADER_ANNOTATIONS: 'true' }).reloaderAnnotations, true);
+    assert.throws(() => parseConfig(['--namespace', 'shop'], { CONFIGHASH_RELOADER_ANNOTATIONS: 'maybe' }), /true or false/);
   });
 
   it('reads --dry-run and --max-concurrent-rollouts, and refuses a cap below 1', () => {
