@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// `confighash render`: stamps content checksums into a manifest stream offline (stdin to
+// `confighash render` (and `confighash migrate`, src/cli/migrate-command.ts): render stamps
+// content checksums into a manifest stream offline (stdin to
 // stdout), as a filter after `kustomize build` or as a KRM exec function. I/O only; the
 // work is src/render/stamp-stream.ts, which uses the controller's own core.
 import { readFileSync } from 'node:fs';
@@ -10,6 +11,7 @@ import { ConfigError } from '../config/config-error.ts';
 import { parseWorkloadKinds, requestedKindSpec } from '../config/workload-kinds.ts';
 import { isRecord } from '../core/is-record.ts';
 import { RENDER_KINDS, stampChecksums, type Manifest, type Stamped } from '../render/stamp-stream.ts';
+import { migrateCommand, MIGRATE_USAGE } from './migrate-command.ts';
 
 const USAGE = `Usage: confighash render [--workload-kind GROUP/VERSION/KIND=POINTER ...] < manifests.yaml > stamped.yaml
 
@@ -21,9 +23,13 @@ kind given by --workload-kind (as for the controller). The checksum is computed 
 ConfigMaps in the stream exactly as the controller computes it; Secrets are left out.
 `;
 
-function main(argv: string[]): number {
+function main(argv: string[]): number | Promise<number> {
+  if (argv[0] === 'migrate') {
+    if (argv.includes('--help') || argv.includes('-h')) return (process.stderr.write(MIGRATE_USAGE), 0);
+    return migrateCommand(argv.slice(1));
+  }
   if (argv[0] !== 'render' || argv.includes('--help') || argv.includes('-h')) {
-    process.stderr.write(USAGE);
+    process.stderr.write(argv[0] === 'render' ? USAGE : `${USAGE}\n${MIGRATE_USAGE}`);
     return argv[0] === 'render' ? 0 : 2;
   }
   let kinds: WorkloadKinds;
@@ -80,4 +86,6 @@ function report(stamped: readonly Stamped[]): void {
   }
 }
 
-process.exitCode = main(process.argv.slice(2));
+void Promise.resolve(main(process.argv.slice(2))).then((code) => {
+  process.exitCode = code;
+});

@@ -6,40 +6,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { kubectl } from '../support/cluster.ts';
-import { appConfigManifest, configMapManifest, secretManifest, waitForAdoption, withControllerScene } from '../support/controller-harness.ts';
-import { annotatedWorkloadManifest, RolloutLedger, type AnnotatedWorkload, type RolloutKind } from '../support/reloader-scene.ts';
+import { appConfigManifest, configMapManifest, waitForAdoption, withControllerScene } from '../support/controller-harness.ts';
+import { annotatedWorkloadManifest, oneWorkloadPerAnnotation, reloaderSources, RolloutLedger, type AnnotatedWorkload } from '../support/reloader-scene.ts';
 import { workloadRecord } from '../support/records.ts';
 import { editConfigMap, editSecret } from '../support/rollout-steps.ts';
 import { waitFor } from '../support/wait.ts';
 
 const ARGS = ['--debounce', '0', '--reloader-annotations'];
-
-function sources(): object[] {
-  const ignored = configMapManifest('cm-ign', { v: '1' }) as { metadata: Record<string, unknown> };
-  ignored.metadata.annotations = { 'reloader.stakater.com/ignore': 'true' };
-  const matched = configMapManifest('cm-match', { v: '1' }) as { metadata: Record<string, unknown> };
-  matched.metadata.annotations = { 'reloader.stakater.com/match': 'true' };
-  return [configMapManifest('cm-a', { v: '1' }), configMapManifest('cm-b', { v: '1' }), configMapManifest('cm-named', { v: '1' }), ignored, matched, secretManifest('sec-s', { v: '1' })];
-}
-
-/** One workload per annotation, all of one kind. */
-function workloadsOf(kind: RolloutKind): AnnotatedWorkload[] {
-  const p = { Deployment: 'd', StatefulSet: 's', DaemonSet: 'ds' }[kind];
-  return [
-    { kind, name: `${p}-auto`, annotations: { 'reloader.stakater.com/auto': 'true' }, consumption: { configMapEnvFrom: ['cm-a', 'cm-ign', 'cm-match'], secretEnvFrom: ['sec-s'] } },
-    { kind, name: `${p}-cmauto`, annotations: { 'configmap.reloader.stakater.com/auto': 'true' }, consumption: { configMapEnvFrom: ['cm-a'], secretEnvFrom: ['sec-s'] } },
-    { kind, name: `${p}-secauto`, annotations: {}, templateAnnotations: { 'secret.reloader.stakater.com/auto': 'true' }, consumption: { configMapEnvFrom: ['cm-a'], secretEnvFrom: ['sec-s'] } },
-    { kind, name: `${p}-reload`, annotations: { 'configmap.reloader.stakater.com/reload': 'cm-nam.*, (bad' }, consumption: { configMapEnvFrom: ['cm-a'] } },
-    { kind, name: `${p}-search`, annotations: { 'reloader.stakater.com/search': 'true' }, consumption: { configMapEnvFrom: ['cm-a', 'cm-match'] } },
-    {
-      kind,
-      name: `${p}-exclude`,
-      annotations: { 'reloader.stakater.com/auto': 'true', 'configmaps.exclude.reloader.stakater.com/reload': 'cm-a' },
-      consumption: { configMapEnvFrom: ['cm-a', 'cm-b'] },
-    },
-    { kind, name: `${p}-off`, annotations: { 'reloader.stakater.com/auto': 'false' }, consumption: { configMapEnvFrom: ['cm-a'] } },
-  ];
-}
 
 describe('Reloader annotations with --reloader-annotations and no AppConfig', () => {
   for (const kind of ['Deployment', 'StatefulSet', 'DaemonSet'] as const) {
@@ -47,9 +20,9 @@ describe('Reloader annotations with --reloader-annotations and no AppConfig', ()
       await withControllerScene(
         async (scene) => {
           const { namespace } = scene;
-          const workloads = workloadsOf(kind);
+          const workloads = oneWorkloadPerAnnotation(kind);
           const id = (suffix: string): string => `${kind}/${workloads.find((w) => w.name.endsWith(`-${suffix}`))?.name}`;
-          await scene.apply(...sources(), ...workloads.map(annotatedWorkloadManifest));
+          await scene.apply(...reloaderSources(), ...workloads.map(annotatedWorkloadManifest));
           for (const w of workloads) if (!w.name.endsWith('-off')) await waitForAdoption(namespace, kind, w.name);
           const ledger = new RolloutLedger(namespace, workloads);
           await ledger.expect(scene.controller(), 'adoption');

@@ -2,6 +2,7 @@
 // ReplicaSets of a Deployment, the ControllerRevisions of a StatefulSet or DaemonSet.
 import assert from 'node:assert/strict';
 import { workloadConsuming, type Consumption } from './consumers.ts';
+import { configMapManifest, secretManifest } from './controller-harness.ts';
 import type { ControllerProcess } from './controller-process.ts';
 import { countControllerRevisions, countReplicaSets } from './rollouts.ts';
 import { settle, waitFor } from './wait.ts';
@@ -89,3 +90,32 @@ export class RolloutLedger {
     return counts;
   }
 }
+
+/** The sources the workloads of oneWorkloadPerAnnotation read: cm-ign is marked ignore, cm-match match; cm-named is read by none. */
+export function reloaderSources(): object[] {
+  const ignored = configMapManifest('cm-ign', { v: '1' }) as { metadata: Record<string, unknown> };
+  ignored.metadata.annotations = { 'reloader.stakater.com/ignore': 'true' };
+  const matched = configMapManifest('cm-match', { v: '1' }) as { metadata: Record<string, unknown> };
+  matched.metadata.annotations = { 'reloader.stakater.com/match': 'true' };
+  return [configMapManifest('cm-a', { v: '1' }), configMapManifest('cm-b', { v: '1' }), configMapManifest('cm-named', { v: '1' }), ignored, matched, secretManifest('sec-s', { v: '1' })];
+}
+
+/** One workload per Reloader annotation, all of one kind, named <d|s|ds>-<annotation>. */
+export function oneWorkloadPerAnnotation(kind: RolloutKind): AnnotatedWorkload[] {
+  const p = { Deployment: 'd', StatefulSet: 's', DaemonSet: 'ds' }[kind];
+  return [
+    { kind, name: `${p}-auto`, annotations: { 'reloader.stakater.com/auto': 'true' }, consumption: { configMapEnvFrom: ['cm-a', 'cm-ign', 'cm-match'], secretEnvFrom: ['sec-s'] } },
+    { kind, name: `${p}-cmauto`, annotations: { 'configmap.reloader.stakater.com/auto': 'true' }, consumption: { configMapEnvFrom: ['cm-a'], secretEnvFrom: ['sec-s'] } },
+    { kind, name: `${p}-secauto`, annotations: {}, templateAnnotations: { 'secret.reloader.stakater.com/auto': 'true' }, consumption: { configMapEnvFrom: ['cm-a'], secretEnvFrom: ['sec-s'] } },
+    { kind, name: `${p}-reload`, annotations: { 'configmap.reloader.stakater.com/reload': 'cm-nam.*, (bad' }, consumption: { configMapEnvFrom: ['cm-a'] } },
+    { kind, name: `${p}-search`, annotations: { 'reloader.stakater.com/search': 'true' }, consumption: { configMapEnvFrom: ['cm-a', 'cm-match'] } },
+    {
+      kind,
+      name: `${p}-exclude`,
+      annotations: { 'reloader.stakater.com/auto': 'true', 'configmaps.exclude.reloader.stakater.com/reload': 'cm-a' },
+      consumption: { configMapEnvFrom: ['cm-a', 'cm-b'] },
+    },
+    { kind, name: `${p}-off`, annotations: { 'reloader.stakater.com/auto': 'false' }, consumption: { configMapEnvFrom: ['cm-a'] } },
+  ];
+}
+
