@@ -17,6 +17,7 @@ import { CoverageLookup, type DesiredChecksum } from './reconcile/coverage-looku
 import { FailureLog } from './reconcile/failure-log.ts';
 import { ReloaderCompat } from './reconcile/reloader-compat.ts';
 import { WaitingRoom } from './reconcile/waiting-room.ts';
+import { WindowAlarms } from './reconcile/window-alarms.ts';
 import { failureReporter } from './reconcile/failure-reporter.ts';
 import { StatusHold } from './reconcile/status-hold.ts';
 import { reconcileStatus, type StatusReconcilerDeps } from './reconcile/status-reconciler.ts';
@@ -108,6 +109,8 @@ export class Controller {
         }
       }, delayMs).unref();
     };
+    const windowAlarms = new WindowAlarms((namespace, name) => recheckLater(namespace, [name], 0), () => now().getTime());
+    signal.addEventListener('abort', () => windowAlarms.stop(), { once: true });
     const mayWrite = this.#options.mayWrite ?? (() => true);
     const reporter = failureReporter({ store: this.#store, coverage, failures, events, logger, refreshStatus });
     const halted = new Set<string>();
@@ -116,6 +119,7 @@ export class Controller {
       store: this.#store, coverage, kubeConfig: clients.kubeConfig, kinds: this.#options.kinds, customObjects: clients.customObjects, events, logger, hmacKeyId: keyId,
       rollOnAdoption: config.rollOnAdoption, now, observer, refreshStatus, refreshWorkload, mayWrite, dryRun: config.dryRun,
       waitForTurn: (namespace, kind, name) => waitingRoom.wait({ type: 'workload', namespace, kind, name }),
+      waitForWindows: (covering) => windowAlarms.waitForWindows(covering),
       recheckLater,
       observeApiRequest: (verb, code, seconds) => observer.apiRequest(verb, code, seconds),
       ...(config.maxConcurrentRollouts !== undefined ? { maxConcurrentRollouts: config.maxConcurrentRollouts } : {}),

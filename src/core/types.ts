@@ -93,6 +93,8 @@ export interface AppConfigFacts {
   readonly spec: AppConfigSpec;
   /** metadata.annotations["confighash.dev/resume"]: a new value resumes a halted rollout. */
   readonly resume?: string;
+  /** metadata.annotations["confighash.dev/roll-now"]: a new value rolls what is pending outside the maintenance windows, once. */
+  readonly rollNow?: string;
 }
 
 /** One source as it enters a workload's checksum. */

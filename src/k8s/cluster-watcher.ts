@@ -153,7 +153,7 @@ function appConfigHandlers(scope: string | null, store: FactStore, listener: Cha
       const next = observedAppConfig(object);
       const previous = store.setAppConfig(next);
       // A status write of ours comes back as an event too: only spec changes are news.
-      if (!previous || previous.generation !== next.generation || previous.uid !== next.uid || previous.resume !== next.resume) {
+      if (!previous || previous.generation !== next.generation || previous.uid !== next.uid || previous.resume !== next.resume || previous.rollNow !== next.rollNow) {
         listener.appConfigChanged(previous, next);
       }
     },

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { V1PodTemplateSpec } from '@kubernetes/client-node';
 import type { AppConfigSpec, AppConfigStatus } from '../api/appconfig.ts';
-import { CHECKSUM_ANNOTATION, IGNORE_ANNOTATION, RESUME_ANNOTATION } from '../api/constants.ts';
+import { CHECKSUM_ANNOTATION, IGNORE_ANNOTATION, RESUME_ANNOTATION, ROLL_NOW_ANNOTATION } from '../api/constants.ts';
 import type { WorkloadKindSpec } from '../api/workload-kinds.ts';
 import type { WorkloadRecordSpec } from '../api/workload-record.ts';
 import { isRecord } from '../core/is-record.ts';
@@ -156,6 +156,7 @@ export function observedAppConfig(object: AppConfigObject): ObservedAppConfig {
     generation: metadata.generation ?? 0,
     spec: object.spec ?? {},
     ...(metadata.annotations?.[RESUME_ANNOTATION] !== undefined ? { resume: metadata.annotations[RESUME_ANNOTATION] } : {}),
+    ...(metadata.annotations?.[ROLL_NOW_ANNOTATION] !== undefined ? { rollNow: metadata.annotations[ROLL_NOW_ANNOTATION] } : {}),
     ...(object.status ? { status: object.status } : {}),
   };
 }

@@ -40,6 +40,8 @@ export interface WorkloadReconcilerDeps extends DecisionContext {
   refreshWorkload: (namespace: string, kind: WorkloadKind, name: string) => void;
   /** The workload waits for a free rollout slot: wake it when any rollout makes progress. */
   waitForTurn?: (namespace: string, kind: WorkloadKind, name: string) => void;
+  /** The workload waits outside the maintenance windows of these AppConfigs: decide again when one opens. */
+  waitForWindows?: (covering: readonly ObservedAppConfig[]) => void;
   /** Decide about these AppConfig statuses and workloads again after `delayMs` (a progress deadline). */
   recheckLater?: (namespace: string, appConfigs: readonly string[], delayMs: number) => void;
   /** False once this replica's leader Lease may have run out: then nothing is written. */
@@ -76,6 +78,7 @@ export async function reconcileWorkload(
     log.info({ decision: decision.kind, reason: decision.reason, checksum: decision.checksum }, decision.message);
     if (decision.reason === 'WouldRoll') recordWouldRollEvent(deps, workload, decision);
     if (decision.reason === 'Waiting') deps.waitForTurn?.(namespace, kind, name);
+    if (decision.reason === 'Waiting') deps.waitForWindows?.(deps.coverage.coveringAppConfigs(workload));
     refreshCovering(deps, workload);
     return decision;
   }
