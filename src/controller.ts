@@ -18,6 +18,8 @@ import { FailureLog } from './reconcile/failure-log.ts';
 import { ReloaderCompat } from './reconcile/reloader-compat.ts';
 import { WaitingRoom } from './reconcile/waiting-room.ts';
 import { WindowAlarms } from './reconcile/window-alarms.ts';
+import type { Notification } from './core/notification.ts';
+import { Notifier } from './notify/notifier.ts';
 import { failureReporter } from './reconcile/failure-reporter.ts';
 import { StatusHold } from './reconcile/status-hold.ts';
 import { reconcileStatus, type StatusReconcilerDeps } from './reconcile/status-reconciler.ts';
@@ -52,6 +54,7 @@ export class Controller {
   #router: ChangeRouter | undefined;
   /** --reloader-annotations: Reloader's annotations count as AppConfigs. */
   #reloader: ReloaderCompat | undefined;
+  readonly #notifiers: Notifier[] = [];
   #leading = false;
   #synced = false;
   #watchDone: Promise<void> = Promise.resolve();
@@ -109,6 +112,8 @@ export class Controller {
         }
       }, delayMs).unref();
     };
+    const notifier = config.notify ? this.#notifier(config.notify, observer) : undefined;
+    const notify = notifier ? { notify: (n: Notification) => notifier.notify(n) } : {};
     const windowAlarms = new WindowAlarms((namespace, name) => recheckLater(namespace, [name], 0), () => now().getTime());
     signal.addEventListener('abort', () => windowAlarms.stop(), { once: true });
     const mayWrite = this.#options.mayWrite ?? (() => true);
@@ -120,6 +125,7 @@ export class Controller {
       rollOnAdoption: config.rollOnAdoption, now, observer, refreshStatus, refreshWorkload, mayWrite, dryRun: config.dryRun,
       waitForTurn: (namespace, kind, name) => waitingRoom.wait({ type: 'workload', namespace, kind, name }),
       waitForWindows: (covering) => windowAlarms.waitForWindows(covering),
+      ...notify,
       recheckLater,
       observeApiRequest: (verb, code, seconds) => observer.apiRequest(verb, code, seconds),
       ...(config.maxConcurrentRollouts !== undefined ? { maxConcurrentRollouts: config.maxConcurrentRollouts } : {}),
@@ -135,7 +141,7 @@ export class Controller {
         else halted.delete(key);
         observer.rolloutsHalted(halted.size);
       },
-      mayWrite, rollOnAdoption: config.rollOnAdoption, dryRun: config.dryRun,
+      mayWrite, rollOnAdoption: config.rollOnAdoption, dryRun: config.dryRun, ...notify,
       ...(config.maxConcurrentRollouts !== undefined ? { maxConcurrentRollouts: config.maxConcurrentRollouts } : {}),
     };
 
@@ -210,6 +216,7 @@ export class Controller {
   /** Drains in-flight reconciles (SIGTERM), then waits for the watches to close. */
   async stop(): Promise<void> {
     await this.#queue?.drain(DRAIN_TIMEOUT_MS);
+    await Promise.all(this.#notifiers.map((n) => n.stop()));
     await Promise.race([this.#events?.flushed(), new Promise((resolve) => setTimeout(resolve, EVENT_FLUSH_TIMEOUT_MS).unref())]);
     await this.#watchDone;
   }
@@ -219,6 +226,18 @@ export class Controller {
     this.#queue?.start();
     this.#router?.enqueueEverything();
     this.#reloader?.enqueueEverything();
+  }
+
+  /** --notify-url: a background sender, stopped with the controller. Failures are logged by kind only: the URL is a credential. */
+  #notifier(settings: NonNullable<Config['notify']>, observer: ControllerObserver): Notifier {
+    const notifier = new Notifier({
+      url: settings.url,
+      format: settings.format,
+      onResult: (result) => observer.notified(result),
+      onFailure: (reason) => this.#options.logger.warn({ reason }, 'a notification was not delivered'),
+    });
+    this.#notifiers.push(notifier);
+    return notifier;
   }
 
   #reloaderCompat(events: EventRecorder): ReloaderCompat {

@@ -18,6 +18,7 @@ import type { CoverageLookup } from './coverage-lookup.ts';
 import { decisionFor, gateAppConfig, haltedChanges, ownRolloutHealth, type DecisionContext } from './decision-inputs.ts';
 import type { FailureLog } from './failure-log.ts';
 import { appConfigSubject } from './appconfig-subject.ts';
+import { haltNotification, resumeNotification, type Notify } from './notifications.ts';
 import { rollNowPending } from './roll-now.ts';
 
 export interface StatusReconcilerDeps extends DecisionContext {
@@ -33,6 +34,8 @@ export interface StatusReconcilerDeps extends DecisionContext {
   observeApiRequest?: ApiRequestObserver;
   /** Whether the AppConfig's rollout is halted, after each status reconcile (feeds a gauge). */
   onHaltedChange?: (namespace: string, name: string, halted: boolean) => void;
+  /** --notify-url: told when a rollout halts or resumes, in the background. */
+  notify?: Notify;
   /** False once this replica's leader Lease may have run out: then nothing is written. */
   mayWrite: () => boolean;
 }
@@ -101,7 +104,9 @@ export async function reconcileStatus(deps: StatusReconcilerDeps, namespace: str
   if (haltedAfter?.status === 'True' && haltedBefore?.status !== 'True') {
     deps.logger.warn({ appConfig: `${namespace}/${name}`, reason: HALTED_CONDITION }, haltedAfter.message);
     deps.events.record({ regarding: appConfigSubject(appConfig), type: 'Warning', reason: HALTED_CONDITION, action: 'Rollout', note: haltedAfter.message });
+    deps.notify?.(haltNotification(appConfig, haltedChanges(deps, appConfig), deps.now().toISOString()));
   }
+  if (resumedNow && next.resumedWith !== appConfig.status?.resumedWith) deps.notify?.(resumeNotification(appConfig, deps.now().toISOString()));
 }
 
 function targetStatus(deps: StatusReconcilerDeps, appConfig: ObservedAppConfig, workload: WorkloadFacts): TargetStatus {
