@@ -35,8 +35,14 @@ export function haltNotification(appConfig: ObservedAppConfig, failed: readonly 
     appConfigs: [appConfig.name],
     changed: [],
     time,
-    summary: `AppConfig ${appConfig.namespace}/${appConfig.name} halted its rollout: ${failed.join(', ')} failed to become available`,
+    summary: `AppConfig ${appConfig.namespace}/${appConfig.name} halted its rollout: ${failed.map(shortChange).join(', ')} failed to become available`,
   };
+}
+
+/** "Deployment/web@v1.<digest>" with the checksum cut to its prefix. */
+function shortChange(change: string): string {
+  const at = change.indexOf('@');
+  return at < 0 ? change : `${change.slice(0, at)}@${checksumPrefix(change.slice(at + 1)) ?? ''}`;
 }
 
 export function resumeNotification(appConfig: ObservedAppConfig, time: string): Notification {

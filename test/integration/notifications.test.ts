@@ -9,7 +9,9 @@ import { describe, it } from 'node:test';
 import { workloadConsuming } from '../support/consumers.ts';
 import { appConfigManifest, configMapManifest, secretManifest, withControllerScene } from '../support/controller-harness.ts';
 import { expectedChecksum } from '../support/expected-checksum.ts';
-import { applyAndAdopt, assertReplicaSets, editSecret, waitForRolledTo } from '../support/rollout-steps.ts';
+import { applyAndAdopt, assertReplicaSets, editConfigMap, editSecret, waitForRolledTo } from '../support/rollout-steps.ts';
+import { kubectl } from '../support/cluster.ts';
+import { stagedDeployment } from '../support/staged-rollouts.ts';
 import { settle, waitFor } from '../support/wait.ts';
 
 type Answer = 'ok' | 'hang' | 'fail';
@@ -74,6 +76,35 @@ describe('notifications', () => {
           assert.equal(await scene.controller().metricValue('confighash_notifications_total', { result: 'sent' }), 1);
         },
         { args: ['--debounce', '0', '--notify-format', 'slack'], env: { CONFIGHASH_NOTIFY_URL: receiver.url } },
+      );
+    });
+  });
+
+  it('sends a rollout, a halt and a resume message, in that order, as json', async () => {
+    await withReceiver('ok', async (receiver) => {
+      await withControllerScene(
+        async (scene) => {
+          const bad = await expectedChecksum({ configMaps: { 'app-cm': { data: { MODE: 'broken' } } } });
+          await applyAndAdopt(
+            scene,
+            'web',
+            configMapManifest('app-cm', { MODE: 'good' }),
+            stagedDeployment('web', { configMap: 'app-cm', progressDeadlineSeconds: 10, notReadyWithChecksum: bad }),
+            appConfigManifest('web', { configMaps: [{ name: 'app-cm' }], rollout: { haltOnFailure: true } }),
+          );
+          await editConfigMap(scene.namespace, 'app-cm', { MODE: 'broken' });
+          const events = (): string[] => receiver.bodies.map((b) => (JSON.parse(b) as { event: string }).event);
+          await waitFor(() => events().includes('halt'), { description: 'a halt message once the rollout passed its deadline', timeoutMs: 60_000 });
+          await kubectl(['-n', scene.namespace, 'annotate', 'ac', 'web', 'confighash.dev/resume=1', '--overwrite']);
+          await waitFor(() => events().includes('resume'), { description: 'a resume message' });
+          const bodies = await settle(async () => [...receiver.bodies], { description: 'the messages at the receiver' });
+          assert.deepEqual(bodies.map((b) => (JSON.parse(b) as { event: string }).event), ['rollout', 'halt', 'resume']);
+          const halt = JSON.parse(bodies[1] ?? '{}') as { summary?: string; appConfigs?: string[] };
+          assert.match(halt.summary ?? '', new RegExp(`AppConfig ${scene.namespace}/web halted its rollout: Deployment/web@v1\\.[0-9a-f]{21} failed to become available$`), 'names the failed change, its checksum cut to a prefix');
+          assert.deepEqual(halt.appConfigs, ['web']);
+          assert.ok(bodies.every((b) => !b.includes('broken') && !b.includes('good')), 'no value in any message');
+        },
+        { args: ['--debounce', '0'], env: { CONFIGHASH_NOTIFY_URL: receiver.url } },
       );
     });
   });
