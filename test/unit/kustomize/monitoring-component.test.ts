@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { describe, it } from 'node:test';
@@ -122,7 +122,10 @@ describe('the README', () => {
   });
 
   it('documents every confighash metric with exactly its labels', async () => {
-    const readme = await readFile(join(repoRoot, 'README.md'), 'utf8');
+    // The README, or a page of docs/ for a feature's own metrics (docs/reloader.md: notifications).
+    const docs = await readdir(join(repoRoot, 'docs')).catch(() => []);
+    const pages = ['README.md', ...docs.filter((name) => name.endsWith('.md')).map((name) => join('docs', name))];
+    const readme = (await Promise.all(pages.map((page) => readFile(join(repoRoot, page), 'utf8')))).join('\n');
     const documented = new Map<string, string[]>();
     for (const row of readme.matchAll(/^\| `(confighash_[a-z0-9_]+)` \|([^|]*)\|/gm)) {
       documented.set(row[1]!, [...row[2]!.matchAll(/`([a-z_]+)`/g)].map((label) => label[1]!).sort());
