@@ -10,6 +10,7 @@ import { fromEnv, invalid, lookup, nonEmpty, type Setting } from './config/setti
 import { isNamespaceName, parseBindAddress, parseBoolean, parseWholeNumber } from './config/values.ts';
 import { resolveWebhook, WEBHOOK_DEFAULTS, type WebhookConfig } from './config/webhook.ts';
 import { parseWorkloadKinds, type WorkloadKindRequest } from './config/workload-kinds.ts';
+import { NOTIFY_FORMATS, type NotifyFormat } from './core/notification.ts';
 
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -46,6 +47,10 @@ export interface Config {
   webhook: WebhookConfig | undefined;
   /** Workload kinds to cover besides the default ones (--workload-kind), checked against the server at start-up. */
   workloadKinds: WorkloadKindRequest[];
+  /** Treat Stakater Reloader's opt-in annotations on workloads as an AppConfig (docs/reloader.md). */
+  reloaderAnnotations: boolean;
+  /** Chat notifications after each rollout, halt and resume; undefined: off. The URL is a credential. */
+  notify: { url: string; format: NotifyFormat } | undefined;
 }
 
 export { ConfigError };
@@ -95,6 +100,9 @@ const OPTIONS = {
   'webhook-cert-host': { type: 'string', multiple: true },
   'webhook-self-signed': { type: 'boolean' },
   'workload-kind': { type: 'string', multiple: true },
+  'reloader-annotations': { type: 'boolean' },
+  'notify-url': { type: 'string' },
+  'notify-format': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -157,6 +165,19 @@ Workload kinds (Deployment, StatefulSet, DaemonSet and CronJob are always covere
                                    apps.kruise.io/v1alpha1/CloneSet=/spec/template
                                  The server must serve KIND and grant confighash list,
                                  watch and patch on it, or confighash stops at start-up.
+
+Coming from Stakater Reloader (docs/reloader.md):
+      --reloader-annotations     honour Reloader's annotations (reloader.stakater.com/auto,
+                                 configmap.reloader.stakater.com/reload, search/match, ignore,
+                                 exclude ...) on workloads that no AppConfig covers, as if an
+                                 AppConfig named them (default false)
+
+Notifications (off unless CONFIGHASH_NOTIFY_URL is set):
+      --notify-url URL           POST a message after each rollout, halt and resume; a webhook URL
+                                 is a credential, so it is read only from the environment
+                                 (CONFIGHASH_NOTIFY_URL, filled from a Secret by
+                                 env valueFrom.secretKeyRef); on the command line it is refused
+      --notify-format FORMAT     ${NOTIFY_FORMATS.join(', ')} (default json)
 
 Leader election:
       --leader-elect                         run as one active replica behind a Lease
@@ -256,6 +277,8 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv, host: HostIn
       systemNamespace,
     ),
     workloadKinds: parseWorkloadKinds(workloadKindSettings(values['workload-kind'], env)),
+    reloaderAnnotations: boolean(setting('reloader-annotations')) ?? false,
+    notify: notifySettings(values['notify-url'], env, setting('notify-format')),
   };
 }
 
@@ -285,6 +308,30 @@ function workloadKindSettings(flags: string[] | undefined, env: NodeJS.ProcessEn
   }
   const fromEnvironment = plural ?? singular;
   return fromEnvironment ? [fromEnvironment] : [];
+}
+
+function notifySettings(flag: string | undefined, env: NodeJS.ProcessEnv, formatSetting: Setting | undefined): Config['notify'] {
+  if (flag !== undefined) {
+    throw new ConfigError('--notify-url would show the webhook URL, a credential, in the pod spec and in ps; set CONFIGHASH_NOTIFY_URL from a Secret instead (env valueFrom.secretKeyRef)');
+  }
+  const format = formatSetting === undefined ? 'json' : NOTIFY_FORMATS.find((f) => f === formatSetting.text);
+  if (format === undefined) throw invalid(formatSetting as Setting, `use one of ${NOTIFY_FORMATS.join(', ')}`);
+  const url = nonEmpty(env.CONFIGHASH_NOTIFY_URL);
+  if (url === undefined) {
+    if (formatSetting !== undefined) throw new ConfigError(`${formatSetting.origin} needs CONFIGHASH_NOTIFY_URL`);
+    return undefined;
+  }
+  let parsed: URL | undefined;
+  try {
+    parsed = new URL(url);
+  } catch {
+    parsed = undefined;
+  }
+  // The value is never quoted: it is a credential.
+  if (parsed === undefined || (parsed.protocol !== 'https:' && parsed.protocol !== 'http:')) {
+    throw new ConfigError('CONFIGHASH_NOTIFY_URL is not an http(s) URL (its value is not shown: it is a credential)');
+  }
+  return { url, format };
 }
 
 function duration(setting: Setting | undefined): number | undefined {

@@ -6,7 +6,7 @@ import { hmacKeyId } from './core/checksum.ts';
 import type { WorkloadFacts } from './core/types.ts';
 import { classifyApiError } from './errors.ts';
 import type { ApiClients } from './k8s/api-clients.ts';
-import { watchCluster } from './k8s/cluster-watcher.ts';
+import { watchCluster, type ChangeListener } from './k8s/cluster-watcher.ts';
 import { EventRecorder } from './k8s/event-recorder.ts';
 import { FactStore } from './k8s/fact-store.ts';
 import { loadOrCreateHmacKey, type HmacKey } from './k8s/hmac-key.ts';
@@ -18,7 +18,11 @@ import { AdoptionBaselines } from './reconcile/adoption-baselines.ts';
 import { ChangeRouter } from './reconcile/change-router.ts';
 import { CoverageLookup, type DesiredChecksum } from './reconcile/coverage-lookup.ts';
 import { FailureLog } from './reconcile/failure-log.ts';
+import { ReloaderCompat } from './reconcile/reloader-compat.ts';
 import { WaitingRoom } from './reconcile/waiting-room.ts';
+import { WindowAlarms } from './reconcile/window-alarms.ts';
+import type { Notification } from './core/notification.ts';
+import { Notifier } from './notify/notifier.ts';
 import { failureReporter } from './reconcile/failure-reporter.ts';
 import { StatusHold } from './reconcile/status-hold.ts';
 import { reconcileStatus, type StatusReconcilerDeps } from './reconcile/status-reconciler.ts';
@@ -55,6 +59,9 @@ export class Controller {
   readonly #store = new FactStore();
   #queue: WorkQueue | undefined;
   #router: ChangeRouter | undefined;
+  /** --reloader-annotations: Reloader's annotations count as AppConfigs. */
+  #reloader: ReloaderCompat | undefined;
+  readonly #notifiers: Notifier[] = [];
   #leading = false;
   #synced = false;
   #watchDone: Promise<void> = Promise.resolve();
@@ -93,10 +100,11 @@ export class Controller {
     const hmac = await this.#hmacKey(signal);
     if (!hmac) return;
     const keyId = hmacKeyId(hmac.key);
-    const coverage = new CoverageLookup(this.#store);
-    this.#coverage = { lookup: coverage, keyId };
     const events = new EventRecorder(clients.events, config.identity, logger);
     this.#events = events;
+    this.#reloader = config.reloaderAnnotations ? this.#reloaderCompat(events) : undefined;
+    const coverage = new CoverageLookup(this.#store, this.#reloader?.appConfigOf);
+    this.#coverage = { lookup: coverage, keyId };
     const failures = new FailureLog();
     const refreshStatus = (namespace: string, name: string): void => this.#enqueue({ type: 'status', namespace, name });
     const refreshWorkload = (namespace: string, kind: WorkloadKind, name: string): void => this.#enqueue({ type: 'workload', namespace, kind, name });
@@ -112,6 +120,10 @@ export class Controller {
         }
       }, delayMs).unref();
     };
+    const notifier = config.notify ? this.#notifier(config.notify, observer) : undefined;
+    const notify = notifier ? { notify: (n: Notification) => notifier.notify(n) } : {};
+    const windowAlarms = new WindowAlarms((namespace, name) => recheckLater(namespace, [name], 0), () => now().getTime());
+    signal.addEventListener('abort', () => windowAlarms.stop(), { once: true });
     const mayWrite = this.#options.mayWrite ?? (() => true);
     const reporter = failureReporter({ store: this.#store, coverage, failures, events, logger, refreshStatus });
     const halted = new Set<string>();
@@ -120,6 +132,8 @@ export class Controller {
       store: this.#store, coverage, kubeConfig: clients.kubeConfig, kinds: this.#options.kinds, customObjects: clients.customObjects, events, logger, hmacKeyId: keyId,
       rollOnAdoption: config.rollOnAdoption, now, observer, refreshStatus, refreshWorkload, mayWrite, dryRun: config.dryRun,
       waitForTurn: (namespace, kind, name) => waitingRoom.wait({ type: 'workload', namespace, kind, name }),
+      waitForWindows: (covering) => windowAlarms.waitForWindows(covering),
+      ...notify,
       recheckLater,
       observeApiRequest: (verb, code, seconds) => observer.apiRequest(verb, code, seconds),
       ...(config.maxConcurrentRollouts !== undefined ? { maxConcurrentRollouts: config.maxConcurrentRollouts } : {}),
@@ -135,7 +149,7 @@ export class Controller {
         else halted.delete(key);
         observer.rolloutsHalted(halted.size);
       },
-      mayWrite, rollOnAdoption: config.rollOnAdoption, dryRun: config.dryRun,
+      mayWrite, rollOnAdoption: config.rollOnAdoption, dryRun: config.dryRun, ...notify,
       ...(config.maxConcurrentRollouts !== undefined ? { maxConcurrentRollouts: config.maxConcurrentRollouts } : {}),
     };
 
@@ -166,12 +180,13 @@ export class Controller {
       kubeConfig: clients.kubeConfig,
       store: this.#store,
       // Changes seen before the initial sync are covered by the full pass after it.
-      listener: {
+      listener: withReloader(this.#reloader, () => this.#synced, {
         sourceChanged: (ns, id) => this.#synced && this.#router?.sourceChanged(ns, id),
         workloadChanged: (a, b) => this.#synced && this.#router?.workloadChanged(a, b),
         appConfigChanged: (a, b) => this.#synced && this.#router?.appConfigChanged(a, b),
         recordChanged: (a, b) => this.#synced && this.#router?.recordChanged(a, b),
-      },
+      }),
+      ...(this.#reloader ? { sourceMarks: this.#reloader.marks } : {}),
       namespaces: config.allNamespaces ? [] : config.namespaces,
       hmacKey: hmac.key,
       kinds: this.#options.kinds,
@@ -236,6 +251,7 @@ export class Controller {
   /** Drains in-flight reconciles (SIGTERM), then waits for the watches to close. */
   async stop(): Promise<void> {
     await this.#queue?.drain(DRAIN_TIMEOUT_MS);
+    await Promise.all(this.#notifiers.map((n) => n.stop()));
     await Promise.race([this.#events?.flushed(), new Promise((resolve) => setTimeout(resolve, EVENT_FLUSH_TIMEOUT_MS).unref())]);
     await this.#watchDone;
   }
@@ -244,6 +260,31 @@ export class Controller {
   #catchUp(): void {
     this.#queue?.start();
     this.#router?.enqueueEverything();
+    this.#reloader?.enqueueEverything();
+  }
+
+  /** --notify-url: a background sender, stopped with the controller. Failures are logged by kind only: the URL is a credential. */
+  #notifier(settings: NonNullable<Config['notify']>, observer: ControllerObserver): Notifier {
+    const notifier = new Notifier({
+      url: settings.url,
+      format: settings.format,
+      onResult: (result) => observer.notified(result),
+      onFailure: (reason) => this.#options.logger.warn({ reason }, 'a notification was not delivered'),
+    });
+    this.#notifiers.push(notifier);
+    return notifier;
+  }
+
+  #reloaderCompat(events: EventRecorder): ReloaderCompat {
+    return new ReloaderCompat({
+      store: this.#store,
+      enqueueWorkload: (w) => this.#enqueue({ type: 'workload', namespace: w.namespace, kind: w.kind, name: w.name }),
+      reportProblems: (w, problems) => {
+        if (!this.#leading) return;
+        const regarding = { apiVersion: w.apiVersion, kind: w.kind, namespace: w.namespace, name: w.name, uid: w.uid };
+        events.record({ regarding, type: 'Warning', reason: 'InvalidReloaderAnnotation', action: 'Validate', note: problems.join('; ') });
+      },
+    });
   }
 
   #enqueue(key: WorkKey): void {
@@ -280,6 +321,10 @@ export class Controller {
       .filter((workloadKey) => queue.isDueAndHealthy(workloadKey));
     return this.#statusHold.shouldWait(encoded, blocking, deps.now().getTime());
   }
+}
+
+function withReloader(reloader: ReloaderCompat | undefined, active: () => boolean, listener: ChangeListener): ChangeListener {
+  return reloader ? reloader.listenerAround(listener, active) : listener;
 }
 
 function aborted(signal: AbortSignal): Promise<void> {

@@ -12,7 +12,7 @@ const run = promisify(execFile);
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const KUSTOMIZE_DIR = join(REPO_ROOT, 'kustomize');
-export const OVERLAYS = ['cluster', 'namespaced', 'ha', 'sample', 'webhook'] as const;
+export const OVERLAYS = ['cluster', 'namespaced', 'ha', 'sample', 'webhook', 'reloader-compat'] as const;
 export type Overlay = (typeof OVERLAYS)[number];
 
 /** The directory of the sample application alone (no namespace object, no controller). */

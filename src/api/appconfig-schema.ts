@@ -152,6 +152,43 @@ export const appConfigSpecSchema: JSONSchemaType<AppConfigSpec> = {
           minimum: 1,
           description: 'How long a StatefulSet or DaemonSet may take to become available after a rollout (default 600).',
         },
+        windows: {
+          type: 'array',
+          nullable: true,
+          minItems: 1,
+          maxItems: 32,
+          description:
+            'Maintenance windows: workloads roll only while one is open. A change made outside every window waits ' +
+            '(target reason Waiting, naming the next window) and rolls once when one opens, however many changes came in between. ' +
+            'Annotate the AppConfig with a new confighash.dev/roll-now value to roll what is pending now, once.',
+          items: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['days', 'start', 'end', 'timeZone'],
+            properties: {
+              days: {
+                type: 'array',
+                minItems: 1,
+                maxItems: 7,
+                items: { type: 'string', enum: ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'] },
+                description: 'The days the window opens on (Mon..Sun), on the wall clock of timeZone.',
+              },
+              start: { type: 'string', pattern: '^([01][0-9]|2[0-3]):[0-5][0-9]$', description: 'Opening time, HH:MM.' },
+              end: {
+                type: 'string',
+                pattern: '^([01][0-9]|2[0-3]):[0-5][0-9]$',
+                description: 'Closing time, HH:MM; at or before start, the window runs past midnight into the next day.',
+              },
+              timeZone: {
+                type: 'string',
+                maxLength: 64,
+                description:
+                  'IANA time zone, e.g. Europe/Berlin or UTC. A start that a DST change skips opens at the first minute after the gap; ' +
+                  'a repeated time is inside the window both times.',
+              },
+            },
+          },
+        },
       },
     },
     suspend: {
@@ -184,6 +221,11 @@ export const appConfigStatusSchema: JSONSchemaType<AppConfigStatus> = {
       nullable: true,
       items: { type: 'string' },
       description: 'Failed rollouts (Kind/name@checksum) that a resume acknowledged; they no longer halt the rollout.',
+    },
+    rolledNowWith: {
+      type: 'string',
+      nullable: true,
+      description: 'The confighash.dev/roll-now annotation value that last let pending changes roll outside the maintenance windows.',
     },
     conditions: {
       type: 'array',
@@ -242,11 +284,16 @@ export const appConfigStatusSchema: JSONSchemaType<AppConfigStatus> = {
               to: { type: 'string', description: 'The new checksum (a prefix).' },
             },
           },
+          nextWindow: {
+            type: 'string',
+            nullable: true,
+            description: 'With reason Waiting for a maintenance window: when the next one opens, and which.',
+          },
           reason: {
             type: 'string',
             description:
               'InSync (the pod template carries the current checksum), Baselined (recorded without a rollout), Pending, ' +
-              'Rolling (with spec.rollout: rolled, not yet available), Waiting (for its turn), Halted, RolloutFailed, ' +
+              'Rolling (with spec.rollout: rolled, not yet available), Waiting (for its turn or a maintenance window), Halted, RolloutFailed, ' +
               'WouldRoll (dry-run or suspend), Ignored ' +
               '(confighash.dev/ignore), Failed (writes keep failing), MissingReference or NotCovered.',
           },

@@ -29,6 +29,19 @@ export interface WorkloadsSelector {
   names?: WorkloadName[];
 }
 
+export type WindowDay = 'Mon' | 'Tue' | 'Wed' | 'Thu' | 'Fri' | 'Sat' | 'Sun';
+
+/** spec.rollout.windows[]: when rollouts may start, on the wall clock of `timeZone`. */
+export interface MaintenanceWindow {
+  days: WindowDay[];
+  /** "HH:MM" */
+  start: string;
+  /** "HH:MM"; at or before start: the window runs past midnight. */
+  end: string;
+  /** IANA name, e.g. Europe/Berlin or UTC. */
+  timeZone: string;
+}
+
 /** How a content change reaches the covered workloads. */
 export interface RolloutSpec {
   /** At most this many covered workloads rolling at once; absent: no limit. */
@@ -37,6 +50,8 @@ export interface RolloutSpec {
   haltOnFailure?: boolean;
   /** How long a StatefulSet or DaemonSet may take to become available before it counts as failed (Deployments use their own). */
   progressDeadlineSeconds?: number;
+  /** Roll only while one of these is open; a change made outside waits (target reason Waiting) and rolls once when one opens. */
+  windows?: MaintenanceWindow[];
 }
 
 export interface AppConfigSpec {
@@ -82,6 +97,8 @@ export interface TargetStatus {
   lastRolloutTime?: string;
   lastRollout?: TargetRollout;
   reason: string;
+  /** With reason Waiting for a maintenance window: when the next one opens ("2026-12-05T02:00:00.000Z (Sat 02:00-04:00 Europe/Berlin)"). */
+  nextWindow?: string;
 }
 
 export interface AppConfigStatus {
@@ -102,6 +119,8 @@ export interface AppConfigStatus {
   resumedWith?: string;
   /** Failed rollouts ("Deployment/web@<checksum>") that resume acknowledged: they no longer halt. */
   acknowledgedFailures?: string[];
+  /** The value of the confighash.dev/roll-now annotation that last let pending changes roll outside the windows. */
+  rolledNowWith?: string;
 }
 
 export interface AppConfig {

@@ -24,6 +24,9 @@ export const IGNORE_ANNOTATION = 'confighash.dev/ignore';
 /** AppConfig annotation: a new value resumes a halted rollout (`kubectl annotate ac NAME confighash.dev/resume=$(date +%s) --overwrite`). */
 export const RESUME_ANNOTATION = 'confighash.dev/resume';
 
+/** AppConfig annotation: a new value rolls what is pending now outside the maintenance windows, once (`kubectl annotate ac NAME confighash.dev/roll-now=$(date +%s) --overwrite`). */
+export const ROLL_NOW_ANNOTATION = 'confighash.dev/roll-now';
+
 export const FIELD_MANAGER = 'confighash';
 export const CONTROLLER_NAME = 'confighash-controller';
 

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// `confighash render`: stamps content checksums into a manifest stream offline (stdin to
+// `confighash render` (and `confighash migrate`, src/cli/migrate-command.ts): render stamps
+// content checksums into a manifest stream offline (stdin to
 // stdout), as a filter after `kustomize build` or as a KRM exec function. I/O only; the
 // work is src/render/stamp-stream.ts, which uses the controller's own core.
 import { readFileSync } from 'node:fs';
@@ -10,6 +11,7 @@ import { ConfigError } from '../config/config-error.ts';
 import { parseWorkloadKinds, requestedKindSpec } from '../config/workload-kinds.ts';
 import { isRecord } from '../core/is-record.ts';
 import { RENDER_KINDS, stampChecksums, type Manifest, type Stamped } from '../render/stamp-stream.ts';
+import { migrateCommand, MIGRATE_USAGE } from './migrate-command.ts';
 
 const USAGE = `Usage: confighash render [--workload-kind GROUP/VERSION/KIND=POINTER ...] < manifests.yaml > stamped.yaml
        confighash --help
@@ -22,14 +24,18 @@ kind given by --workload-kind (as for the controller). The checksum is computed 
 ConfigMaps in the stream exactly as the controller computes it; Secrets are left out.
 `;
 
-function main(argv: string[]): number {
+function main(argv: string[]): number | Promise<number> {
+  if (argv[0] === 'migrate') {
+    if (argv.includes('--help') || argv.includes('-h')) return (process.stdout.write(MIGRATE_USAGE), 0);
+    return migrateCommand(argv.slice(1));
+  }
   // Asked for, the usage is the answer (stdout, exit 0); anything but `render` is a usage error.
   if (argv.includes('--help') || argv.includes('-h')) {
-    process.stdout.write(USAGE);
+    process.stdout.write(argv[0] === 'render' ? USAGE : `${USAGE}\n${MIGRATE_USAGE}`);
     return 0;
   }
   if (argv[0] !== 'render') {
-    process.stderr.write(`confighash: ${argv[0] === undefined ? 'no command given' : `unknown command "${argv[0]}"`}\n\n${USAGE}`);
+    process.stderr.write(`confighash: ${argv[0] === undefined ? 'no command given' : `unknown command "${argv[0]}"`}\n\n${USAGE}\n${MIGRATE_USAGE}`);
     return 2;
   }
   let kinds: WorkloadKinds;
@@ -86,4 +92,6 @@ function report(stamped: readonly Stamped[]): void {
   }
 }
 
-process.exitCode = main(process.argv.slice(2));
+void Promise.resolve(main(process.argv.slice(2))).then((code) => {
+  process.exitCode = code;
+});

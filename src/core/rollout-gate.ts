@@ -1,4 +1,5 @@
 import type { AppConfigSpec } from '../api/appconfig.ts';
+import { describeWindow, windowState } from './maintenance-window.ts';
 import { compareCodePoints } from './order.ts';
 
 /** Whether a roll that the decision table wants may happen now. */
@@ -27,6 +28,8 @@ export interface GateAppConfig {
   readonly members: readonly GateMember[];
   /** Failed changes a `confighash.dev/resume` acknowledged: they no longer halt anything. */
   readonly acknowledged: ReadonlySet<string>;
+  /** A confighash.dev/roll-now value not yet consumed: what is pending rolls outside the windows, once. */
+  readonly rollNow?: boolean;
 }
 
 export interface GateInput {
@@ -38,11 +41,14 @@ export interface GateInput {
   readonly maxConcurrentRollouts?: number;
   /** Workloads rolling anywhere in this controller's scope, this one excluded. */
   readonly rollingEverywhere: number;
+  /** Milliseconds since the epoch, for maintenance windows: core has no clock. */
+  readonly now: number;
 }
 
 /**
  * The rules that hold a roll back, first match wins: the whole controller in dry-run, an
- * AppConfig suspended, a change halted by a failed rollout, no free slot in a staged
+ * AppConfig suspended, a change halted by a failed rollout, every maintenance window closed
+ * (unless a new confighash.dev/roll-now value overrides them once), no free slot in a staged
  * rollout (or not this workload's turn in the stable order), the global cap.
  */
 export function rolloutGate(input: GateInput): RolloutGate {
@@ -53,6 +59,13 @@ export function rolloutGate(input: GateInput): RolloutGate {
     const failed = haltingFailures(ac);
     if (failed.length > 0) {
       return hold('Halted', `AppConfig ${ac.name} halted its rollout: ${failed.join(', ')} failed; fix it, change the content again, or annotate the AppConfig with a new confighash.dev/resume value`);
+    }
+    const windows = ac.spec.rollout?.windows;
+    if (windows !== undefined && windows.length > 0 && ac.rollNow !== true) {
+      const state = windowState(windows, input.now);
+      if (!state.open) {
+        return hold('Waiting', `AppConfig ${ac.name} rolls only in its maintenance windows; the next opens at ${new Date(state.opensAt).toISOString()} (${describeWindow(state.window)})`);
+      }
     }
     const max = ac.spec.rollout?.maxUnavailableWorkloads;
     if (max === undefined) continue;

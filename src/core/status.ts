@@ -32,6 +32,8 @@ export interface StatusInput {
   readonly rollout?: { readonly halted: readonly string[] };
   /** The resume annotation value consumed, and the failures it acknowledged. */
   readonly resume?: { readonly with: string; readonly acknowledged: readonly string[] };
+  /** The roll-now annotation value consumed: nothing pending rolls outside the windows any more for it. */
+  readonly rolledNowWith?: string;
 }
 
 /** The AppConfig status for these facts: the same facts always give an equal status. */
@@ -53,6 +55,7 @@ export function buildStatus(input: StatusInput): AppConfigStatus {
       ? { rollingCount: targets.filter((t) => t.reason === 'Rolling').length, haltedCount: input.rollout.halted.length }
       : {}),
     ...(input.resume ? { resumedWith: input.resume.with, acknowledgedFailures: [...input.resume.acknowledged].sort(compareCodePoints) } : {}),
+    ...(input.rolledNowWith !== undefined ? { rolledNowWith: input.rolledNowWith } : {}),
   };
 }
 
@@ -150,6 +153,7 @@ function copyTarget(target: TargetStatus): TargetStatus {
     lastRolloutTime: target.lastRolloutTime,
     lastRollout: target.lastRollout,
     reason: target.reason,
+    nextWindow: target.nextWindow,
   });
 }
 

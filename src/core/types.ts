@@ -1,5 +1,6 @@
 import type { AppConfigSpec } from '../api/appconfig.ts';
 import type { SourceKind, WorkloadKind } from '../api/constants.ts';
+import type { ReloaderAnnotations } from './reloader-annotations.ts';
 
 /** "ConfigMap/web-config" or "Secret/web-secret": a source within one namespace. */
 export type SourceId = `${SourceKind}/${string}`;
@@ -47,6 +48,8 @@ export interface WorkloadFacts {
   readonly templateDigest: string;
   /** metadata.annotations["confighash.dev/ignore"] is "true": never patched. */
   readonly ignored: boolean;
+  /** Stakater Reloader's opt-in annotations on the workload and its pod template, when it has any (--reloader-annotations). */
+  readonly reloader?: ReloaderAnnotations;
   /** How far the workload controller got with the current template (from status). */
   readonly progress: RolloutProgress;
   /**
@@ -90,6 +93,8 @@ export interface AppConfigFacts {
   readonly spec: AppConfigSpec;
   /** metadata.annotations["confighash.dev/resume"]: a new value resumes a halted rollout. */
   readonly resume?: string;
+  /** metadata.annotations["confighash.dev/roll-now"]: a new value rolls what is pending outside the maintenance windows, once. */
+  readonly rollNow?: string;
 }
 
 /** One source as it enters a workload's checksum. */

@@ -1,6 +1,8 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { appConfigSpecSchema } from '../api/appconfig-schema.ts';
+import type { MaintenanceWindow } from '../api/appconfig.ts';
 import { isRecord } from './is-record.ts';
+import { windowProblems } from './maintenance-window.ts';
 
 /**
  * Everything wrong with an AppConfig spec, as sentences that name the field and say what to
@@ -97,6 +99,14 @@ function semanticProblems(spec: Record<string, unknown>): string[] {
   problems.push(...sourceListProblems('configMaps', 'ConfigMap', configMaps));
   problems.push(...sourceListProblems('secrets', 'Secret', secrets));
   if (isRecord(spec.workloads)) problems.push(...workloadsProblems(spec.workloads));
+  const windows = isRecord(spec.rollout) ? spec.rollout.windows : undefined;
+  if (Array.isArray(windows)) {
+    windows.forEach((window: unknown, index) => {
+      if (isRecord(window) && typeof window.timeZone === 'string' && typeof window.start === 'string' && typeof window.end === 'string' && Array.isArray(window.days)) {
+        problems.push(...windowProblems(window as unknown as MaintenanceWindow, `spec.rollout.windows[${index}]`));
+      }
+    });
+  }
   return problems;
 }
 

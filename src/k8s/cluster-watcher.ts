@@ -7,6 +7,7 @@ import { sourceId } from '../core/references.ts';
 import type { ContentDigest, SourceId, WorkloadFacts } from '../core/types.ts';
 import { workloadId, type FactStore, type ObservedAppConfig } from './fact-store.ts';
 import type { ApiRequestObserver } from './raw-request.ts';
+import type { SourceMarkStore } from './source-marks.ts';
 import { listWatch, type KubeObject, type ListWatchHandlers } from './list-watch.ts';
 import type { StartUpCall } from './start-up-problem.ts';
 import { observedAppConfig, observedRecord, sameDigest, sameWorkloadFacts, workloadFacts, type ObservedRecord } from './projections.ts';
@@ -15,6 +16,8 @@ import { observedAppConfig, observedRecord, sameDigest, sameWorkloadFacts, workl
 export interface ChangeListener {
   /** The content of a source changed, appeared or disappeared (never for metadata-only edits). */
   sourceChanged(namespace: string, id: SourceId): void;
+  /** A source's Reloader marks (reloader.stakater.com/match or /ignore) changed; only with `sourceMarks`. */
+  sourceMarksChanged?(namespace: string, id: SourceId): void;
   workloadChanged(previous: WorkloadFacts | undefined, current: WorkloadFacts | undefined): void;
   appConfigChanged(previous: ObservedAppConfig | undefined, current: ObservedAppConfig | undefined): void;
   /** A WorkloadRecord changed in a way this process did not write itself, or went away. */
@@ -39,6 +42,8 @@ export interface ClusterWatcherOptions {
   /** A collection could not be listed or watched before its first initial state (then `onStreamSynced` once it is). */
   onStartUpError?: (call: StartUpCall, error: unknown) => void;
   onStreamSynced?: (call: StartUpCall) => void;
+  /** Where to keep Reloader's marks on sources (--reloader-annotations); absent: not kept. */
+  sourceMarks?: SourceMarkStore;
 }
 
 const CLUSTER_ROLE = 'the ClusterRole confighash (kustomize/base)';
@@ -88,8 +93,8 @@ export function watchCluster(options: ClusterWatcherOptions): { synced: Promise<
     };
     const core = { group: '', version: 'v1' };
     const ours = (crdKind: string) => ({ group: API_GROUP, version: API_VERSION, crdKind });
-    start('configmaps', collection('/api/v1', 'configmaps'), sourceHandlers('ConfigMap', namespace, store, listener, (o) => digestConfigMapContent(o)), core);
-    start('secrets', collection('/api/v1', 'secrets'), sourceHandlers('Secret', namespace, store, listener, (o) => digestSecretContent(o, hmacKey)), core);
+    start('configmaps', collection('/api/v1', 'configmaps'), sourceHandlers('ConfigMap', namespace, store, listener, (o) => digestConfigMapContent(o), options.sourceMarks), core);
+    start('secrets', collection('/api/v1', 'secrets'), sourceHandlers('Secret', namespace, store, listener, (o) => digestSecretContent(o, hmacKey), options.sourceMarks), core);
     for (const kind of options.kinds.all) {
       const api = { group: groupOf(kind), version: kind.apiVersion.slice(kind.apiVersion.indexOf('/') + 1) };
       start(kind.plural, collection(apiPrefixOf(kind), kind.plural), workloadHandlers(kind, namespace, store, listener), api);
@@ -112,8 +117,10 @@ function sourceHandlers(
   store: FactStore,
   listener: ChangeListener,
   digest: (object: SourceObject) => ContentDigest,
+  marks?: SourceMarkStore,
 ): ListWatchHandlers {
   const remove = (namespace: string, id: SourceId): void => {
+    marks?.forget(namespace, id);
     if (store.deleteSource(namespace, id)) listener.sourceChanged(namespace, id);
   };
   return {
@@ -122,7 +129,9 @@ function sourceHandlers(
       const id = sourceId(kind, object.metadata?.name ?? '');
       const next = digest(object);
       const previous = store.setSource(namespace, id, next, observation);
+      const marksChanged = marks?.observe(namespace, id, object.metadata?.annotations) === true;
       if (!sameDigest(previous, next)) listener.sourceChanged(namespace, id);
+      if (marksChanged) listener.sourceMarksChanged?.(namespace, id);
     },
     delete(object) {
       remove(object.metadata?.namespace ?? '', sourceId(kind, object.metadata?.name ?? ''));
@@ -166,7 +175,7 @@ function appConfigHandlers(scope: string | null, store: FactStore, listener: Cha
       const next = observedAppConfig(object);
       const previous = store.setAppConfig(next);
       // A status write of ours comes back as an event too: only spec changes are news.
-      if (!previous || previous.generation !== next.generation || previous.uid !== next.uid || previous.resume !== next.resume) {
+      if (!previous || previous.generation !== next.generation || previous.uid !== next.uid || previous.resume !== next.resume || previous.rollNow !== next.rollNow) {
         listener.appConfigChanged(previous, next);
       }
     },

@@ -1,12 +1,13 @@
 import { createHash } from 'node:crypto';
 import type { V1PodTemplateSpec } from '@kubernetes/client-node';
 import type { AppConfigSpec, AppConfigStatus } from '../api/appconfig.ts';
-import { CHECKSUM_ANNOTATION, IGNORE_ANNOTATION, RESUME_ANNOTATION } from '../api/constants.ts';
+import { CHECKSUM_ANNOTATION, IGNORE_ANNOTATION, RESUME_ANNOTATION, ROLL_NOW_ANNOTATION } from '../api/constants.ts';
 import type { WorkloadKindSpec } from '../api/workload-kinds.ts';
 import type { WorkloadRecordSpec } from '../api/workload-record.ts';
 import { isRecord } from '../core/is-record.ts';
 import { valueAtPointer } from '../core/json-pointer.ts';
 import { referencedSources } from '../core/references.ts';
+import { reloaderAnnotationsOf, sameReloaderAnnotations } from '../core/reloader-annotations.ts';
 import type { ContentDigest, KeyScope, RolloutProgress, WorkloadFacts } from '../core/types.ts';
 import type { ObservedAppConfig } from './fact-store.ts';
 import type { KubeObject } from './list-watch.ts';
@@ -38,6 +39,7 @@ export function workloadFacts(kind: WorkloadKindSpec, object: WorkloadObject): W
   const found = valueAtPointer(object, kind.templatePointer);
   const template = isRecord(found) ? (found as V1PodTemplateSpec) : undefined;
   const templateChecksum = template?.metadata?.annotations?.[CHECKSUM_ANNOTATION];
+  const reloader = reloaderAnnotationsOf(metadata.annotations, template?.metadata?.annotations);
   return {
     apiVersion: kind.apiVersion,
     kind: kind.kind,
@@ -55,6 +57,7 @@ export function workloadFacts(kind: WorkloadKindSpec, object: WorkloadObject): W
     templateHasAnnotations: template?.metadata?.annotations !== undefined,
     templateDigest: templateDigest(template),
     ignored: metadata.annotations?.[IGNORE_ANNOTATION] === 'true',
+    ...(reloader !== undefined ? { reloader } : {}),
     progress: rolloutProgress(kind, object),
   };
 }
@@ -125,6 +128,7 @@ export function sameWorkloadFacts(a: WorkloadFacts, b: WorkloadFacts): boolean {
     a.templateHasMetadata === b.templateHasMetadata &&
     a.templateHasAnnotations === b.templateHasAnnotations &&
     a.ignored === b.ignored &&
+    sameReloaderAnnotations(a.reloader, b.reloader) &&
     a.templateFrom?.kind === b.templateFrom?.kind &&
     a.templateFrom?.name === b.templateFrom?.name &&
     sameProgress(a.progress, b.progress) &&
@@ -152,6 +156,7 @@ export function observedAppConfig(object: AppConfigObject): ObservedAppConfig {
     generation: metadata.generation ?? 0,
     spec: object.spec ?? {},
     ...(metadata.annotations?.[RESUME_ANNOTATION] !== undefined ? { resume: metadata.annotations[RESUME_ANNOTATION] } : {}),
+    ...(metadata.annotations?.[ROLL_NOW_ANNOTATION] !== undefined ? { rollNow: metadata.annotations[ROLL_NOW_ANNOTATION] } : {}),
     ...(object.status ? { status: object.status } : {}),
   };
 }

@@ -23,6 +23,8 @@ export interface ControllerObserver {
   watchRestarted(resource: string, reason: string): void;
   watchEvent(resource: string, type: string): void;
   watchHandlerError(resource: string): void;
+  /** A notification was sent, failed after its retries, or was dropped because the queue was full. */
+  notified(result: 'sent' | 'failed' | 'dropped'): void;
 }
 
 const WATCH_EVENT_TYPES: ReadonlySet<string> = new Set(['ADDED', 'MODIFIED', 'DELETED', 'BOOKMARK', 'ERROR']);
@@ -49,6 +51,7 @@ export function metricsObserver(metrics: Metrics): ControllerObserver {
     watchRestarted: (resource, reason) => metrics.watchRestartsTotal.inc({ resource, reason }),
     watchEvent: (resource, type) => metrics.watchEventsTotal.inc({ resource, type: WATCH_EVENT_TYPES.has(type) ? type : 'other' }),
     watchHandlerError: (resource) => metrics.watchHandlerErrorsTotal.inc({ resource }),
+    notified: (result) => metrics.notificationsTotal.inc({ result }),
   };
 }
 

@@ -38,6 +38,8 @@ export interface Metrics {
   readonly watchEventsTotal: Counter<'resource' | 'type'>;
   /** A watch event whose handler threw: logged, counted, and the collection listed again. */
   readonly watchHandlerErrorsTotal: Counter<'resource'>;
+  /** Chat notifications (--notify-url); result: sent | failed (after its retries) | dropped (the queue was full). */
+  readonly notificationsTotal: Counter<'result'>;
   /** 1 while this replica holds the leader Lease (or runs without election), else 0. */
   readonly leader: Gauge;
   /** AdmissionReviews answered; outcome: the admission decision's reason (e.g. Created, KeptLive, NotCovered). */
@@ -134,6 +136,12 @@ export function createMetrics(registry: Registry = new Registry()): Metrics {
       name: 'confighash_watch_handler_errors_total',
       help: 'Watch events whose handler failed; the collection is listed again.',
       labelNames: ['resource'] as const,
+      registers,
+    }),
+    notificationsTotal: new Counter({
+      name: 'confighash_notifications_total',
+      help: 'Notifications after rollouts, halts and resumes, by result: sent, failed (after bounded retries) or dropped (queue full).',
+      labelNames: ['result'] as const,
       registers,
     }),
     leader: new Gauge({

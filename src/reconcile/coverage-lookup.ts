@@ -2,6 +2,7 @@ import { coversWorkload, sourcesForWorkload } from '../core/coverage.ts';
 import { parseSourceId } from '../core/references.ts';
 import { specProblems } from '../core/validate-spec.ts';
 import { workloadChecksum } from '../core/checksum.ts';
+import type { AppConfigSpec } from '../api/appconfig.ts';
 import type { CountedSource, KeyScope, ScopedSource, SourceId, WorkloadFacts } from '../core/types.ts';
 import type { FactStore, ObservedAppConfig, SourceDigests } from '../k8s/fact-store.ts';
 
@@ -35,8 +36,12 @@ export class CoverageLookup {
    */
   readonly #checksums = new WeakMap<WorkloadFacts, { hmacKeyId: string; sources: readonly ScopedSource[]; checksum: string }>();
 
-  constructor(store: FactStore) {
+  /** The AppConfig a workload's own annotations amount to (--reloader-annotations), if any. */
+  readonly #fromAnnotations: ((workload: WorkloadFacts) => AppConfigSpec | undefined) | undefined;
+
+  constructor(store: FactStore, fromAnnotations?: (workload: WorkloadFacts) => AppConfigSpec | undefined) {
     this.#store = store;
+    this.#fromAnnotations = fromAnnotations;
   }
 
   problemsOf(appConfig: ObservedAppConfig): string[] {
@@ -70,9 +75,12 @@ export class CoverageLookup {
 
   /** `digests`: the store as it is now (the default), or as the initial lists saw it. */
   desiredChecksum(workload: WorkloadFacts, hmacKeyId: string, digests: SourceDigests = this.#store): DesiredChecksum {
-    const covering = this.coveringAppConfigs(workload);
-    if (covering.length === 0) return { kind: 'uncovered' };
-    const wanted = sourcesForWorkload(covering.map((ac) => ac.spec), workload, this.templateUsers(workload));
+    const specs = this.coveringAppConfigs(workload).map((ac) => ac.spec);
+    // An AppConfig that covers the workload wins over its annotations: they count only without one.
+    const annotated = specs.length === 0 ? this.#fromAnnotations?.(workload) : undefined;
+    if (annotated !== undefined) specs.push(annotated);
+    if (specs.length === 0) return { kind: 'uncovered' };
+    const wanted = sourcesForWorkload(specs, workload, this.templateUsers(workload));
     if (wanted.size === 0) return { kind: 'uncovered' };
     const sources: CountedSource[] = [];
     const missing: SourceId[] = [];

@@ -4,6 +4,7 @@ import { haltingFailures, inRolloutOrder, OPEN_GATE, rolloutGate, type GateAppCo
 import { DEFAULT_PROGRESS_DEADLINE_SECONDS, rolloutHealth, type RolloutHealth } from '../core/rollout-health.ts';
 import type { WorkloadFacts } from '../core/types.ts';
 import { workloadId, type FactStore, type ObservedAppConfig } from '../k8s/fact-store.ts';
+import { rollNowPending } from './roll-now.ts';
 import type { CoverageLookup, DesiredChecksum } from './coverage-lookup.ts';
 
 /** What every decision about a workload is made from, besides the workload itself. */
@@ -59,7 +60,7 @@ export function gateAppConfig(ctx: DecisionContext, ac: ObservedAppConfig): Gate
   const staged = ac.spec.rollout !== undefined;
   const members = staged ? inRolloutOrder(ac.spec, ctx.coverage.workloadsCoveredBy(ac)).map((w) => gateMember(ctx, ac, w)) : [];
   const resumedNow = ac.resume !== undefined && ac.resume !== ac.status?.resumedWith;
-  const gateAc = { name: ac.name, spec: ac.spec, members, acknowledged: new Set(ac.status?.acknowledgedFailures ?? []) };
+  const gateAc = { name: ac.name, spec: ac.spec, members, acknowledged: new Set(ac.status?.acknowledgedFailures ?? []), rollNow: rollNowPending(ac) };
   // A new resume value acknowledges every failure standing now; the status records them.
   return resumedNow ? { ...gateAc, acknowledged: new Set(members.flatMap((m) => (m.failedChange ? [m.failedChange] : []))) } : gateAc;
 }
@@ -116,6 +117,7 @@ function gateFor(ctx: DecisionContext, workload: WorkloadFacts): RolloutGate {
     self: `${workload.kind}/${workload.name}`,
     dryRun: ctx.dryRun,
     appConfigs: gateAppConfigs(ctx, workload),
+    now: ctx.now().getTime(),
     ...(ctx.maxConcurrentRollouts !== undefined
       ? { maxConcurrentRollouts: ctx.maxConcurrentRollouts, rollingEverywhere: rollingEverywhere(ctx, workload) }
       : { rollingEverywhere: 0 }),

@@ -3,6 +3,8 @@ import type { Logger } from 'pino';
 import type { SourceStatus, TargetStatus } from '../api/appconfig.ts';
 import { sourceChecksum } from '../core/checksum.ts';
 import { listedSources } from '../core/coverage.ts';
+import { describeWindow, windowState } from '../core/maintenance-window.ts';
+import type { GateAppConfig } from '../core/rollout-gate.ts';
 import { parseSourceId } from '../core/references.ts';
 import { buildStatus, HALTED_CONDITION, READY_CONDITION, statusChanged } from '../core/status.ts';
 import type { WorkloadFacts } from '../core/types.ts';
@@ -16,6 +18,8 @@ import type { CoverageLookup } from './coverage-lookup.ts';
 import { decisionFor, gateAppConfig, haltedChanges, ownRolloutHealth, type DecisionContext } from './decision-inputs.ts';
 import type { FailureLog } from './failure-log.ts';
 import { appConfigSubject } from './appconfig-subject.ts';
+import { haltNotification, resumeNotification, type Notify } from './notifications.ts';
+import { rollNowPending } from './roll-now.ts';
 
 export interface StatusReconcilerDeps extends DecisionContext {
   store: FactStore;
@@ -30,6 +34,8 @@ export interface StatusReconcilerDeps extends DecisionContext {
   observeApiRequest?: ApiRequestObserver;
   /** Whether the AppConfig's rollout is halted, after each status reconcile (feeds a gauge). */
   onHaltedChange?: (namespace: string, name: string, halted: boolean) => void;
+  /** --notify-url: told when a rollout halts or resumes, in the background. */
+  notify?: Notify;
   /** False once this replica's leader Lease may have run out: then nothing is written. */
   mayWrite: () => boolean;
 }
@@ -75,6 +81,7 @@ export async function reconcileStatus(deps: StatusReconcilerDeps, namespace: str
       : appConfig.status?.resumedWith !== undefined
         ? { resume: { with: appConfig.status.resumedWith, acknowledged: appConfig.status.acknowledgedFailures ?? [] } }
         : {}),
+    ...rolledNow(appConfig, gate),
   });
   deps.onHaltedChange?.(namespace, name, (next.haltedCount ?? 0) > 0);
   if (!statusChanged(appConfig.status, next)) return;
@@ -97,7 +104,9 @@ export async function reconcileStatus(deps: StatusReconcilerDeps, namespace: str
   if (haltedAfter?.status === 'True' && haltedBefore?.status !== 'True') {
     deps.logger.warn({ appConfig: `${namespace}/${name}`, reason: HALTED_CONDITION }, haltedAfter.message);
     deps.events.record({ regarding: appConfigSubject(appConfig), type: 'Warning', reason: HALTED_CONDITION, action: 'Rollout', note: haltedAfter.message });
+    deps.notify?.(haltNotification(appConfig, haltedChanges(deps, appConfig), deps.now().toISOString()));
   }
+  if (resumedNow && next.resumedWith !== appConfig.status?.resumedWith) deps.notify?.(resumeNotification(appConfig, deps.now().toISOString()));
 }
 
 function targetStatus(deps: StatusReconcilerDeps, appConfig: ObservedAppConfig, workload: WorkloadFacts): TargetStatus {
@@ -138,7 +147,24 @@ function targetStatus(deps: StatusReconcilerDeps, appConfig: ObservedAppConfig, 
             : desired.missing.length > 0
               ? 'MissingReference'
               : 'Pending';
-  return { ...base, checksum: reason === 'MissingReference' ? recorded : desired.checksum, reason };
+  const waitingForWindow = reason === 'Waiting' ? nextWindowOf(appConfig, deps.now().getTime()) : undefined;
+  return { ...base, checksum: reason === 'MissingReference' ? recorded : desired.checksum, reason, ...(waitingForWindow ? { nextWindow: waitingForWindow } : {}) };
+}
+
+/** The roll-now value to record: the one recorded before, or a new one once nothing covered wants to roll any more. */
+function rolledNow(appConfig: ObservedAppConfig, gate: GateAppConfig | undefined): { rolledNowWith?: string } {
+  if (appConfig.rollNow !== undefined && rollNowPending(appConfig) && gate !== undefined && !gate.members.some((m) => m.wantsToRoll)) {
+    return { rolledNowWith: appConfig.rollNow };
+  }
+  return appConfig.status?.rolledNowWith !== undefined ? { rolledNowWith: appConfig.status.rolledNowWith } : {};
+}
+
+/** "2026-12-05T02:00:00.000Z (Sat 02:00-04:00 Europe/Berlin)" while every window of the AppConfig is closed. */
+function nextWindowOf(appConfig: ObservedAppConfig, now: number): string | undefined {
+  const windows = appConfig.spec.rollout?.windows;
+  if (windows === undefined || windows.length === 0 || rollNowPending(appConfig)) return undefined;
+  const state = windowState(windows, now);
+  return state.open ? undefined : `${new Date(state.opensAt).toISOString()} (${describeWindow(state.window)})`;
 }
 
 /**

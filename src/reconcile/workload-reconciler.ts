@@ -17,6 +17,7 @@ import { appConfigSubject } from './appconfig-subject.ts';
 import { DEFAULT_PROGRESS_DEADLINE_SECONDS } from '../core/rollout-health.ts';
 import type { CoverageLookup } from './coverage-lookup.ts';
 import { decisionFor, type DecisionContext } from './decision-inputs.ts';
+import { rolloutNotification, type Notify } from './notifications.ts';
 
 /** What the workload reconciler reports, for metrics. */
 export interface WorkloadReconcileObserver {
@@ -40,8 +41,12 @@ export interface WorkloadReconcilerDeps extends DecisionContext {
   refreshWorkload: (namespace: string, kind: WorkloadKind, name: string) => void;
   /** The workload waits for a free rollout slot: wake it when any rollout makes progress. */
   waitForTurn?: (namespace: string, kind: WorkloadKind, name: string) => void;
+  /** The workload waits outside the maintenance windows of these AppConfigs: decide again when one opens. */
+  waitForWindows?: (covering: readonly ObservedAppConfig[]) => void;
   /** Decide about these AppConfig statuses and workloads again after `delayMs` (a progress deadline). */
   recheckLater?: (namespace: string, appConfigs: readonly string[], delayMs: number) => void;
+  /** --notify-url: told of each rollout, in the background. */
+  notify?: Notify;
   /** False once this replica's leader Lease may have run out: then nothing is written. */
   mayWrite: () => boolean;
   observeApiRequest?: ApiRequestObserver;
@@ -76,6 +81,7 @@ export async function reconcileWorkload(
     log.info({ decision: decision.kind, reason: decision.reason, checksum: decision.checksum }, decision.message);
     if (decision.reason === 'WouldRoll') recordWouldRollEvent(deps, workload, decision);
     if (decision.reason === 'Waiting') deps.waitForTurn?.(namespace, kind, name);
+    if (decision.reason === 'Waiting') deps.waitForWindows?.(deps.coverage.coveringAppConfigs(workload));
     refreshCovering(deps, workload);
     return decision;
   }
@@ -112,6 +118,7 @@ export async function reconcileWorkload(
 
   const covering = deps.coverage.coveringAppConfigs(workload);
   if (decision.kind === 'roll') recordRolloutEvents(deps, workload, covering, decision);
+  if (decision.kind === 'roll') deps.notify?.(rolloutNotification(workload, covering, decision, deps.now().toISOString()));
   for (const appConfig of covering) deps.refreshStatus(namespace, appConfig.name);
   if (decision.kind === 'roll') wakeStagedSiblings(deps, workload, covering);
   if (decision.kind === 'roll') recheckAtDeadline(deps, workload, covering);

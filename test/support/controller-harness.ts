@@ -33,6 +33,8 @@ export interface ControllerScene {
 export interface SceneOptions {
   /** Flags for the controller beyond --namespace (default: --debounce 0). */
   args?: string[];
+  /** Environment for the controller beyond KUBECONFIG (e.g. CONFIGHASH_NOTIFY_URL). */
+  env?: Record<string, string>;
   /** Start without a controller; call scene.startController() yourself. */
   deferStart?: boolean;
   prefix?: string;
@@ -65,7 +67,7 @@ export async function withControllerScene<T>(fn: (scene: ControllerScene) => Pro
         },
         async startController(extraArgs = []) {
           if (running) throw new Error('the controller is already running');
-          running = await startController({ kubeconfig, args: [...baseArgs, ...extraArgs] });
+          running = await startController({ kubeconfig, args: [...baseArgs, ...extraArgs], ...(opts.env ? { env: opts.env } : {}) });
           return running;
         },
         // JSON, not YAML: kubectl reads YAML 1.1, where values such as `on` or `N` turn into booleans.

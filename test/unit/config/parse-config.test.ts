@@ -47,7 +47,26 @@ describe('parseConfig defaults', () => {
       maxConcurrentRollouts: undefined,
       webhook: undefined,
       workloadKinds: [],
+      reloaderAnnotations: false,
+      notify: undefined,
     } satisfies Config);
+  });
+
+  it('reads the notification URL only from CONFIGHASH_NOTIFY_URL, and never quotes it in an error', () => {
+    const url = 'https://hooks.example.com/services/T000/B000/secret-token';
+    assert.deepEqual(parseConfig(['--namespace', 'shop', '--notify-format', 'slack'], { CONFIGHASH_NOTIFY_URL: url }).notify, { url, format: 'slack' });
+    assert.deepEqual(parseConfig(['--namespace', 'shop'], { CONFIGHASH_NOTIFY_URL: url }).notify, { url, format: 'json' });
+    assert.equal(parse(['--namespace', 'shop']).notify, undefined);
+    assert.throws(() => parse(['--namespace', 'shop', '--notify-url', url]), (e: Error) => /CONFIGHASH_NOTIFY_URL from a Secret/.test(e.message) && !e.message.includes('secret-token'));
+    assert.throws(() => parseConfig(['--namespace', 'shop'], { CONFIGHASH_NOTIFY_URL: 'ftp://x/secret-token' }), (e: Error) => /not an http\(s\) URL/.test(e.message) && !e.message.includes('secret-token'));
+    assert.throws(() => parseConfig(['--namespace', 'shop', '--notify-format', 'irc'], { CONFIGHASH_NOTIFY_URL: url }), /use one of slack, teams, googlechat, json/);
+    assert.throws(() => parse(['--namespace', 'shop', '--notify-format', 'slack']), /needs CONFIGHASH_NOTIFY_URL/);
+  });
+
+  it('reads --reloader-annotations, from the flag or CONFIGHASH_RELOADER_ANNOTATIONS', () => {
+    assert.equal(parse(['--namespace', 'shop', '--reloader-annotations']).reloaderAnnotations, true);
+    assert.equal(parseConfig(['--namespace', 'shop'], { CONFIGHASH_RELOADER_ANNOTATIONS: 'true' }).reloaderAnnotations, true);
+    assert.throws(() => parseConfig(['--namespace', 'shop'], { CONFIGHASH_RELOADER_ANNOTATIONS: 'maybe' }), /true or false/);
   });
 
   it('reads --dry-run and --max-concurrent-rollouts, and refuses a cap below 1', () => {

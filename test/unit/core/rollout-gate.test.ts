@@ -9,14 +9,14 @@ const ac = (spec: AppConfigSpec, members: GateMember[], acknowledged: string[] =
 
 describe('rolloutGate', () => {
   it('holds everything in dry-run, and a suspended AppConfig likewise', () => {
-    assert.equal(rolloutGate({ self: 'Deployment/a', dryRun: true, appConfigs: [], rollingEverywhere: 0 }).kind, 'hold');
-    const gate = rolloutGate({ self: 'Deployment/a', dryRun: false, appConfigs: [ac({ configMaps: [{ name: 'cm' }], suspend: true }, [])], rollingEverywhere: 0 });
+    assert.equal(rolloutGate({ self: 'Deployment/a', dryRun: true, appConfigs: [], rollingEverywhere: 0, now: 0 }).kind, 'hold');
+    const gate = rolloutGate({ self: 'Deployment/a', dryRun: false, appConfigs: [ac({ configMaps: [{ name: 'cm' }], suspend: true }, [])], rollingEverywhere: 0, now: 0 });
     assert.deepEqual(gate.kind === 'hold' && gate.reason, 'WouldRoll');
   });
 
   it('lets the first N in order roll and makes the rest wait, one at a time', () => {
     const members = [member('Deployment/a'), member('Deployment/b'), member('Deployment/c')];
-    const gate = (self: string, ms = members) => rolloutGate({ self, dryRun: false, appConfigs: [ac(staged(1), ms)], rollingEverywhere: 0 });
+    const gate = (self: string, ms = members) => rolloutGate({ self, dryRun: false, appConfigs: [ac(staged(1), ms)], rollingEverywhere: 0, now: 0 });
     assert.equal(gate('Deployment/a').kind, 'open');
     assert.equal(gate('Deployment/b').kind, 'hold');
     const aRolling = [member('Deployment/a', { wantsToRoll: false, rolling: true }), member('Deployment/b'), member('Deployment/c')];
@@ -27,16 +27,16 @@ describe('rolloutGate', () => {
 
   it('halts the change when a workload rolled for it failed, until a resume acknowledges the failure', () => {
     const members = [member('Deployment/a', { wantsToRoll: false, failedChange: 'Deployment/a@v1.x' }), member('Deployment/b')];
-    const halted = rolloutGate({ self: 'Deployment/b', dryRun: false, appConfigs: [ac(staged(1), members)], rollingEverywhere: 0 });
+    const halted = rolloutGate({ self: 'Deployment/b', dryRun: false, appConfigs: [ac(staged(1), members)], rollingEverywhere: 0, now: 0 });
     assert.deepEqual(halted.kind === 'hold' && halted.reason, 'Halted');
-    const resumed = rolloutGate({ self: 'Deployment/b', dryRun: false, appConfigs: [ac(staged(1), members, ['Deployment/a@v1.x'])], rollingEverywhere: 0 });
+    const resumed = rolloutGate({ self: 'Deployment/b', dryRun: false, appConfigs: [ac(staged(1), members, ['Deployment/a@v1.x'])], rollingEverywhere: 0, now: 0 });
     assert.equal(resumed.kind, 'open');
   });
 
   it('lets a workload whose rollout failed for an older change roll again for a newer one, and the rest wait for it', () => {
     // The failed rollout is no longer the current change, so it halts nothing; it still holds its slot.
     const members = [member('Deployment/a', { rolling: true }), member('Deployment/b'), member('Deployment/c')];
-    const gate = (self: string) => rolloutGate({ self, dryRun: false, appConfigs: [ac(staged(1), members)], rollingEverywhere: 0 });
+    const gate = (self: string) => rolloutGate({ self, dryRun: false, appConfigs: [ac(staged(1), members)], rollingEverywhere: 0, now: 0 });
     assert.equal(gate('Deployment/a').kind, 'open', 'a rolls again in the slot it holds');
     assert.deepEqual([gate('Deployment/b').kind, gate('Deployment/c').kind], ['hold', 'hold'], 'b and c wait for a');
   });
@@ -48,9 +48,9 @@ describe('rolloutGate', () => {
   });
 
   it('honours the global --max-concurrent-rollouts', () => {
-    const gate = rolloutGate({ self: 'Deployment/a', dryRun: false, appConfigs: [], maxConcurrentRollouts: 2, rollingEverywhere: 2 });
+    const gate = rolloutGate({ self: 'Deployment/a', dryRun: false, appConfigs: [], maxConcurrentRollouts: 2, rollingEverywhere: 2, now: 0 });
     assert.deepEqual(gate.kind === 'hold' && gate.reason, 'Waiting');
-    assert.equal(rolloutGate({ self: 'Deployment/a', dryRun: false, appConfigs: [], maxConcurrentRollouts: 2, rollingEverywhere: 1 }).kind, 'open');
+    assert.equal(rolloutGate({ self: 'Deployment/a', dryRun: false, appConfigs: [], maxConcurrentRollouts: 2, rollingEverywhere: 1, now: 0 }).kind, 'open');
   });
 });
 

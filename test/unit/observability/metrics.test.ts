@@ -26,6 +26,7 @@ describe('createMetrics', () => {
       'confighash_watch_restarts_total',
       'confighash_watch_events_total',
       'confighash_watch_handler_errors_total',
+      'confighash_notifications_total',
       'confighash_leader',
       'confighash_admission_reviews_total',
       'confighash_admission_duration_seconds',
