@@ -32,10 +32,12 @@ export interface WorkloadDecision {
 export function decisionFor(ctx: DecisionContext, workload: WorkloadFacts): WorkloadDecision | undefined {
   const desired = ctx.coverage.desiredChecksum(workload, ctx.hmacKeyId);
   if (desired.kind === 'uncovered') return undefined;
-  const record = ctx.store.record(workload.namespace, workload.uid)?.spec;
+  const observed = ctx.store.record(workload.namespace, workload.uid);
+  const record = observed?.spec;
   const input = {
     workload,
     record,
+    recordWrittenBy: observed?.otherSpecWriters ?? [],
     desired: desired.checksum,
     sources: desired.sources,
     currentKeyId: ctx.hmacKeyId,
@@ -95,9 +97,11 @@ function gateMember(ctx: DecisionContext, ac: ObservedAppConfig, workload: Workl
 function decisionWithOpenGate(ctx: DecisionContext, workload: WorkloadFacts): Decision['kind'] | undefined {
   const desired = ctx.coverage.desiredChecksum(workload, ctx.hmacKeyId);
   if (desired.kind === 'uncovered') return undefined;
+  const observed = ctx.store.record(workload.namespace, workload.uid);
   return decide({
     workload,
-    record: ctx.store.record(workload.namespace, workload.uid)?.spec,
+    record: observed?.spec,
+    recordWrittenBy: observed?.otherSpecWriters ?? [],
     desired: desired.checksum,
     sources: desired.sources,
     currentKeyId: ctx.hmacKeyId,
