@@ -52,8 +52,10 @@ export function workloadFacts(kind: WorkloadKindSpec, object: WorkloadObject): W
     labels: metadata.labels ?? {},
     references: referencedSources(template?.spec),
     ...(templateChecksum !== undefined ? { templateChecksum } : {}),
-    templateHasMetadata: template?.metadata !== undefined,
-    templateHasAnnotations: template?.metadata?.annotations !== undefined,
+    // Only an object can take the annotation: anything else (a CRD's pod template may hold any
+    // JSON) is replaced by a JSON Patch `add`, where an `add` below it would be an invalid patch.
+    templateHasMetadata: isRecord(template?.metadata),
+    templateHasAnnotations: isRecord(template?.metadata) && isRecord(template.metadata.annotations),
     templateDigest: templateDigest(template),
     ignored: metadata.annotations?.[IGNORE_ANNOTATION] === 'true',
     progress: rolloutProgress(kind, object),

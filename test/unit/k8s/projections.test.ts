@@ -119,3 +119,23 @@ describe('observedRecord: who wrote the record', () => {
     assert.deepEqual(record?.otherSpecWriters, []);
   });
 });
+
+describe('workloadFacts of a pod template that a CRD lets hold any JSON (found by the property tests)', () => {
+  it('treats template metadata or annotations that are not objects as absent, so the checksum patch replaces them and stays valid', async () => {
+    const { templateChecksumOps } = await import('../../../src/core/patch.ts');
+    const jsonPatch = (await import('fast-json-patch')).default;
+    for (const metadata of [[], 'x', 3, { annotations: [] }, { annotations: 'x' }]) {
+      const object = { metadata: { name: 'web', namespace: 'shop', uid: 'u1', generation: 2 }, spec: { template: { metadata, spec: { containers: [] } } } };
+      const facts = workloadFacts(kindSpec('Rollout'), object as never);
+      const ops = templateChecksumOps(facts, 'v1.new');
+      assert.equal(jsonPatch.validate(ops, structuredClone(object)), undefined, JSON.stringify(metadata));
+      const patched = jsonPatch.applyPatch(structuredClone(object), ops, true, false).newDocument as { spec: { template: { metadata: { annotations: Record<string, string> } } } };
+      assert.equal(patched.spec.template.metadata.annotations[CHECKSUM_ANNOTATION], 'v1.new');
+    }
+  });
+
+  it('finds no references, rather than throwing, in containers, env or volumes that are not lists of objects', () => {
+    const object = { metadata: { name: 'web', uid: 'u1' }, spec: { template: { spec: { volumes: {}, containers: [null, { envFrom: 5, env: 'x' }], initContainers: [{ env: [{ valueFrom: { configMapKeyRef: { name: 'a' } } }] }] } } } };
+    assert.deepEqual([...workloadFacts(kindSpec('Rollout'), object as never).references.keys()], []);
+  });
+});
