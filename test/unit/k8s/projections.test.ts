@@ -129,7 +129,7 @@ describe('workloadFacts of a pod template that a CRD lets hold any JSON (found b
       const facts = workloadFacts(kindSpec('Rollout'), object as never);
       const ops = templateChecksumOps(facts, 'v1.new');
       assert.equal(jsonPatch.validate(ops, structuredClone(object)), undefined, JSON.stringify(metadata));
-      const patched = jsonPatch.applyPatch(structuredClone(object), ops, true, false).newDocument as { spec: { template: { metadata: { annotations: Record<string, string> } } } };
+      const patched = jsonPatch.applyPatch(structuredClone(object), ops, true, false).newDocument as unknown as { spec: { template: { metadata: { annotations: Record<string, string> } } } };
       assert.equal(patched.spec.template.metadata.annotations[CHECKSUM_ANNOTATION], 'v1.new');
     }
   });
