@@ -88,6 +88,24 @@ describe('multi-tenant clusters: who may make confighash roll what', () => {
     });
   });
 
+  it('judges writes, not what is stored: an existing AppConfig stays, its author may relabel it, but not change what it covers', async () => {
+    await withTestNamespace(async (ns) => {
+      const carol = await createTenantUser(ns, 'carol');
+      await grant(ns, carol, 'appconfig-editor', ['create', 'get', 'update', 'patch'], ['appconfigs.confighash.dev']);
+      await waitUntilPolicyJudges(ns, carol);
+      // Stored before carol lost (or without her ever having) patch on workloads: by an admin.
+      await kubectl(['-n', ns, 'create', '-f', '-'], { input: appConfigJson('web', { configMaps: [{ name: 'web-config' }] }) });
+      const relabel = await carol.kubectl(['-n', ns, 'label', 'appconfig', 'web', 'team=shop']);
+      assert.equal(relabel.code, 0, `a metadata-only update is not judged: ${relabel.stderr}`);
+      const respec = await carol.kubectl(['-n', ns, 'patch', 'appconfig', 'web', '--type=merge', '-p', JSON.stringify({ spec: { configMaps: [{ name: 'other' }] } })]);
+      assert.notEqual(respec.code, 0);
+      assert.match(respec.stderr, new RegExp(`user ${carol.username} may not patch \\w+ in namespace ${ns}`));
+      const resume = await carol.kubectl(['-n', ns, 'annotate', 'appconfig', 'web', 'confighash.dev/resume=now']);
+      assert.notEqual(resume.code, 0, 'resuming a halted rollout rolls workloads: judged too');
+      assert.ok(resume.stderr.includes(AUTHOR_POLICY));
+    });
+  });
+
   it('denies WorkloadRecord writes to a user whom RBAC allows to write them', async () => {
     await withTestNamespace(async (ns) => {
       const mallory = await createTenantUser(ns, 'mallory');
