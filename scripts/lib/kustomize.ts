@@ -7,7 +7,6 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { parseAllDocuments, stringify } from 'yaml';
-import { COVERED_KINDS_CONFIGMAP } from '../../src/api/admission-policy.ts';
 
 const run = promisify(execFile);
 
@@ -90,8 +89,8 @@ const CONTROLLER_ACCESS_KINDS = new Set([
 
 /**
  * An overlay as a controller running outside the cluster (a local process) needs it:
- * the CRD, the namespaces, the ServiceAccount and its RBAC, the admission policies with
- * their parameter ConfigMap, and everything in other
+ * the CRD, the namespaces, the ServiceAccount and its RBAC, the admission policies, and
+ * everything in other
  * namespaces (the sample app); not the controller's own Deployment, Service or
  * PodDisruptionBudget, whose image a local control plane could not run.
  */
@@ -99,7 +98,6 @@ export function withoutControllerWorkload(manifests: Manifest[], controllerNames
   return manifests.filter(
     (m) =>
       CONTROLLER_ACCESS_KINDS.has(m.kind) ||
-      (m.kind === 'ConfigMap' && m.metadata.name === COVERED_KINDS_CONFIGMAP) ||
       (m.metadata.namespace !== undefined && m.metadata.namespace !== controllerNamespace),
   );
 }

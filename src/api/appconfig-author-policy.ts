@@ -1,5 +1,5 @@
-import { COVERED_KINDS_CONFIGMAP } from './admission-policy.ts';
 import { RESUME_ANNOTATION } from './constants.ts';
+import { DEFAULT_WORKLOAD_KINDS, groupOf, type WorkloadKindSpec } from './workload-kinds.ts';
 
 /**
  * The ValidatingAdmissionPolicy "an AppConfig may only cover what its author may patch",
@@ -11,12 +11,26 @@ import { RESUME_ANNOTATION } from './constants.ts';
  * through a variable), and one per spec.workloads.names entry (`patch` on that name, asked
  * only when the kind-wide check failed). Beyond the slots, a names entry needs the kind-wide
  * grant; the message says so.
+ *
+ * The kinds it asks about are a CEL map literal in its first variable, rendered from the default
+ * kinds. A kind added with --workload-kind is added there by the overlay that adds the flag
+ * (docs/security.md). Not a parameter ConfigMap: a binding names its parameters' namespace,
+ * which kustomize's namespace transformers do not move, and whoever may edit a ConfigMap could
+ * weaken the check; the policy itself is cluster-scoped, so only cluster admins change it.
  */
 export const POLICY_NAME = 'confighash-appconfig-author';
 export const KIND_SLOTS = 8;
 export const NAME_SLOTS = 16;
 
-const CONTROLLER_NAMESPACE = 'confighash-system';
+/** "apps/deployments": the value the policy splits into the authorizer's group and resource. */
+export function groupResourceOf(spec: Pick<WorkloadKindSpec, 'apiVersion' | 'plural'>): string {
+  return `${groupOf(spec)}/${spec.plural}`;
+}
+
+/** `{'Deployment': 'apps/deployments', ...}`: the kinds as the policy's CEL reads them. */
+export function kindsLiteral(kinds: readonly Pick<WorkloadKindSpec, 'apiVersion' | 'kind' | 'plural'>[] = DEFAULT_WORKLOAD_KINDS): string {
+  return `{${kinds.map((spec) => `'${spec.kind}': '${groupResourceOf(spec)}'`).join(', ')}}`;
+}
 
 function mayPatchKind(i: number): string {
   return `size(variables.kinds) <= ${i} || authorizer.group(variables.kinds[${i}].split('/')[0]).resource(variables.kinds[${i}].split('/')[1]).namespace(request.namespace).check('patch').allowed()`;
@@ -43,9 +57,8 @@ export function appConfigAuthorPolicy(): Record<string, unknown> {
     kind: 'ValidatingAdmissionPolicy',
     metadata: { name: POLICY_NAME, labels: { 'app.kubernetes.io/name': 'confighash' } },
     spec: {
-      // Missing parameters, or an error, deny the write: the check fails closed.
+      // An error (a cost limit, an authorizer failure) denies the write: the check fails closed.
       failurePolicy: 'Fail',
-      paramKind: { apiVersion: 'v1', kind: 'ConfigMap' },
       matchConstraints: {
         resourceRules: [{ apiGroups: ['confighash.dev'], apiVersions: ['*'], operations: ['CREATE', 'UPDATE'], resources: ['appconfigs'] }],
       },
@@ -57,8 +70,8 @@ export function appConfigAuthorPolicy(): Record<string, unknown> {
         },
       ],
       variables: [
-        // Kind -> "group/resource", from the parameter ConfigMap.
-        { name: 'resources', expression: 'has(params.data) ? params.data : {}' },
+        // Kind -> "group/resource". Add a kind covered by --workload-kind here (docs/security.md).
+        { name: 'resources', expression: kindsLiteral() },
         { name: 'kinds', expression: 'variables.resources.map(k, variables.resources[k])' },
         { name: 'names', expression: 'has(object.spec.workloads) && has(object.spec.workloads.names) ? object.spec.workloads.names : []' },
         // Without spec.workloads, or with a selector, any workload of any covered kind may be covered.
@@ -69,15 +82,15 @@ export function appConfigAuthorPolicy(): Record<string, unknown> {
         {
           expression: `size(variables.kinds) <= ${KIND_SLOTS}`,
           reason: 'Invalid',
-          message: `${COVERED_KINDS_CONFIGMAP} lists more than ${KIND_SLOTS} kinds; this policy checks at most ${KIND_SLOTS}`,
+          message: `the variable "resources" of ${POLICY_NAME} lists more than ${KIND_SLOTS} kinds; this policy checks at most ${KIND_SLOTS}`,
         },
         {
           expression: 'variables.names.all(n, n.kind in variables.resources)',
           reason: 'Invalid',
           messageExpression:
             `'spec.workloads.names lists kind ' + variables.names.filter(n, !(n.kind in variables.resources)).map(n, n.kind).join(', ') + ` +
-            `', which the ConfigMap ${CONTROLLER_NAMESPACE}/${COVERED_KINDS_CONFIGMAP} does not list, so nobody can tell who may patch it; ` +
-            `add it there (Kind: group/resource) if confighash covers it with --workload-kind'`,
+            `', which the ValidatingAdmissionPolicy ${POLICY_NAME} does not list, so nobody can tell who may patch it; ` +
+            `add it to the policy (variable "resources") if confighash covers it with --workload-kind'`,
         },
         ...Array.from({ length: KIND_SLOTS }, (_, i) => ({
           expression: `!variables.coversAnyKind || variables.mayPatchKind${i}`,
@@ -111,8 +124,6 @@ export function appConfigAuthorPolicyBinding(): Record<string, unknown> {
     spec: {
       policyName: POLICY_NAME,
       validationActions: ['Deny'],
-      // Cluster-scoped, so kustomize's `namespace:` does not reach it: rename it with the namespace.
-      paramRef: { name: COVERED_KINDS_CONFIGMAP, namespace: CONTROLLER_NAMESPACE, parameterNotFoundAction: 'Deny' },
     },
   };
 }

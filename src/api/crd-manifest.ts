@@ -1,5 +1,4 @@
 import { stringify } from 'yaml';
-import { coveredKindsConfigMap } from './admission-policy.ts';
 import { appConfigAuthorPolicy, appConfigAuthorPolicyBinding } from './appconfig-author-policy.ts';
 import { appConfigCrd, workloadRecordCrd } from './crd.ts';
 
@@ -13,9 +12,7 @@ export interface CrdManifest {
 export const CRD_MANIFESTS: readonly CrdManifest[] = [
   manifest('kustomize/base/crd-appconfig.yaml', 'src/api/appconfig-schema.ts', appConfigCrd),
   manifest('kustomize/base/crd-workloadrecord.yaml', 'src/api/workload-record-schema.ts', workloadRecordCrd),
-  // Not a CRD, but generated the same way: the admission policy's kinds, from the default kinds.
-  manifest('kustomize/base/admission-covered-kinds.yaml', 'src/api/workload-kinds.ts', () => coveredKindsConfigMap()),
-  // One CEL validation per kind and per named workload (see the source for why).
+  // Not a CRD, but generated the same way: one CEL validation per kind and per named workload, and the default kinds.
   manifest('kustomize/base/admission-appconfig-author.yaml', 'src/api/appconfig-author-policy.ts', () => [appConfigAuthorPolicy(), appConfigAuthorPolicyBinding()]),
 ];
 

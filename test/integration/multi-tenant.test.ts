@@ -125,6 +125,13 @@ describe('multi-tenant clusters: who may make confighash roll what', () => {
       assert.notEqual(result.code, 0);
       assert.match(result.stderr, new RegExp(`user ${mallory.username} may not create WorkloadRecords: only the confighash controller writes them`));
       assert.equal((await kubectl(['-n', ns, 'get', 'workloadrecords', '-o', 'name'])).stdout.trim(), '', 'nothing was stored');
+
+      // A wildcard grant is not the controller's grant: a namespace admin with verbs ["*"] is denied too.
+      const root = await createTenantUser(ns, 'root');
+      await grant(ns, root, 'record-everything', ['*'], ['workloadrecords.confighash.dev']);
+      const wildcard = await root.kubectl(['-n', ns, 'create', '-f', '-'], JSON.stringify(forged));
+      assert.notEqual(wildcard.code, 0);
+      assert.match(wildcard.stderr, new RegExp(`user ${root.username} may not create WorkloadRecords`));
     });
   });
 
