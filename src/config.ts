@@ -40,6 +40,8 @@ export interface Config {
   hmacSecretNamespace: string;
   metricsAddress: string;
   metricsPort: number;
+  /** --metrics-secure: HTTPS, and /metrics only for scrapes a TokenReview and a SubjectAccessReview allow. */
+  metricsSecure: boolean;
   logLevel: LogLevel;
   /** Leader-election identity: unique per running process. */
   identity: string;
@@ -92,6 +94,7 @@ const OPTIONS = {
   'leader-election-retry-period': { type: 'string' },
   'hmac-secret-namespace': { type: 'string' },
   'metrics-bind-address': { type: 'string' },
+  'metrics-secure': { type: 'boolean' },
   'log-level': { type: 'string' },
   'webhook-bind-address': { type: 'string' },
   'webhook-secret': { type: 'string' },
@@ -189,6 +192,9 @@ Leader election:
 
 Observability:
       --metrics-bind-address HOST:PORT   /metrics, /healthz and /readyz (default ${DEFAULTS.metricsBindAddress})
+      --metrics-secure                   serve them over HTTPS (a certificate generated at start-up), and
+                                         /metrics only to a bearer token that may get the non-resource
+                                         URL /metrics (TokenReview + SubjectAccessReview); default plain HTTP
       --log-level LEVEL                  ${LOG_LEVELS.join(', ')} (default ${DEFAULTS.logLevel}; env LOG_LEVEL too)
   -h, --help                             show this help
 
@@ -262,6 +268,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv, host: HostIn
     hmacSecretNamespace: namespace(setting('hmac-secret-namespace')) ?? systemNamespace,
     metricsAddress: metrics.host,
     metricsPort: metrics.port,
+    metricsSecure: boolean(setting('metrics-secure')) ?? false,
     logLevel: logLevel(setting('log-level') ?? fromEnv('LOG_LEVEL', env)) ?? DEFAULTS.logLevel,
     identity: nonEmpty(env.POD_NAME) ?? `${host.hostname()}-${host.randomSuffix()}`,
     webhook: resolveWebhook(

@@ -12,6 +12,7 @@ import { startHealthServer } from './observability/health-server.ts';
 import { createLogger, type Logger } from './observability/logger.ts';
 import { StartUpReport } from './observability/start-up-report.ts';
 import { createMetrics } from './observability/metrics.ts';
+import { kubernetesScrapeAuthorizer, metricsServingCertificate } from './observability/secure-metrics.ts';
 import { createSystemClock, type Clock } from './clock.ts';
 import { startWebhook, type RunningWebhook } from './webhook/start-webhook.ts';
 
@@ -83,6 +84,14 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
         ? 'the admission webhook is not serving yet (waiting for its TLS Secret)'
         : (startUp.reason() ?? 'initial list of ConfigMaps, Secrets, workloads and AppConfigs not complete'),
     logger,
+    ...(config.metricsSecure
+      ? {
+          secure: {
+            ...metricsServingCertificate(config.hmacSecretNamespace, new Date()),
+            authorize: kubernetesScrapeAuthorizer(clients.kubeConfig, (verb, code, seconds) => observer.apiRequest(verb, code, seconds)),
+          },
+        }
+      : {}),
   });
   logger.info(
     { port: health.port, scope: config.allNamespaces ? 'all namespaces' : config.namespaces, debounceMs: config.debounceMs, leaderElect: config.leaderElect },

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
+import { Agent, fetch } from 'undici';
 import { allocatePorts } from './control-plane/ports.ts';
 import { waitFor } from './wait.ts';
 
@@ -17,6 +18,8 @@ export interface ControllerProcess {
   logLines(): Record<string, unknown>[];
   /** GET /metrics. */
   metrics(): Promise<string>;
+  /** GET /metrics with these headers (e.g. Authorization), status and body as they came. */
+  scrape(headers?: Record<string, string>): Promise<{ status: number; body: string }>;
   /** A counter or gauge value summed over the series whose labels include `labels`. */
   metricValue(name: string, labels?: Record<string, string>): Promise<number>;
   /** SIGTERM, and wait for a graceful exit (SIGKILL after a grace period). Returns the exit code. */
@@ -34,6 +37,8 @@ export interface StartControllerOptions {
   readyTimeoutMs?: number;
   /** Aborting stops the process, also while this function still waits for it to get ready. */
   signal?: AbortSignal;
+  /** 'https' with --metrics-secure: its certificate is generated at start-up, so it is not verified here. */
+  metricsScheme?: 'http' | 'https';
 }
 
 /** Starts the real controller as a child process and waits until /readyz answers 200. */
@@ -53,7 +58,10 @@ export async function startController(opts: StartControllerOptions): Promise<Con
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const exited = once(child, 'exit');
   opts.signal?.addEventListener('abort', () => child.kill('SIGTERM'), { once: true });
-  const base = `http://127.0.0.1:${metricsPort}`;
+  const scheme = opts.metricsScheme ?? 'http';
+  const base = `${scheme}://127.0.0.1:${metricsPort}`;
+  const dispatcher = scheme === 'https' ? new Agent({ connect: { rejectUnauthorized: false } }) : undefined;
+  const get = (path: string, headers: Record<string, string> = {}) => fetch(`${base}${path}`, { headers, ...(dispatcher ? { dispatcher } : {}) });
 
   const handle: ControllerProcess = {
     metricsPort,
@@ -61,8 +69,12 @@ export async function startController(opts: StartControllerOptions): Promise<Con
     logs: () => output,
     logLines: () => output.split('\n').filter((line) => line.trim() !== '').map(parseLogLine),
     async metrics() {
-      const response = await fetch(`${base}/metrics`);
+      const response = await get('/metrics');
       return response.text();
+    },
+    scrape: async (headers = {}) => {
+      const response = await get('/metrics', headers);
+      return { status: response.status, body: await response.text() };
     },
     async metricValue(name, labels = {}) {
       return sumMetric(await handle.metrics(), name, labels);
@@ -77,7 +89,7 @@ export async function startController(opts: StartControllerOptions): Promise<Con
   try {
     await waitFor(
       async () => {
-        const response = await fetch(`${base}/readyz`);
+        const response = await get('/readyz');
         return response.status === 200;
       },
       {

@@ -82,17 +82,23 @@ const CONTROLLER_ACCESS_KINDS = new Set([
   'ClusterRoleBinding',
   'Role',
   'RoleBinding',
+  // The multi-tenant policies (docs/security.md) judge writes made by people, not the controller's pod.
+  'ValidatingAdmissionPolicy',
+  'ValidatingAdmissionPolicyBinding',
 ]);
 
 /**
  * An overlay as a controller running outside the cluster (a local process) needs it:
- * the CRD, the namespaces, the ServiceAccount and its RBAC, and everything in other
+ * the CRD, the namespaces, the ServiceAccount and its RBAC, the admission policies, and
+ * everything in other
  * namespaces (the sample app); not the controller's own Deployment, Service or
  * PodDisruptionBudget, whose image a local control plane could not run.
  */
 export function withoutControllerWorkload(manifests: Manifest[], controllerNamespace = 'confighash-system'): Manifest[] {
   return manifests.filter(
-    (m) => CONTROLLER_ACCESS_KINDS.has(m.kind) || (m.metadata.namespace !== undefined && m.metadata.namespace !== controllerNamespace),
+    (m) =>
+      CONTROLLER_ACCESS_KINDS.has(m.kind) ||
+      (m.metadata.namespace !== undefined && m.metadata.namespace !== controllerNamespace),
   );
 }
 

@@ -19,7 +19,7 @@ export type Decision =
     }
   | {
       kind: 'record';
-      reason: 'Adopted' | 'ScopeChanged' | 'TemplateChanged' | 'AlreadyRolled' | 'Rebaselined';
+      reason: 'Adopted' | 'ScopeChanged' | 'TemplateChanged' | 'AlreadyRolled' | 'Rebaselined' | 'UntrustedRecord';
       checksum: string;
       record: WorkloadRecordSpec;
       message: string;
@@ -60,6 +60,8 @@ export interface DecideInput {
   readonly now: string;
   /** Whether a roll may happen now (dry-run, suspend, staged rollouts); default open. */
   readonly gate?: RolloutGate;
+  /** Field managers other than confighash that wrote the record's spec: then it is not trusted. */
+  readonly recordWrittenBy?: readonly string[];
 }
 
 /** What a rule sees: the input and the facts derived from it once. */
@@ -97,6 +99,13 @@ export const DECISION_TABLE: readonly Rule[] = [
     case: 'opted out with confighash.dev/ignore: never written',
     when: (s) => s.input.workload.ignored,
     then: (s) => ({ kind: 'noop', reason: 'Ignored', checksum: s.input.desired, message: `${s.who} is annotated confighash.dev/ignore=true; confighash writes nothing for it` }),
+  },
+  {
+    // Its digests cannot be believed either way: rolling would let whoever wrote it force a
+    // rollout, and trusting it would let them suppress one. So it is re-baselined like a first sight.
+    case: 'the record was written by someone other than confighash: re-baseline it, no rollout',
+    when: (s) => s.input.record !== undefined && (s.input.recordWrittenBy ?? []).length > 0,
+    then: (s) => untrusted(s),
   },
   {
     case: 'first sight with --roll-on-adoption: roll once',
@@ -231,6 +240,19 @@ function record(s: Situation, reason: Extract<Decision, { kind: 'record' }>['rea
     checksum: s.input.desired,
     record: { workload: { kind: workload.kind, name: workload.name, uid: workload.uid }, ...nextRecordContent(s), ...(lastRollout ? { lastRollout } : {}) },
     message,
+  };
+}
+
+function untrusted(s: Situation): Decision {
+  const { workload } = s.input;
+  const writers = (s.input.recordWrittenBy ?? []).join(', ');
+  return {
+    kind: 'record',
+    reason: 'UntrustedRecord',
+    checksum: s.input.desired,
+    // Nothing of the untrusted record is kept, not even its last rollout.
+    record: { workload: { kind: workload.kind, name: workload.name, uid: workload.uid }, ...nextRecordContent(s) },
+    message: `${s.who}: its WorkloadRecord was written by ${writers}, not by confighash, so it is not trusted; re-baselined it at checksum ${s.input.desired} without a rollout`,
   };
 }
 

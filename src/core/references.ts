@@ -1,5 +1,6 @@
-import type { V1EnvFromSource, V1EnvVar, V1KeyToPath, V1PodSpec, V1Volume } from '@kubernetes/client-node';
+import type { V1PodSpec } from '@kubernetes/client-node';
 import { SOURCE_KINDS, type SourceKind } from '../api/constants.ts';
+import { isRecord } from './is-record.ts';
 import { compareCodePoints } from './order.ts';
 import type { KeyScope, SourceId } from './types.ts';
 
@@ -46,54 +47,74 @@ export function intersectScopes(a: KeyScope, b: KeyScope): KeyScope {
  */
 export function referencedSources(podSpec: V1PodSpec | undefined): Map<SourceId, KeyScope> {
   const found = new Map<SourceId, KeyScope>();
-  const add = (kind: SourceKind, name: string | undefined, scope: KeyScope): void => {
-    if (name === undefined || name === '') return;
+  const add = (kind: SourceKind, name: unknown, scope: KeyScope): void => {
+    if (typeof name !== 'string' || name === '') return;
     const id = sourceId(kind, name);
     const known = found.get(id);
     found.set(id, known === undefined ? scope : unionScopes(known, scope));
   };
 
-  for (const volume of podSpec?.volumes ?? []) addVolume(volume, add);
-  const containers = [
-    ...(podSpec?.initContainers ?? []),
-    ...(podSpec?.containers ?? []),
-    ...(podSpec?.ephemeralContainers ?? []),
-  ];
+  // The pod template of a kind given by --workload-kind is whatever JSON its CRD lets through,
+  // so every field is read as unknown: only arrays of objects and string names count.
+  const spec: unknown = podSpec;
+  for (const volume of objectsAt(spec, 'volumes')) addVolume(volume, add);
+  const containers = [...objectsAt(spec, 'initContainers'), ...objectsAt(spec, 'containers'), ...objectsAt(spec, 'ephemeralContainers')];
   for (const container of containers) {
-    for (const source of container.envFrom ?? []) addEnvFrom(source, add);
-    for (const variable of container.env ?? []) addEnvVar(variable, add);
+    for (const source of objectsAt(container, 'envFrom')) addEnvFrom(source, add);
+    for (const variable of objectsAt(container, 'env')) addEnvVar(variable, add);
   }
 
   return new Map([...found].sort(([a], [b]) => compareCodePoints(a, b)));
 }
 
-type AddReference = (kind: SourceKind, name: string | undefined, scope: KeyScope) => void;
+type AddReference = (kind: SourceKind, name: unknown, scope: KeyScope) => void;
+type Json = Record<string, unknown>;
 
-function addVolume(volume: V1Volume, add: AddReference): void {
-  if (volume.configMap) add('ConfigMap', volume.configMap.name, scopeFromItems(volume.configMap.items));
-  if (volume.secret) add('Secret', volume.secret.secretName, scopeFromItems(volume.secret.items));
-  for (const projection of volume.projected?.sources ?? []) {
-    if (projection.configMap) add('ConfigMap', projection.configMap.name, scopeFromItems(projection.configMap.items));
-    if (projection.secret) add('Secret', projection.secret.name, scopeFromItems(projection.secret.items));
+function addVolume(volume: Json, add: AddReference): void {
+  const configMap = objectAt(volume, 'configMap');
+  if (configMap) add('ConfigMap', configMap.name, scopeFromItems(configMap.items));
+  const secret = objectAt(volume, 'secret');
+  if (secret) add('Secret', secret.secretName, scopeFromItems(secret.items));
+  for (const projection of objectsAt(objectAt(volume, 'projected'), 'sources')) {
+    const projectedConfigMap = objectAt(projection, 'configMap');
+    if (projectedConfigMap) add('ConfigMap', projectedConfigMap.name, scopeFromItems(projectedConfigMap.items));
+    const projectedSecret = objectAt(projection, 'secret');
+    if (projectedSecret) add('Secret', projectedSecret.name, scopeFromItems(projectedSecret.items));
   }
 }
 
-function addEnvFrom(source: V1EnvFromSource, add: AddReference): void {
-  if (source.configMapRef) add('ConfigMap', source.configMapRef.name, ALL_KEYS);
-  if (source.secretRef) add('Secret', source.secretRef.name, ALL_KEYS);
+function addEnvFrom(source: Json, add: AddReference): void {
+  const configMapRef = objectAt(source, 'configMapRef');
+  if (configMapRef) add('ConfigMap', configMapRef.name, ALL_KEYS);
+  const secretRef = objectAt(source, 'secretRef');
+  if (secretRef) add('Secret', secretRef.name, ALL_KEYS);
 }
 
-function addEnvVar(variable: V1EnvVar, add: AddReference): void {
-  const configMapKey = variable.valueFrom?.configMapKeyRef;
-  if (configMapKey) add('ConfigMap', configMapKey.name, scopeFromKeys([configMapKey.key]));
-  const secretKey = variable.valueFrom?.secretKeyRef;
-  if (secretKey) add('Secret', secretKey.name, scopeFromKeys([secretKey.key]));
+function addEnvVar(variable: Json, add: AddReference): void {
+  const valueFrom = objectAt(variable, 'valueFrom');
+  const configMapKey = objectAt(valueFrom, 'configMapKeyRef');
+  if (configMapKey && typeof configMapKey.key === 'string') add('ConfigMap', configMapKey.name, scopeFromKeys([configMapKey.key]));
+  const secretKey = objectAt(valueFrom, 'secretKeyRef');
+  if (secretKey && typeof secretKey.key === 'string') add('Secret', secretKey.name, scopeFromKeys([secretKey.key]));
 }
 
-/** The kubelet projects every key when `items` is absent or empty, so both mean "all". */
-function scopeFromItems(items: readonly V1KeyToPath[] | undefined): KeyScope {
-  if (items === undefined || items.length === 0) return ALL_KEYS;
-  return scopeFromKeys(items.map((item) => item.key));
+/**
+ * The kubelet projects every key when `items` is absent or empty, so both mean "all". An
+ * item without a string key projects nothing the pod could read.
+ */
+function scopeFromItems(items: unknown): KeyScope {
+  if (!Array.isArray(items) || items.length === 0) return ALL_KEYS;
+  return scopeFromKeys(items.filter(isRecord).flatMap((item) => (typeof item.key === 'string' ? [item.key] : [])));
+}
+
+function objectAt(value: unknown, field: string): Json | undefined {
+  const found = isRecord(value) ? value[field] : undefined;
+  return isRecord(found) ? found : undefined;
+}
+
+function objectsAt(value: unknown, field: string): Json[] {
+  const found = isRecord(value) ? value[field] : undefined;
+  return Array.isArray(found) ? found.filter(isRecord) : [];
 }
 
 function sortedUnique(keys: readonly string[]): string[] {

@@ -1,11 +1,12 @@
 import { createHash } from 'node:crypto';
 import type { V1PodTemplateSpec } from '@kubernetes/client-node';
 import type { AppConfigSpec, AppConfigStatus } from '../api/appconfig.ts';
-import { CHECKSUM_ANNOTATION, IGNORE_ANNOTATION, RESUME_ANNOTATION, ROLL_NOW_ANNOTATION } from '../api/constants.ts';
+import { CHECKSUM_ANNOTATION, FIELD_MANAGER, IGNORE_ANNOTATION, RESUME_ANNOTATION, ROLL_NOW_ANNOTATION } from '../api/constants.ts';
 import type { WorkloadKindSpec } from '../api/workload-kinds.ts';
 import type { WorkloadRecordSpec } from '../api/workload-record.ts';
 import { isRecord } from '../core/is-record.ts';
 import { valueAtPointer } from '../core/json-pointer.ts';
+import { compareCodePoints } from '../core/order.ts';
 import { referencedSources } from '../core/references.ts';
 import { reloaderAnnotationsOf, sameReloaderAnnotations } from '../core/reloader-annotations.ts';
 import type { ContentDigest, KeyScope, RolloutProgress, WorkloadFacts } from '../core/types.ts';
@@ -53,8 +54,10 @@ export function workloadFacts(kind: WorkloadKindSpec, object: WorkloadObject): W
     labels: metadata.labels ?? {},
     references: referencedSources(template?.spec),
     ...(templateChecksum !== undefined ? { templateChecksum } : {}),
-    templateHasMetadata: template?.metadata !== undefined,
-    templateHasAnnotations: template?.metadata?.annotations !== undefined,
+    // Only an object can take the annotation: anything else (a CRD's pod template may hold any
+    // JSON) is replaced by a JSON Patch `add`, where an `add` below it would be an invalid patch.
+    templateHasMetadata: isRecord(template?.metadata),
+    templateHasAnnotations: isRecord(template?.metadata) && isRecord(template.metadata.annotations),
     templateDigest: templateDigest(template),
     ignored: metadata.annotations?.[IGNORE_ANNOTATION] === 'true',
     ...(reloader !== undefined ? { reloader } : {}),
@@ -161,7 +164,13 @@ export function observedAppConfig(object: AppConfigObject): ObservedAppConfig {
   };
 }
 
+interface ManagedFieldsEntry {
+  manager?: string;
+  fieldsV1?: Record<string, unknown>;
+}
+
 interface WorkloadRecordObject extends KubeObject {
+  metadata?: KubeObject['metadata'] & { managedFields?: ManagedFieldsEntry[] };
   spec?: WorkloadRecordSpec;
 }
 
@@ -171,12 +180,31 @@ export interface ObservedRecord {
   readonly name: string;
   readonly resourceVersion: string;
   readonly spec: WorkloadRecordSpec;
+  /**
+   * Field managers other than confighash that own part of the spec (metadata.managedFields):
+   * someone else wrote what the record says, so the decision does not trust it. Empty for a
+   * record only confighash wrote; the garbage collector touches metadata only.
+   */
+  readonly otherSpecWriters: readonly string[];
 }
 
 export function observedRecord(object: WorkloadRecordObject): ObservedRecord | undefined {
   const metadata = object.metadata ?? {};
   if (object.spec?.workload === undefined) return undefined;
-  return { namespace: metadata.namespace ?? '', name: metadata.name ?? '', resourceVersion: metadata.resourceVersion ?? '', spec: object.spec };
+  return {
+    namespace: metadata.namespace ?? '',
+    name: metadata.name ?? '',
+    resourceVersion: metadata.resourceVersion ?? '',
+    spec: object.spec,
+    otherSpecWriters: otherSpecWriters(metadata.managedFields ?? []),
+  };
+}
+
+function otherSpecWriters(entries: readonly ManagedFieldsEntry[]): string[] {
+  const writers = entries
+    .filter((entry) => entry.manager !== FIELD_MANAGER && isRecord(entry.fieldsV1) && Object.hasOwn(entry.fieldsV1, 'f:spec'))
+    .map((entry) => entry.manager ?? '(no manager)');
+  return [...new Set(writers)].sort(compareCodePoints);
 }
 
 export function sameProgress(a: RolloutProgress, b: RolloutProgress): boolean {

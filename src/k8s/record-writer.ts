@@ -20,6 +20,8 @@ export async function writeWorkloadRecord(
   ownerApiVersion: string,
   signal: AbortSignal,
   observe?: ApiRequestObserver,
+  /** Clear metadata.managedFields: drops the entries of others who wrote an untrusted record. */
+  clearOtherWriters = false,
 ): Promise<ObservedRecord> {
   const { workload } = spec;
   const body = {
@@ -29,6 +31,8 @@ export async function writeWorkloadRecord(
       name: workload.uid,
       namespace,
       ...(existing ? { resourceVersion: existing.resourceVersion } : {}),
+      // [{}], not []: an empty list leaves managedFields as they are (server-side apply's rule).
+      ...(existing && clearOtherWriters ? { managedFields: [{}] } : {}),
       labels: { 'app.kubernetes.io/managed-by': 'confighash' },
       ownerReferences: [{ apiVersion: ownerApiVersion, kind: workload.kind, name: workload.name, uid: workload.uid }],
     },

@@ -1,7 +1,9 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
 import type { Logger } from 'pino';
+import type { ScrapeAuthorizer } from './secure-metrics.ts';
 
 export interface HealthServerOptions {
   host: string;
@@ -13,6 +15,8 @@ export interface HealthServerOptions {
   logger: Logger;
   /** Why the controller is not ready yet, shown by /readyz with the 503. */
   notReadyReason?: () => string;
+  /** --metrics-secure: serve HTTPS, and let only authorized scrapes read /metrics. */
+  secure?: { cert: string; key: string; authorize: ScrapeAuthorizer };
 }
 
 export interface HealthServer {
@@ -29,13 +33,14 @@ const TEXT = 'text/plain; charset=utf-8';
  */
 export async function startHealthServer(options: HealthServerOptions): Promise<HealthServer> {
   const { host, port, logger } = options;
-  const server = createServer((request, response) => {
+  const listener = (request: IncomingMessage, response: ServerResponse): void => {
     handle(options, request, response).catch((error: unknown) => {
       logger.error({ err: error, path: request.url }, 'health endpoint failed');
       if (!response.headersSent) send(request, response, 500, 'internal error\n');
       else response.destroy();
     });
-  });
+  };
+  const server = options.secure ? createHttpsServer({ cert: options.secure.cert, key: options.secure.key }, listener) : createServer(listener);
 
   await new Promise<void>((resolve, reject) => {
     const onError = (error: Error): void => {
@@ -50,7 +55,7 @@ export async function startHealthServer(options: HealthServerOptions): Promise<H
   server.on('error', (error) => logger.error({ err: error }, 'health server error'));
 
   const bound = (server.address() as AddressInfo).port;
-  logger.info({ host, port: bound }, 'serving /healthz, /readyz and /metrics');
+  logger.info({ host, port: bound, secure: options.secure !== undefined }, options.secure ? 'serving /healthz, /readyz and /metrics (HTTPS; /metrics for authorized scrapes only)' : 'serving /healthz, /readyz and /metrics');
 
   return {
     port: bound,
@@ -80,6 +85,14 @@ async function handle(options: HealthServerOptions, request: IncomingMessage, re
       else send(request, response, 503, `not ready: ${options.notReadyReason?.() ?? 'starting'}\n`);
       return;
     case '/metrics': {
+      if (options.secure) {
+        const verdict = await options.secure.authorize(request.headers.authorization);
+        if (!verdict.allowed) {
+          options.logger.debug({ status: verdict.status, reason: verdict.reason }, 'refused a scrape of /metrics');
+          send(request, response, verdict.status, verdict.status === 401 ? 'unauthorized\n' : 'forbidden\n');
+          return;
+        }
+      }
       const body = await options.registry.metrics();
       send(request, response, 200, body, options.registry.contentType);
       return;

@@ -33,11 +33,13 @@ export interface WorkloadDecision {
 export function decisionFor(ctx: DecisionContext, workload: WorkloadFacts): WorkloadDecision | undefined {
   const desired = ctx.coverage.desiredChecksum(workload, ctx.hmacKeyId);
   if (desired.kind === 'uncovered') return undefined;
-  const record = ctx.store.record(workload.namespace, workload.uid)?.spec;
+  const observed = ctx.store.record(workload.namespace, workload.uid);
+  const record = observed?.spec;
   const baseline = ctx.store.baseline(workload.namespace, workload.uid);
   const input = {
     workload,
     record,
+    recordWrittenBy: observed?.otherSpecWriters ?? [],
     ...(baseline ? { baseline } : {}),
     desired: desired.checksum,
     sources: desired.sources,
@@ -98,10 +100,12 @@ function gateMember(ctx: DecisionContext, ac: ObservedAppConfig, workload: Workl
 function decisionWithOpenGate(ctx: DecisionContext, workload: WorkloadFacts): Decision['kind'] | undefined {
   const desired = ctx.coverage.desiredChecksum(workload, ctx.hmacKeyId);
   if (desired.kind === 'uncovered') return undefined;
+  const observed = ctx.store.record(workload.namespace, workload.uid);
   const baseline = ctx.store.baseline(workload.namespace, workload.uid);
   return decide({
     workload,
-    record: ctx.store.record(workload.namespace, workload.uid)?.spec,
+    record: observed?.spec,
+    recordWrittenBy: observed?.otherSpecWriters ?? [],
     ...(baseline ? { baseline } : {}),
     desired: desired.checksum,
     sources: desired.sources,

@@ -93,6 +93,7 @@ export async function reconcileWorkload(
   const id = workloadId(kind, name);
   if (!deps.mayWrite()) throw new NotLeadingError(`${decision.kind} ${who}`);
   if (decision.kind === 'roll') deps.store.expectOwnTemplateWrite(namespace, id, decision.checksum, deps.store.claimStamp());
+  const untrustedWriters = decision.reason === 'UntrustedRecord' ? (deps.store.record(namespace, workload.uid)?.otherSpecWriters ?? []) : undefined;
   try {
     if (decision.kind === 'roll') {
       const spec = deps.kinds.byKind(kind);
@@ -106,7 +107,7 @@ export async function reconcileWorkload(
     }
     if (!deps.mayWrite()) throw new NotLeadingError(`write the WorkloadRecord of ${who}`);
     const existing = deps.store.record(namespace, workload.uid);
-    const stored = await writeWorkloadRecord(deps.customObjects, namespace, existing, decision.record, workload.apiVersion, signal, deps.observeApiRequest).catch((err: unknown) => {
+    const stored = await writeWorkloadRecord(deps.customObjects, namespace, existing, decision.record, workload.apiVersion, signal, deps.observeApiRequest, untrustedWriters !== undefined).catch((err: unknown) => {
       throw classifyApiError(err, `write the WorkloadRecord of ${who}`);
     });
     deps.store.setRecord(stored);
@@ -117,6 +118,7 @@ export async function reconcileWorkload(
   log.info({ decision: decision.kind, reason: decision.reason, checksum: decision.checksum }, decision.message);
 
   const covering = deps.coverage.coveringAppConfigs(workload);
+  if (untrustedWriters !== undefined) recordUntrustedRecordEvent(deps, workload, untrustedWriters, decision);
   if (decision.kind === 'roll') recordRolloutEvents(deps, workload, covering, decision);
   if (decision.kind === 'roll') deps.notify?.(rolloutNotification(workload, covering, decision, deps.now().toISOString()));
   for (const appConfig of covering) deps.refreshStatus(namespace, appConfig.name);
@@ -161,6 +163,18 @@ function recordWouldRollEvent(deps: WorkloadReconcilerDeps, workload: WorkloadFa
     reason: 'WouldRoll',
     action: 'DryRun',
     note: `Would roll out: ${what}; checksum ${decision.previous ?? '(none)'} -> ${decision.checksum}`,
+  });
+}
+
+function recordUntrustedRecordEvent(deps: WorkloadReconcilerDeps, workload: WorkloadFacts, writers: readonly string[], decision: Decision): void {
+  deps.events.record({
+    regarding: { apiVersion: workload.apiVersion, kind: workload.kind, namespace: workload.namespace, name: workload.name, uid: workload.uid },
+    type: 'Warning',
+    reason: 'UntrustedRecord',
+    action: 'Rebaseline',
+    note:
+      `WorkloadRecord ${workload.uid} was written by ${writers.join(', ')}, not by confighash (its metadata.managedFields say so); ` +
+      `it was not trusted and was re-baselined at checksum ${decision.checksum} without a rollout`,
   });
 }
 

@@ -41,6 +41,7 @@ describe('parseConfig defaults', () => {
       hmacSecretNamespace: 'platform',
       metricsAddress: '0.0.0.0',
       metricsPort: 8080,
+      metricsSecure: false,
       logLevel: 'info',
       identity: 'confighash-7d9f-x2',
       dryRun: false,
@@ -74,6 +75,12 @@ describe('parseConfig defaults', () => {
     assert.equal(config.dryRun, true);
     assert.equal(config.maxConcurrentRollouts, 3);
     assert.throws(() => parse(['--namespace', 'shop', '--max-concurrent-rollouts', '0']), /at least 1/);
+  });
+
+  it('serves metrics over plain HTTP unless --metrics-secure (or CONFIGHASH_METRICS_SECURE) asks for HTTPS with authorization', () => {
+    assert.equal(parse(['--namespace', 'shop']).metricsSecure, false);
+    assert.equal(parse(['--namespace', 'shop', '--metrics-secure']).metricsSecure, true);
+    assert.equal(parse(['--namespace', 'shop'], { CONFIGHASH_METRICS_SECURE: 'true' }).metricsSecure, true);
   });
 
   it('falls back to confighash-system and a hostname-based identity outside a pod', () => {

@@ -380,6 +380,46 @@ describe('decide: nothing to do', () => {
   });
 });
 
+describe('decide: a record someone other than confighash wrote', () => {
+  it('re-baselines a record written by another field manager instead of rolling on its digests', () => {
+    const forged = recordOf(web, [source('web-config', { A: 'stale' })]);
+    const now = [source('web-config', { A: '2' }, { changedAt: 5 })];
+    const decision = decideNow({ workload: web, sources: now, record: forged, recordWrittenBy: ['kubectl-edit'] });
+    assert.equal(decision.kind, 'record');
+    assert.equal(decision.reason, 'UntrustedRecord');
+    assert.deepEqual(decision.kind === 'record' && decision.record, recordOf(web, now, 'Baseline'));
+    assert.match(decision.message, /written by kubectl-edit, not by confighash/);
+  });
+
+  it('does not keep a forged last rollout, nor believe a forged "already rolled" checksum', () => {
+    const now = [source('web-config', { A: '2' }, { changedAt: 5 })];
+    const forged = { ...recordOf(web, now, 'Template'), lastRollout: { time: NOW, changed: ['ConfigMap web-config (A)'], to: 'forged' } };
+    const decision = decideNow({ workload: web, sources: now, record: forged, recordWrittenBy: ['mallory'] });
+    assert.equal(decision.reason, 'UntrustedRecord');
+    assert.equal(decision.kind === 'record' && decision.record.lastRollout, undefined);
+    assert.equal(decision.kind === 'record' && decision.record.placement, 'Baseline', 'the template does not carry the checksum, whatever the record claimed');
+  });
+
+  it('does not roll an untrusted record even with --roll-on-adoption', () => {
+    const now = [source('web-config', { A: '2' })];
+    const decision = decideNow({ workload: web, sources: now, record: recordOf(web, now), recordWrittenBy: ['mallory'], rollOnAdoption: true });
+    assert.equal(decision.kind, 'record');
+  });
+
+  it('trusts a record that only confighash wrote', () => {
+    const before = [source('web-config', { A: '1' })];
+    const now = [source('web-config', { A: '2' }, { changedAt: 5 })];
+    const decision = decideNow({ workload: web, sources: now, record: recordOf(web, before), recordWrittenBy: [] });
+    assert.equal(decision.reason, 'ContentChanged');
+  });
+
+  it('writes nothing for a workload opted out with confighash.dev/ignore, trusted record or not', () => {
+    const now = [source('web-config', { A: '2' })];
+    const decision = decideNow({ workload: { ...web, ignored: true }, sources: now, record: recordOf(web, now), recordWrittenBy: ['mallory'] });
+    assert.equal(decision.reason, 'Ignored');
+  });
+});
+
 after(() => {
   // Every row of the table is reached by a test above: a row no case reaches is dead or untested.
   assert.deepEqual(

@@ -93,7 +93,7 @@ describe('FactStore', () => {
     const baseline = { workload: { kind: 'Deployment' as const, name: 'web', uid: web.uid }, checksum: 'c1', placement: 'Baseline' as const, sources: [] };
     store.setBaseline('shop', baseline);
     assert.equal(store.baseline('shop', web.uid), baseline);
-    store.setRecord({ namespace: 'shop', name: 'r', resourceVersion: '5', spec: { ...baseline, checksum: 'c2' } });
+    store.setRecord({ namespace: 'shop', name: 'r', resourceVersion: '5', otherSpecWriters: [], spec: { ...baseline, checksum: 'c2' } });
     assert.equal(store.baseline('shop', web.uid), undefined, 'the record took over');
 
     store.setBaseline('shop', baseline);

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { CHECKSUM_ANNOTATION } from '../../../src/api/constants.ts';
 import { digestConfigMapContent } from '../../../src/core/checksum.ts';
-import { sameDigest, sameWorkloadFacts, workloadFacts } from '../../../src/k8s/projections.ts';
+import { observedRecord, sameDigest, sameWorkloadFacts, workloadFacts } from '../../../src/k8s/projections.ts';
 import { kindSpec } from '../support/workload-kinds.ts';
 
 const deployment = (overrides: { resourceVersion?: string; replicas?: number; checksum?: string; image?: string } = {}) => ({
@@ -101,5 +101,41 @@ describe('projections', () => {
     assert.equal(workloadFacts(kindSpec('Rollout'), rollout({ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'web' })).templateFrom, undefined);
     assert.equal(workloadFacts(kindSpec('Rollout'), rollout(undefined)).templateFrom, undefined);
     assert.equal(workloadFacts(kindSpec('Deployment'), rollout({ apiVersion: 'apps/v1', kind: 'Deployment', name: 'web' })).templateFrom, undefined, 'only kinds that have such a reference');
+  });
+});
+
+describe('observedRecord: who wrote the record', () => {
+  const spec = { workload: { kind: 'Deployment', name: 'web', uid: 'u1' }, checksum: 'c', placement: 'Baseline' as const, sources: [] };
+  const entry = (manager: string, fields: Record<string, unknown>) => ({ manager, operation: 'Update', fieldsType: 'FieldsV1', fieldsV1: fields });
+  const recordWith = (managedFields: unknown[]) => observedRecord({ metadata: { name: 'u1', namespace: 'shop', resourceVersion: '1', managedFields } as never, spec });
+
+  it('names every field manager other than confighash that owns part of the spec', () => {
+    const record = recordWith([entry('confighash', { 'f:spec': {} }), entry('kubectl-edit', { 'f:spec': { 'f:checksum': {} } }), entry('mallory', { 'f:spec': {} })]);
+    assert.deepEqual(record?.otherSpecWriters, ['kubectl-edit', 'mallory']);
+  });
+
+  it('does not count a manager that only touched metadata (the garbage collector orphaning it)', () => {
+    const record = recordWith([entry('confighash', { 'f:spec': {} }), entry('kube-controller-manager', { 'f:metadata': { 'f:ownerReferences': {} } })]);
+    assert.deepEqual(record?.otherSpecWriters, []);
+  });
+});
+
+describe('workloadFacts of a pod template that a CRD lets hold any JSON (found by the property tests)', () => {
+  it('treats template metadata or annotations that are not objects as absent, so the checksum patch replaces them and stays valid', async () => {
+    const { templateChecksumOps } = await import('../../../src/core/patch.ts');
+    const jsonPatch = (await import('fast-json-patch')).default;
+    for (const metadata of [[], 'x', 3, { annotations: [] }, { annotations: 'x' }]) {
+      const object = { metadata: { name: 'web', namespace: 'shop', uid: 'u1', generation: 2 }, spec: { template: { metadata, spec: { containers: [] } } } };
+      const facts = workloadFacts(kindSpec('Rollout'), object as never);
+      const ops = templateChecksumOps(facts, 'v1.new');
+      assert.equal(jsonPatch.validate(ops, structuredClone(object)), undefined, JSON.stringify(metadata));
+      const patched = jsonPatch.applyPatch(structuredClone(object), ops, true, false).newDocument as unknown as { spec: { template: { metadata: { annotations: Record<string, string> } } } };
+      assert.equal(patched.spec.template.metadata.annotations[CHECKSUM_ANNOTATION], 'v1.new');
+    }
+  });
+
+  it('finds no references, rather than throwing, in containers, env or volumes that are not lists of objects', () => {
+    const object = { metadata: { name: 'web', uid: 'u1' }, spec: { template: { spec: { volumes: {}, containers: [null, { envFrom: 5, env: 'x' }], initContainers: [{ env: [{ valueFrom: { configMapKeyRef: { name: 'a' } } }] }] } } } };
+    assert.deepEqual([...workloadFacts(kindSpec('Rollout'), object as never).references.keys()], []);
   });
 });
