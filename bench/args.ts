@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { parsePeerSpec, PeerSpecError, type PeerSource } from './peers/spec.ts';
 
-export const SCENARIOS = ['latency', 'burst', 'scale', 'restart', 'soak', 'webhook', 'scale-sweep'] as const;
+export const SCENARIOS = ['latency', 'burst', 'scale', 'restart', 'soak', 'webhook', 'scale-sweep', 'adoption-edit'] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 /** What runs without --only: the soak and the scale sweep take many minutes of their own, and the webhook is a feature of its own; they run only when asked for. */
 export const DEFAULT_SCENARIOS: readonly ScenarioName[] = ['latency', 'burst', 'scale', 'restart'];

@@ -11,6 +11,8 @@ export interface BenchProfile {
     /** Namespaces are <prefix>00, <prefix>01, ...; default bench-scale- (the sweep uses one per point). */
     namespacePrefix?: string;
   };
+  /** The adoption-edit scenario: namespaces × Deployments, each with a ConfigMap and an AppConfig of its own. */
+  adoptionEdit: { namespaces: number; deploymentsPerNamespace: number };
   /** durationS stays below the controller's default longest debounce wait (10 s): see BurstResult.span_s. */
   burst: { configMaps: number; deploymentsPerConfigMap: number; edits: number; durationS: number };
   soak: {
@@ -36,6 +38,7 @@ export const PROFILES: Record<BenchProfile['name'], BenchProfile> = {
     name: 'full',
     latency: { edits: 200, warmupEdits: 10, pauseMs: 100 },
     scale: { namespaces: 20, appConfigsPerNamespace: 50, steadyWindowS: 60, createConcurrency: 16 },
+    adoptionEdit: { namespaces: 10, deploymentsPerNamespace: 100 },
     burst: { configMaps: 50, deploymentsPerConfigMap: 2, edits: 1000, durationS: 8 },
     soak: SOAK,
     sizes: { configMapBytes: 10 * 1024, secretBytes: 2 * 1024 },
@@ -44,6 +47,7 @@ export const PROFILES: Record<BenchProfile['name'], BenchProfile> = {
     name: 'small',
     latency: { edits: 40, warmupEdits: 5, pauseMs: 100 },
     scale: { namespaces: 4, appConfigsPerNamespace: 12, steadyWindowS: 15, createConcurrency: 16 },
+    adoptionEdit: { namespaces: 2, deploymentsPerNamespace: 50 },
     burst: { configMaps: 10, deploymentsPerConfigMap: 2, edits: 200, durationS: 4 },
     soak: SOAK,
     sizes: { configMapBytes: 10 * 1024, secretBytes: 2 * 1024 },

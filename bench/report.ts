@@ -9,6 +9,7 @@ import type { RestartResult } from './scenarios/restart.ts';
 import type { ScaleResult } from './scenarios/scale.ts';
 import type { SoakResult } from './scenarios/soak.ts';
 import type { ScaleSweepResult } from './scenarios/scale-sweep.ts';
+import type { AdoptionEditResult } from './scenarios/adoption-edit.ts';
 import { measured } from './peers/phase.ts';
 
 export interface Goal {
@@ -48,6 +49,7 @@ export interface BenchResult {
   restart?: RestartResult | { error: string };
   soak?: SoakResult | { error: string };
   'scale-sweep'?: ScaleSweepResult | { error: string };
+  'adoption-edit'?: AdoptionEditResult | { error: string };
   /** --peers: other reload controllers run on the scale scenario's objects after confighash. */
   peers?: PeersResult;
   goals?: Goal[];
@@ -86,6 +88,15 @@ export function evaluateGoals(result: BenchResult): Goal[] {
         goals.push({ figure: 'scale cold start settled vs Reloader, same run', value: `${settled} / ${reloader.settled_s} s = ${ratio.toFixed(2)}×`, goal: '≤ 1.5×', met: ratio <= 1.5 });
       }
     }
+  }
+  const adoption = ok<AdoptionEditResult>(result['adoption-edit']);
+  if (adoption) {
+    goals.push({
+      figure: 'adoption-edit: an edit right after /readyz, while workloads are being adopted, rolls its workload',
+      value: `rolled ${adoption.edit_during_startup_rolled} after ${adoption.edit_during_startup_s ?? '-'} s; ${adoption.edited_replica_sets} ReplicaSets; ${adoption.others_rolled} others rolled`,
+      goal: 'rolled, 2 ReplicaSets, 0 others',
+      met: adoption.edit_during_startup_rolled && adoption.edited_replica_sets === 2 && adoption.others_rolled === 0,
+    });
   }
   const sweep = ok<ScaleSweepResult>(result['scale-sweep']);
   if (sweep) {
@@ -206,6 +217,12 @@ export function formatTable(result: BenchResult): string {
   else if (restart) {
     add('restart', 'PATCHes / rollouts / record writes (goal 0 / 0 / 0)', `${restart.patches} / ${restart.rollouts} / ${restart.record_writes}`);
     add('restart', 'ready / settled (s)', `${restart.ready_s} / ${restart.settled_s}`);
+  }
+  const adoption = result['adoption-edit'];
+  if (adoption && 'error' in adoption) add('adoption-edit', 'error', adoption.error);
+  else if (adoption) {
+    add('adoption-edit', 'workloads / records written when edited / edit at (s after spawn)', `${adoption.workloads} / ${adoption.records_when_edited} / ${adoption.edit_at_s}`);
+    add('adoption-edit', 'edit → template patch (s) / ReplicaSets of the edited / others rolled', `${adoption.edit_during_startup_s ?? 'never'} / ${adoption.edited_replica_sets} / ${adoption.others_rolled}`);
   }
   const sweep = result['scale-sweep'];
   if (sweep && 'error' in sweep) add('scale-sweep', 'error', sweep.error);

@@ -25,6 +25,7 @@ import { runScale } from './scenarios/scale.ts';
 import { runSoak } from './scenarios/soak.ts';
 import { runWebhook } from './scenarios/webhook.ts';
 import { runScaleSweep } from './scenarios/scale-sweep.ts';
+import { runAdoptionEdit } from './scenarios/adoption-edit.ts';
 
 const repoRoot = fileURLToPath(new URL('..', import.meta.url));
 const began = performance.now();
@@ -44,6 +45,7 @@ const RUNNERS: Record<ScenarioName, (ctx: BenchContext) => Promise<object>> = {
   soak: runSoak,
   webhook: runWebhook,
   'scale-sweep': runScaleSweep,
+  'adoption-edit': runAdoptionEdit,
 };
 
 async function main(args: BenchArgs): Promise<number> {
