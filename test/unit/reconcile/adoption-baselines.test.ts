@@ -69,23 +69,25 @@ function world() {
   };
 }
 
+/** Deployment web reading ConfigMap web (k=old), covered by AppConfig web, all seen by the initial lists. */
+function syncedWithWebCovered(): ReturnType<typeof world> {
+  const w = world();
+  w.source('web', 'old', 'list');
+  w.listed(deployment('web', 'web'));
+  w.appConfig('web', { configMaps: [{ name: 'web' }] }, { live: false });
+  w.sync();
+  return w;
+}
+
 describe('adoption baselines, through the router over a real FactStore', () => {
   it('rolls a workload whose ConfigMap changed after the initial sync, before its adoption', () => {
-    const w = world();
-    w.source('web', 'old', 'list');
-    w.listed(deployment('web', 'web'));
-    w.appConfig('web', { configMaps: [{ name: 'web' }] }, { live: false });
-    w.sync();
+    const w = syncedWithWebCovered();
     w.source('web', 'new');
     assert.equal(w.decide('web')?.kind, 'roll');
   });
 
   it('adopts without a rollout when nothing changed since the initial sync', () => {
-    const w = world();
-    w.source('web', 'old', 'list');
-    w.listed(deployment('web', 'web'));
-    w.appConfig('web', { configMaps: [{ name: 'web' }] }, { live: false });
-    w.sync();
+    const w = syncedWithWebCovered();
     w.workloadEvent(deployment('web', 'web', { resourceVersion: '11', available: 0 }));
     assert.equal(w.decide('web')?.kind, 'record');
   });
@@ -122,11 +124,7 @@ describe('adoption baselines, through the router over a real FactStore', () => {
   });
 
   it('takes a new baseline when the pod template of a workload not yet adopted changes: its pods restart and read the content', () => {
-    const w = world();
-    w.source('web', 'old', 'list');
-    w.listed(deployment('web', 'web'));
-    w.appConfig('web', { configMaps: [{ name: 'web' }] }, { live: false });
-    w.sync();
+    const w = syncedWithWebCovered();
     w.source('web', 'new');
     w.workloadEvent(deployment('web', 'web', { image: 'app:2', resourceVersion: '11' }));
     assert.equal(w.decide('web')?.kind, 'record');
