@@ -7,8 +7,10 @@ import { chmod, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { REPO_ROOT } from '../../scripts/lib/kustomize.ts';
 import { readClusterOf } from '../../scripts/lib/control-plane/kubeconfig.ts';
+import { podmanEnv } from '../../scripts/lib/podman-env.ts';
+
+export { podmanEnv };
 import { kubectl, testCluster } from './cluster.ts';
 
 const run = promisify(execFile);
@@ -26,14 +28,6 @@ export class MissingImageError extends Error {
     super(`image ${image} is not in podman's local storage: build it with \`npm run image\``, { cause });
     this.name = 'MissingImageError';
   }
-}
-
-/** podman's environment on this kind of VM (containers.conf with ulimits and runc: scripts/image/containers-env.sh). */
-export async function podmanEnv(): Promise<NodeJS.ProcessEnv> {
-  const { stdout } = await run(join(REPO_ROOT, 'scripts/image/containers-env.sh'));
-  const conf = /^export CONTAINERS_CONF=(.+)$/m.exec(stdout)?.[1];
-  if (!conf) throw new Error(`scripts/image/containers-env.sh printed no CONTAINERS_CONF: ${stdout}`);
-  return { ...process.env, CONTAINERS_CONF: conf };
 }
 
 export async function assertImagePresent(image = IMAGE): Promise<void> {
