@@ -7,6 +7,7 @@ import { execFile } from 'node:child_process';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
 import { allocatePorts } from '../../scripts/lib/control-plane/ports.ts';
+import { SAMPLE_APP_DIR } from '../../scripts/lib/kustomize.ts';
 import { kubectl } from '../support/cluster.ts';
 import { CONTROLLER_NAMESPACE, CONTROLLER_SERVICE_ACCOUNT, installControllerAccess } from '../support/controller-access.ts';
 import { withTestNamespace } from '../support/namespace.ts';
@@ -20,7 +21,8 @@ import {
   type RunningContainer,
 } from '../support/podman.ts';
 import { countReplicaSets, settledReplicaSetCount } from '../support/rollouts.ts';
-import { SAMPLE, sampleAppManifests, toYaml, waitForAdoption } from '../support/sample-app.ts';
+import { buildOverlay, sampleAppImageOverride } from '../support/real-node.ts';
+import { SAMPLE, waitForAdoption } from '../support/sample-app.ts';
 import { waitFor } from '../support/wait.ts';
 
 const exec = promisify(execFile);
@@ -54,7 +56,8 @@ test('the image, run as a pod runs it (in-cluster variables, token mount, UID 65
   const tokenDir = await serviceAccountMount(CONTROLLER_NAMESPACE, CONTROLLER_SERVICE_ACCOUNT);
   await withTestNamespace(
     async (namespace) => {
-      await kubectl(['apply', '-f', '-'], { input: toYaml(await sampleAppManifests(namespace)) });
+      // The sample app on the node base built here, so that a real node never tries to pull.
+      await kubectl(['apply', '-f', '-'], { input: await buildOverlay(SAMPLE_APP_DIR, { namespace, images: [sampleAppImageOverride()] }) });
       const { metrics: port } = await allocatePorts(['metrics'] as const);
       const container = await startContainer({
         args: ['--namespace', namespace, '--debounce', '0', `--metrics-bind-address=127.0.0.1:${port}`],
