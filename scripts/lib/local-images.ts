@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { NodeImage } from './control-plane/index.ts';
-import { REPO_ROOT } from './kustomize.ts';
+import { REPO_ROOT, type KustomizeImage } from './kustomize.ts';
 import { podmanEnv } from './podman-env.ts';
 
 const run = promisify(execFile);
@@ -18,6 +18,11 @@ export function dockerfileNodeVersion(): string {
 }
 
 export const CONTROLLER_IMAGE = 'localhost/confighash:dev';
+
+/** The sample app's `node:24-slim`, in a kustomize `images:` entry: the node base made by scripts/image/node-base.sh. */
+export function sampleAppImage(): KustomizeImage {
+  return { name: 'node', newName: 'docker.io/library/node', newTag: `${dockerfileNodeVersion()}-trixie-slim` };
+}
 
 /** The base image scripts/image/node-base.sh makes, by the name pods use: the sample app runs on it. */
 export function nodeBaseImage(): string {

@@ -1,13 +1,9 @@
 // Helpers for the e2e tests on the real node (CONFIGHASH_TEST_NODE=real, `npm run test:e2e`):
 // kustomize overlays the way a user writes one (`images:` pointing at the local builds),
 // pods, and HTTP requests from the host to a pod's IP on the node's bridge.
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
 import { CoreV1Api, type V1Pod } from '@kubernetes/client-node';
-import { stringify } from 'yaml';
-import { kustomizeBuild } from '../../scripts/lib/kustomize.ts';
-import { dockerfileNodeVersion } from '../../scripts/lib/local-images.ts';
+import { kustomizeBuildWithImages, type KustomizeImage } from '../../scripts/lib/kustomize.ts';
+import { sampleAppImage } from '../../scripts/lib/local-images.ts';
 import { adminKubeConfig, kubectl, testCluster } from './cluster.ts';
 import { waitFor } from './wait.ts';
 
@@ -18,36 +14,14 @@ export function realNodeMissing(env: NodeJS.ProcessEnv = process.env): string | 
     : 'needs the real node: run it with `npm run test:e2e` (CONFIGHASH_TEST_NODE=real), not on kwok';
 }
 
-export interface KustomizeImage {
-  name: string;
-  newName: string;
-  newTag: string;
-}
-
 /** The controller image from `npm run image`, loaded into the node's containerd. */
 export const CONTROLLER_IMAGE_OVERRIDE: KustomizeImage = { name: 'confighash', newName: 'localhost/confighash', newTag: 'dev' };
 
-/** The sample app's `node:24-slim`, as the node base made by scripts/image/node-base.sh. */
-export function sampleAppImageOverride(): KustomizeImage {
-  return { name: 'node', newName: 'docker.io/library/node', newTag: `${dockerfileNodeVersion()}-trixie-slim` };
-}
+export const sampleAppImageOverride = sampleAppImage;
 
 /** `kustomize build` of a user's overlay on `dir`: its resources, with `images:` (and a namespace) set. */
-export async function buildOverlay(dir: string, opts: { images: KustomizeImage[]; namespace?: string }): Promise<string> {
-  const scratch = await mkdtemp(join(tmpdir(), 'confighash-overlay-'));
-  try {
-    const kustomization = {
-      apiVersion: 'kustomize.config.k8s.io/v1beta1',
-      kind: 'Kustomization',
-      ...(opts.namespace ? { namespace: opts.namespace } : {}),
-      resources: [relative(scratch, dir)],
-      images: opts.images,
-    };
-    await writeFile(join(scratch, 'kustomization.yaml'), stringify(kustomization));
-    return await kustomizeBuild(testCluster().binDir, scratch);
-  } finally {
-    await rm(scratch, { recursive: true, force: true });
-  }
+export function buildOverlay(dir: string, opts: { images: KustomizeImage[]; namespace?: string }): Promise<string> {
+  return kustomizeBuildWithImages(testCluster().binDir, dir, opts.images, opts.namespace);
 }
 
 export async function podsOf(namespace: string, labelSelector: string): Promise<V1Pod[]> {
