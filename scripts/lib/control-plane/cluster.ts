@@ -30,6 +30,7 @@ import {
   assertNodePrerequisites,
   cleanUpRealNode,
   containerd,
+  createCgroupRoot,
   createNodeBridge,
   ensureNodeBinaries,
   ensurePauseImage,
@@ -201,6 +202,7 @@ export async function startControlPlane(opts: StartControlPlaneOptions): Promise
     await waitUntilReady(runtime, async () => existsSync(paths.socket), { timeoutMs: TIMEOUTS.component, what: `serving on ${paths.socket}` });
     for (const image of [await ensurePauseImage(nodeBinDir), ...(opts.nodeImages ?? [])]) await loadImage(dataDir, nodeBinDir, image);
     log(`containerd ready, ${(opts.nodeImages ?? []).length + 1} images loaded (${since()})`);
+    await createCgroupRoot();
     const kubeletProcess = await launch(kubelet(ctx, nodeBinDir));
     const proxy = await launch(kubeProxy(ctx, nodeBinDir, nodePorts));
     await Promise.all([

@@ -118,7 +118,10 @@ state = "${join(paths.dir, 'containerd', 'state')}"
   [plugins.'io.containerd.cri.v1.images'.pinned_images]
     sandbox = "${PAUSE_IMAGE}"
 
+# This VM lacks CAP_SYS_RESOURCE: runc cannot set the negative oom_score_adj the kubelet
+# asks for sandboxes (-998); keep every container's at or above containerd's own.
 [plugins.'io.containerd.cri.v1.runtime']
+  restrict_oom_score_adj = true
   [plugins.'io.containerd.cri.v1.runtime'.containerd]
     default_runtime_name = "runc"
     [plugins.'io.containerd.cri.v1.runtime'.containerd.runtimes.runc]
@@ -185,6 +188,23 @@ fileCheckFrequency: 0s
 `,
   );
   return paths;
+}
+
+/**
+ * The kubelet wants its cgroupRoot to exist in every hierarchy. A new cpuset cgroup starts
+ * with no CPUs and no memory nodes; it gets its parent's.
+ */
+export async function createCgroupRoot(): Promise<void> {
+  for (const hierarchy of readdirSync('/sys/fs/cgroup')) {
+    const dir = join('/sys/fs/cgroup', hierarchy, CGROUP_ROOT);
+    await mkdir(dir, { recursive: true });
+    if (hierarchy === 'cpuset') {
+      for (const file of ['cpuset.cpus', 'cpuset.mems']) {
+        const current = readFileSync(join(dir, file), 'utf8').trim();
+        if (current === '') await writeFile(join(dir, file), readFileSync(join('/sys/fs/cgroup', hierarchy, file), 'utf8'));
+      }
+    }
+  }
 }
 
 export function containerd(ctx: ComponentContext, nodeBinDir: string): ComponentSpec {
