@@ -77,7 +77,7 @@ export function kubeApiserver(ctx: ComponentContext): ComponentSpec {
     args: [
       `--etcd-servers=http://127.0.0.1:${ctx.ports.etcdClient}`,
       ...(ctx.advertiseAddress
-        ? ['--bind-address=0.0.0.0', `--advertise-address=${ctx.advertiseAddress}`]
+        ? ['--bind-address=0.0.0.0', `--advertise-address=${ctx.advertiseAddress}`, '--kubelet-preferred-address-types=InternalIP']
         : ['--bind-address=127.0.0.1', '--advertise-address=127.0.0.1']),
       `--secure-port=${ctx.ports.apiserver}`,
       `--cert-dir=${join(ctx.dataDir, 'kube-apiserver')}`,

@@ -145,6 +145,7 @@ state = "${join(paths.dir, 'containerd', 'state')}"
             type: 'bridge',
             bridge: NODE_BRIDGE,
             isGateway: true,
+            isDefaultGateway: true,
             ipMasq: true,
             hairpinMode: true,
             ipam: { type: 'host-local', ranges: [[{ subnet: NODE_POD_SUBNET, gateway: NODE_IP }]], dataDir: join(paths.dir, 'ipam') },
