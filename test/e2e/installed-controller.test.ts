@@ -6,27 +6,27 @@
 // configuration over HTTP: an edit of its ConfigMap gives exactly one rollout, and the new
 // pod serves the new value.
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { test } from 'node:test';
 import { AppsV1Api, CoreV1Api } from '@kubernetes/client-node';
-import { KUSTOMIZE_DIR, SAMPLE_APP_DIR } from '../../scripts/lib/kustomize.ts';
+import { SAMPLE_APP_DIR } from '../../scripts/lib/kustomize.ts';
 import { adminKubeConfig, kubectl } from '../support/cluster.ts';
 import { CONTROLLER_NAMESPACE } from '../support/controller-access.ts';
 import { withTestNamespace } from '../support/namespace.ts';
 import {
   buildOverlay,
-  CONTROLLER_IMAGE_OVERRIDE,
+  CONTROLLER_PODS,
   getFromPod,
+  installController,
   logsOf,
   realNodeMissing,
   sampleAppImageOverride,
+  uninstallController,
   waitForSingleReadyPod,
 } from '../support/real-node.ts';
 import { countReplicaSets, settledReplicaSetCount } from '../support/rollouts.ts';
 import { SAMPLE, waitForAdoption } from '../support/sample-app.ts';
 import { waitFor } from '../support/wait.ts';
 
-const CONTROLLER_PODS = 'app.kubernetes.io/name=confighash,app.kubernetes.io/component=controller';
 const SAMPLE_PODS = 'app=node-api';
 const SAMPLE_PORT = 3000;
 
@@ -34,11 +34,9 @@ test(
   'installed from the cluster overlay, the controller pod runs restricted and rolls the sample app once per ConfigMap edit, and the new pod serves the new value',
   { skip: realNodeMissing() },
   async (t) => {
-    const manifests = await buildOverlay(join(KUSTOMIZE_DIR, 'overlays/cluster'), { images: [CONTROLLER_IMAGE_OVERRIDE] });
-    await kubectl(['apply', '--server-side', '-f', '-'], { input: manifests });
-    t.after(() => kubectl(['delete', 'deployment', 'confighash', '-n', CONTROLLER_NAMESPACE, '--ignore-not-found', '--wait=false']));
+    t.after(uninstallController);
     try {
-      const controller = await waitForSingleReadyPod(CONTROLLER_NAMESPACE, CONTROLLER_PODS);
+      const controller = await installController();
       const core = adminKubeConfig().makeApiClient(CoreV1Api);
       const namespace = await core.readNamespace({ name: CONTROLLER_NAMESPACE });
       assert.equal(namespace.metadata?.labels?.['pod-security.kubernetes.io/enforce'], 'restricted');

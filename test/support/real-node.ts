@@ -2,9 +2,11 @@
 // kustomize overlays the way a user writes one (`images:` pointing at the local builds),
 // pods, and HTTP requests from the host to a pod's IP on the node's bridge.
 import { CoreV1Api, type V1Pod } from '@kubernetes/client-node';
-import { kustomizeBuildWithImages, type KustomizeImage } from '../../scripts/lib/kustomize.ts';
+import { join } from 'node:path';
+import { KUSTOMIZE_DIR, kustomizeBuildWithImages, type KustomizeImage } from '../../scripts/lib/kustomize.ts';
 import { sampleAppImage } from '../../scripts/lib/local-images.ts';
 import { adminKubeConfig, kubectl, testCluster } from './cluster.ts';
+import { CONTROLLER_NAMESPACE } from './controller-access.ts';
 import { waitFor } from './wait.ts';
 
 /** Why a real-node test does not run on the kwok node, or undefined when it can run. */
@@ -58,4 +60,21 @@ export async function getFromPod(pod: V1Pod, port: number, path = '/'): Promise<
 export async function logsOf(namespace: string, labelSelector: string): Promise<string> {
   const result = await kubectl(['logs', '-n', namespace, '-l', labelSelector, '--all-containers', '--tail=40', '--prefix'], { allowFailure: true });
   return `${result.stdout}${result.stderr}`;
+}
+
+export const CONTROLLER_PODS = 'app.kubernetes.io/name=confighash,app.kubernetes.io/component=controller';
+
+/**
+ * Installs the controller as the README says (`kustomize build` of the cluster overlay with
+ * `images:` at the local build, `kubectl apply -f -`), waits until its pod is Ready through
+ * its own probes, and returns that pod. `uninstall` removes the controller's Deployment.
+ */
+export async function installController(): Promise<V1Pod> {
+  const manifests = await buildOverlay(join(KUSTOMIZE_DIR, 'overlays/cluster'), { images: [CONTROLLER_IMAGE_OVERRIDE] });
+  await kubectl(['apply', '--server-side', '-f', '-'], { input: manifests });
+  return waitForSingleReadyPod(CONTROLLER_NAMESPACE, CONTROLLER_PODS);
+}
+
+export async function uninstallController(): Promise<void> {
+  await kubectl(['delete', 'deployment', 'confighash', '-n', CONTROLLER_NAMESPACE, '--ignore-not-found', '--wait=true', '--timeout=60s']);
 }
