@@ -70,9 +70,14 @@ export const CONTROLLER_PODS = 'app.kubernetes.io/name=confighash,app.kubernetes
  * its own probes, and returns that pod. `uninstall` removes the controller's Deployment.
  */
 export async function installController(): Promise<V1Pod> {
-  const manifests = await buildOverlay(join(KUSTOMIZE_DIR, 'overlays/cluster'), { images: [CONTROLLER_IMAGE_OVERRIDE] });
-  await kubectl(['apply', '--server-side', '-f', '-'], { input: manifests });
+  await applyOverlay('cluster');
   return waitForSingleReadyPod(CONTROLLER_NAMESPACE, CONTROLLER_PODS);
+}
+
+/** `kustomize build kustomize/overlays/<overlay>` with `images:` at the local build, applied. */
+export async function applyOverlay(overlay: 'cluster' | 'ha' | 'webhook'): Promise<void> {
+  const manifests = await buildOverlay(join(KUSTOMIZE_DIR, 'overlays', overlay), { images: [CONTROLLER_IMAGE_OVERRIDE] });
+  await kubectl(['apply', '--server-side', '--force-conflicts', '-f', '-'], { input: manifests });
 }
 
 export async function uninstallController(): Promise<void> {
