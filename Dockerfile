@@ -2,6 +2,7 @@
 # confighash controller image.
 #
 #   docker build -t confighash:dev .
+#   npm run image        (here: buildah, with a locally made node base; scripts/image/build.sh)
 #
 # The Node version is pinned exactly, and kept equal to the `node` devDependency in
 # package.json (a unit test checks it). Pin the digest too in your pipeline
@@ -47,8 +48,13 @@ WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY package.json ./
+# One entry point for both programs: `confighash render ...` runs the offline render (CI:
+# `podman run --rm -i confighash:dev render < in.yaml`), anything else runs the controller,
+# so a pod's `args:` may be flags alone. It execs node: node is PID 1 and receives SIGTERM
+# itself; the controller handles it (drains the queue, releases its Lease) and spawns no
+# children to reap.
+COPY --chmod=0755 scripts/image/entrypoint.sh /usr/local/bin/confighash
 USER 65532:65532
 EXPOSE 8080
-# Exec form: node is PID 1 and receives SIGTERM itself; the controller handles it
-# (drains the queue, releases its Lease) and spawns no children to reap.
-CMD ["node", "dist/main.js"]
+ENTRYPOINT ["/usr/local/bin/confighash"]
+CMD []

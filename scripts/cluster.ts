@@ -13,12 +13,16 @@ import {
   stopControlPlaneIn,
   writeServiceAccountKubeconfig,
   type ClusterState,
+  type NodeKind,
 } from './lib/control-plane/index.ts';
+import { imagesForRealNode } from './lib/local-images.ts';
 
 const run = promisify(execFile);
 const DATA_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..', '.cluster');
 const USAGE = `usage: npm run cluster -- <command>
-  up                                          build if needed, start, wait until ready
+  up [--node=kwok|real]                       build if needed, start, wait until ready; --node=real runs
+                                              containerd, kubelet and kube-proxy (root; pods run
+                                              containers, images from podman: npm run image)
   down                                        stop what up started and remove ${DATA_DIR}
   status                                      each component's pid, whether it is alive, and /readyz
   env                                         export lines for eval: eval "$(npm run --silent cluster -- env)"
@@ -59,7 +63,17 @@ function printHowToUse(state: ClusterState): void {
   console.log('  npm run cluster -- down');
 }
 
-async function up(): Promise<void> {
+function nodeKindOf(args: string[]): NodeKind {
+  const flag = args.find((a) => a.startsWith('--node='));
+  const kind = flag?.slice('--node='.length) ?? 'kwok';
+  if (kind !== 'kwok' && kind !== 'real') throw new UsageError(`--node must be kwok or real, not ${kind}\n${USAGE}`);
+  const unknown = args.filter((a) => !a.startsWith('--node='));
+  if (unknown.length > 0) throw new UsageError(`unknown argument ${unknown[0]}\n${USAGE}`);
+  return kind;
+}
+
+async function up(args: string[]): Promise<void> {
+  const node = nodeKindOf(args);
   const { running, recorded } = runningComponents();
   const existing = readClusterState(DATA_DIR);
   if (existing && running.length > 0 && running.length === recorded) {
@@ -70,7 +84,8 @@ async function up(): Promise<void> {
   // Anything else left in .cluster (a half-dead or never-ready cluster) is stopped and replaced.
   progress('locating the control-plane binaries (the first run builds them from Go modules: several minutes)');
   const started = Date.now();
-  const cluster = await startControlPlane({ dataDir: DATA_DIR, owner: 0, keepOnFailure: true, log: progress });
+  const nodeImages = node === 'real' ? await imagesForRealNode(progress) : [];
+  const cluster = await startControlPlane({ dataDir: DATA_DIR, owner: 0, keepOnFailure: true, log: progress, node, nodeImages });
   progress(`ready in ${((Date.now() - started) / 1000).toFixed(1)}s; logs in ${cluster.dataDir}/*.log`);
   printHowToUse(requireState());
 }
@@ -141,7 +156,7 @@ async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   switch (command) {
     case 'up':
-      await up();
+      await up(rest);
       return 0;
     case 'down':
       await down();

@@ -5,6 +5,7 @@
 //   npm test -- test/integration/foo.test.ts  only these files (flags such as
 //                                             --test-name-pattern=... are passed on)
 //   CONFIGHASH_TEST_KUBECONFIG=... npm test   reuse a running cluster (npm run cluster -- up)
+//   CONFIGHASH_TEST_NODE=real npm test ...    a real node instead of kwok (npm run test:e2e)
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -16,6 +17,7 @@ import {
   type ControlPlane,
 } from './lib/control-plane/index.ts';
 import { readClusterOf } from './lib/control-plane/kubeconfig.ts';
+import { imagesForRealNode } from './lib/local-images.ts';
 
 const DEFAULT_PATTERNS = ['test/unit/**/*.test.ts', 'test/integration/**/*.test.ts'];
 /** Two cores: one file talks to the cluster while another waits on a controller. */
@@ -56,7 +58,10 @@ async function provideCluster(env: NodeJS.ProcessEnv): Promise<ControlPlane | un
   }
   const dataDir = await mkdtemp(join(tmpdir(), 'confighash-test-'));
   try {
-    const cluster = await startControlPlane({ dataDir, binDir, log: say });
+    const node = env.CONFIGHASH_TEST_NODE === 'real' ? 'real' : 'kwok';
+    const nodeImages = node === 'real' ? await imagesForRealNode(say) : [];
+    const cluster = await startControlPlane({ dataDir, binDir, log: say, node, nodeImages });
+    env.CONFIGHASH_TEST_NODE = cluster.node;
     env.CONFIGHASH_TEST_KUBECONFIG = cluster.kubeconfig;
     env.CONFIGHASH_TEST_BIN = cluster.binDir;
     env.CONFIGHASH_TEST_SERVER = cluster.server;

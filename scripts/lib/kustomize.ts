@@ -74,6 +74,33 @@ export async function kustomizeBuildInNamespace(binDir: string, dir: string, nam
   }
 }
 
+export interface KustomizeImage {
+  name: string;
+  newName: string;
+  newTag: string;
+}
+
+/**
+ * `kustomize build` of a throwaway overlay on `dir`, the way a user points `images:` at
+ * their own builds (and, optionally, sets a namespace).
+ */
+export async function kustomizeBuildWithImages(binDir: string, dir: string, images: KustomizeImage[], namespace?: string): Promise<string> {
+  const scratch = await mkdtemp(join(tmpdir(), 'confighash-kustomize-'));
+  try {
+    const kustomization = {
+      apiVersion: 'kustomize.config.k8s.io/v1beta1',
+      kind: 'Kustomization',
+      ...(namespace ? { namespace } : {}),
+      resources: [relative(scratch, dir)],
+      images,
+    };
+    await writeFile(join(scratch, 'kustomization.yaml'), stringify(kustomization));
+    return await kustomizeBuild(binDir, scratch);
+  } finally {
+    await rm(scratch, { recursive: true, force: true });
+  }
+}
+
 const CONTROLLER_ACCESS_KINDS = new Set([
   'CustomResourceDefinition',
   'Namespace',

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { ApiAccess } from './api-access.ts';
@@ -25,6 +26,23 @@ import { createPki } from './pki.ts';
 import { allocatePorts, assertPortFree } from './ports.ts';
 import { terminateInStages } from './processes.ts';
 import { waitUntilReady, type Probe } from './readiness.ts';
+import {
+  assertNodePrerequisites,
+  cleanUpRealNode,
+  containerd,
+  createCgroupRoot,
+  createNodeBridge,
+  ensureNodeBinaries,
+  ensurePauseImage,
+  kubelet,
+  kubeProxy,
+  loadImage,
+  NODE_IP,
+  NODE_PORT_NAMES,
+  REAL_NODE_NAME,
+  writeNodeConfig,
+  type NodeImage,
+} from './real-node.ts';
 import { launchWatchdog } from './watchdog-launch.ts';
 
 export interface ControlPlane {
@@ -38,16 +56,27 @@ export interface ControlPlane {
   /** Each running component's PID by name, as of now (a restarted apiserver has a new one). */
   readonly pids: Record<string, number>;
   withNodes: boolean;
+  /** 'kwok' (simulated, the default) or 'real' (containerd, kubelet, kube-proxy: pods run containers). */
+  node: NodeKind;
   /** Kill, freeze and compact parts of this control plane, for fault tests. */
   faults: ControlPlaneFaults;
   /** Kills the components (and the watchdog) by PID and removes dataDir. Safe to call twice. */
   stop(): Promise<void>;
 }
 
+export type NodeKind = 'kwok' | 'real';
+
 export interface StartControlPlaneOptions {
   dataDir: string;
   /** kube-scheduler, kwok and one kwok Node, so pods get scheduled and become Running. Default true. */
   simulatedNodes?: boolean;
+  /**
+   * 'real' instead of kwok: kube-scheduler and a node that runs containers (real-node.ts),
+   * built by build-node.sh when not cached. Default 'kwok'. Ignored without simulatedNodes.
+   */
+  node?: NodeKind;
+  /** With a real node: images from podman's storage to load into its containerd, each under the name pods use. */
+  nodeImages?: NodeImage[];
   log?: (line: string) => void;
   /** etcd syncs to disk. Default false (`--unsafe-no-fsync`), which is right for tests. */
   fsync?: boolean;
@@ -64,7 +93,7 @@ export interface StartControlPlaneOptions {
   keepOnFailure?: boolean;
 }
 
-const TIMEOUTS = { etcd: 30_000, apiserver: 120_000, component: 60_000, bootstrap: 60_000 };
+const TIMEOUTS = { etcd: 30_000, apiserver: 120_000, component: 60_000, bootstrap: 60_000, realNode: 180_000 };
 
 /**
  * Stops the processes a previous control plane recorded in dataDir (only those whose
@@ -74,6 +103,7 @@ export async function stopControlPlaneIn(dataDir: string): Promise<string[]> {
   const dir = resolve(dataDir);
   const pids = readPidsFile(dir);
   const stopped = pids ? await terminateInStages(stopStages(pids), dir) : [];
+  await cleanUpRealNode(dir);
   removeDataDir(dir);
   return stopped;
 }
@@ -91,6 +121,8 @@ export async function startControlPlane(opts: StartControlPlaneOptions): Promise
   const log = opts.log ?? (() => {});
   const owner = opts.owner ?? process.pid;
   const withNodes = opts.simulatedNodes ?? true;
+  const node: NodeKind = opts.node ?? 'kwok';
+  const realNode = withNodes && node === 'real';
   const began = Date.now();
   const since = () => `${((Date.now() - began) / 1000).toFixed(1)}s`;
 
@@ -100,7 +132,14 @@ export async function startControlPlane(opts: StartControlPlaneOptions): Promise
     if (stopped.length > 0) log(`stopped leftover processes from a previous run in ${dataDir}: ${stopped.join(', ')}`);
   }
   const binDir = opts.binDir ?? (await ensureBinaries({ log }));
+  await cleanUpRealNode(dataDir);
   await prepareDataDir(dataDir);
+  let nodeBinDir = '';
+  if (realNode) {
+    assertNodePrerequisites();
+    nodeBinDir = await ensureNodeBinaries();
+    await createNodeBridge();
+  }
 
   const ports = await allocatePorts(PORT_NAMES);
   const pki = await createPki(join(dataDir, 'pki'), { serviceIp: KUBERNETES_SERVICE_IP });
@@ -113,7 +152,16 @@ export async function startControlPlane(opts: StartControlPlaneOptions): Promise
     token: pki.adminToken,
   });
   const api: ApiAccess = { server, caPem, token: pki.adminToken };
-  const ctx: ComponentContext = { binDir, dataDir, ports, pki, adminKubeconfig: kubeconfig, fsync: opts.fsync ?? false, apiserverProfiling: opts.apiserverProfiling ?? false };
+  const ctx: ComponentContext = {
+    binDir,
+    dataDir,
+    ports,
+    pki,
+    adminKubeconfig: kubeconfig,
+    fsync: opts.fsync ?? false,
+    apiserverProfiling: opts.apiserverProfiling ?? false,
+    ...(realNode ? { advertiseAddress: NODE_IP } : {}),
+  };
 
   const record: PidsFile = { dataDir, owner, components: [] };
   if (owner !== 0) record.watchdog = launchWatchdog(owner, dataDir);
@@ -142,7 +190,28 @@ export async function startControlPlane(opts: StartControlPlaneOptions): Promise
   const stop = async () => {
     faults.thawAll();
     await terminateInStages(stopStages(record), dataDir);
+    await cleanUpRealNode(dataDir);
     removeDataDir(dataDir);
+  };
+
+  // containerd, the images, kubelet and kube-proxy; done when the Node is Ready.
+  const startRealNode = async (): Promise<void> => {
+    const nodePorts = await allocatePorts(NODE_PORT_NAMES);
+    const paths = await writeNodeConfig(ctx, nodeBinDir, nodePorts);
+    const runtime = await launch(containerd(ctx, nodeBinDir));
+    await waitUntilReady(runtime, async () => existsSync(paths.socket), { timeoutMs: TIMEOUTS.component, what: `serving on ${paths.socket}` });
+    for (const image of [await ensurePauseImage(nodeBinDir), ...(opts.nodeImages ?? [])]) await loadImage(dataDir, nodeBinDir, image);
+    log(`containerd ready, ${(opts.nodeImages ?? []).length + 1} images loaded (${since()})`);
+    await createCgroupRoot();
+    const kubeletProcess = await launch(kubelet(ctx, nodeBinDir));
+    const proxy = await launch(kubeProxy(ctx, nodeBinDir, nodePorts));
+    await Promise.all([
+      waitUntilReady(proxy, healthy(`http://127.0.0.1:${nodePorts.proxyHealthz}/healthz`, {}), { timeoutMs: TIMEOUTS.component }),
+      waitUntilReady(kubeletProcess, () => simulatedNodeIsReady(api, REAL_NODE_NAME), {
+        timeoutMs: TIMEOUTS.realNode,
+        what: `done making Node ${REAL_NODE_NAME} Ready`,
+      }),
+    ]);
   };
 
   try {
@@ -160,7 +229,15 @@ export async function startControlPlane(opts: StartControlPlaneOptions): Promise
       }),
     ];
     let kwokProcess: LaunchedComponent | undefined;
-    if (withNodes) {
+    if (realNode) {
+      const scheduler = await launch(kubeScheduler(ctx));
+      others.push(
+        waitUntilReady(scheduler, healthy(`https://127.0.0.1:${ports.scheduler}/healthz`, { insecure: true }), {
+          timeoutMs: TIMEOUTS.component,
+        }),
+        startRealNode(),
+      );
+    } else if (withNodes) {
       const scheduler = await launch(kubeScheduler(ctx));
       kwokProcess = await launch(kwok(ctx, await writeKwokStages(binDir, dataDir)));
       others.push(
@@ -172,7 +249,8 @@ export async function startControlPlane(opts: StartControlPlaneOptions): Promise
       );
     }
     await Promise.all(others);
-    log(`${withNodes ? 'kube-controller-manager, kube-scheduler and kwok' : 'kube-controller-manager'} healthy (${since()})`);
+    const started = realNode ? 'kube-controller-manager, kube-scheduler and the real node' : withNodes ? 'kube-controller-manager, kube-scheduler and kwok' : 'kube-controller-manager';
+    log(`${started} healthy (${since()})`);
 
     await waitUntilReady(controllerManager, () => defaultServiceAccountExists(api), {
       timeoutMs: TIMEOUTS.bootstrap,
@@ -204,6 +282,7 @@ export async function startControlPlane(opts: StartControlPlaneOptions): Promise
       return Object.fromEntries(record.components.map((c) => [c.name, c.pid]));
     },
     withNodes,
+    node: realNode ? 'real' : 'kwok',
     faults,
     stop: () => (stopping ??= stop()),
   };

@@ -13,8 +13,16 @@ export const SERVICE_ACCOUNT_ISSUER = 'https://kubernetes.default.svc.cluster.lo
 export const KWOK_NODE_ANNOTATION = 'kwok.x-k8s.io/node';
 export const KWOK_NODE_ANNOTATION_VALUE = 'fake';
 
-/** Every component a control plane may run; kube-scheduler and kwok only with simulated nodes. */
-export type ComponentName = 'etcd' | 'kube-apiserver' | 'kube-controller-manager' | 'kube-scheduler' | 'kwok';
+/** Every component a control plane may run; kube-scheduler and kwok only with simulated nodes, the last three with a real node. */
+export type ComponentName =
+  | 'etcd'
+  | 'kube-apiserver'
+  | 'kube-controller-manager'
+  | 'kube-scheduler'
+  | 'kwok'
+  | 'containerd'
+  | 'kubelet'
+  | 'kube-proxy';
 
 export const PORT_NAMES = ['etcdClient', 'etcdPeer', 'apiserver', 'controllerManager', 'scheduler', 'kwok'] as const;
 export type Ports = Record<(typeof PORT_NAMES)[number], number>;
@@ -28,6 +36,12 @@ export interface ComponentContext {
   fsync: boolean;
   /** kube-apiserver serves /debug/pprof: the benchmark's --apiserver-profile. */
   apiserverProfiling: boolean;
+  /**
+   * With a real node: the host's address on the pod bridge. The apiserver then listens on
+   * every address (tests keep using 127.0.0.1) and advertises this one, so that the
+   * `kubernetes` Service has an endpoint that pods reach.
+   */
+  advertiseAddress?: string;
 }
 
 export function etcd(ctx: ComponentContext): ComponentSpec {
@@ -62,8 +76,9 @@ export function kubeApiserver(ctx: ComponentContext): ComponentSpec {
     binary: join(ctx.binDir, 'kube-apiserver'),
     args: [
       `--etcd-servers=http://127.0.0.1:${ctx.ports.etcdClient}`,
-      '--bind-address=127.0.0.1',
-      '--advertise-address=127.0.0.1',
+      ...(ctx.advertiseAddress
+        ? ['--bind-address=0.0.0.0', `--advertise-address=${ctx.advertiseAddress}`, '--kubelet-preferred-address-types=InternalIP']
+        : ['--bind-address=127.0.0.1', '--advertise-address=127.0.0.1']),
       `--secure-port=${ctx.ports.apiserver}`,
       `--cert-dir=${join(ctx.dataDir, 'kube-apiserver')}`,
       `--tls-cert-file=${pki.servingCert}`,
@@ -76,8 +91,9 @@ export function kubeApiserver(ctx: ComponentContext): ComponentSpec {
       `--service-account-signing-key-file=${pki.serviceAccountKey}`,
       `--service-cluster-ip-range=${SERVICE_CLUSTER_IP_RANGE}`,
       // With a loopback advertise address, any other reconciler makes the apiserver exit:
-      // "cannot use public IP 127.0.0.1 with endpoint reconciler".
-      '--endpoint-reconciler-type=none',
+      // "cannot use public IP 127.0.0.1 with endpoint reconciler". With a real node's
+      // address, the default (lease) reconciler keeps the `kubernetes` Service's endpoint.
+      ...(ctx.advertiseAddress ? [] : ['--endpoint-reconciler-type=none']),
       `--profiling=${ctx.apiserverProfiling}`,
     ],
     listens: [{ port: ctx.ports.apiserver, purpose: 'secure port' }],

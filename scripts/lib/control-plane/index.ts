@@ -1,7 +1,8 @@
 // The local control plane: real etcd, kube-apiserver, kube-controller-manager and, with
 // simulated nodes, kube-scheduler and kwok, built from upstream Go modules; optionally the
 // Argo Rollouts controller beside it (startArgoRollouts).
-export { startControlPlane, stopControlPlaneIn, type ControlPlane, type StartControlPlaneOptions } from './cluster.ts';
+export { startControlPlane, stopControlPlaneIn, type ControlPlane, type NodeKind, type StartControlPlaneOptions } from './cluster.ts';
+export { REAL_NODE_NAME, type NodeImage } from './real-node.ts';
 export { FaultError, type ApiserverRestart, type ControlPlaneFaults, type FaultTarget } from './faults.ts';
 export type { ComponentName } from './components.ts';
 export { writeServiceAccountKubeconfig, type ServiceAccountKubeconfigOptions } from './service-account-kubeconfig.ts';

@@ -6,6 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { ownsDataDir, removeDataDir } from './data-dir.ts';
 import { readPidsFile, stopStages } from './pids-file.ts';
 import { isAlive, startTimeOf, terminateInStages } from './processes.ts';
+import { cleanUpRealNode } from './real-node.ts';
 
 const POLL_MS = 500;
 
@@ -30,6 +31,7 @@ async function main(args: string[]): Promise<void> {
     const others = stopStages(pids).map((stage) => stage.filter((p) => p.pid !== process.pid));
     await terminateInStages(others, dataDir, { graceMs: 3000 });
   }
+  await cleanUpRealNode(dataDir);
   removeDataDir(dataDir);
 }
 

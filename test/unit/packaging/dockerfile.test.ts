@@ -53,7 +53,11 @@ test('the runtime stage holds production dependencies only and the compiled entr
   const build = JSON.parse(await read('tsconfig.build.json')) as { compilerOptions: { rootDir: string; outDir: string } };
   assert.deepEqual([build.compilerOptions.rootDir, build.compilerOptions.outDir], ['src', 'dist']);
   assert.ok(runtime.lines.includes('COPY --from=build /app/dist ./dist'));
-  assert.ok(runtime.lines.includes('CMD ["node", "dist/main.js"]'), 'exec form, so SIGTERM reaches node');
+  assert.ok(runtime.lines.includes('ENTRYPOINT ["/usr/local/bin/confighash"]'), 'exec form, so the entry point is PID 1');
+  assert.ok(runtime.lines.includes('COPY --chmod=0755 scripts/image/entrypoint.sh /usr/local/bin/confighash'));
+  const entrypoint = await read('scripts/image/entrypoint.sh');
+  assert.match(entrypoint, /^\s*exec node dist\/main\.js "\$@"$/m, 'the controller replaces the shell, so SIGTERM reaches node');
+  assert.match(entrypoint, /^\s*exec node dist\/cli\/confighash\.js "\$@"$/m, 'the render CLI is in the image too');
 });
 
 test('the image user is the numeric, non-root user the Deployment runs as', async () => {
@@ -70,7 +74,14 @@ test('the image user is the numeric, non-root user the Deployment runs as', asyn
 test('the build context holds only what the image build copies', async () => {
   const ignore = (await read('.dockerignore')).split('\n').filter((l) => l && !l.startsWith('#'));
   assert.equal(ignore[0], '*', 'everything is excluded unless listed');
-  assert.deepEqual(ignore.slice(1).sort(), ['!package-lock.json', '!package.json', '!src/', '!tsconfig.build.json', '!tsconfig.json']);
+  assert.deepEqual(ignore.slice(1).sort(), [
+    '!package-lock.json',
+    '!package.json',
+    '!scripts/image/entrypoint.sh',
+    '!src/',
+    '!tsconfig.build.json',
+    '!tsconfig.json',
+  ]);
 });
 
 test("the image states V8's heap: a small young generation, and an old generation capped at a share of the container's memory limit", async () => {
