@@ -29,7 +29,7 @@ export function renderFlagsReference(help: string): string {
     '# Controller flags',
     '',
     '`npm start -- [flags]` runs the controller from a checkout against `$KUBECONFIG`, or with the',
-    'in-cluster ServiceAccount when there is none; `node dist/main.js [flags]` does the same in the image.',
+    'in-cluster ServiceAccount when there is none; the image runs the same as its entry point (`confighash [flags]`).',
     'In the kustomize base the flags are the `args` of the `confighash` container. A bad flag or',
     'value stops the controller at start with exit code 2 and a message naming the flag or variable.',
     '',
