@@ -23,25 +23,43 @@ export function readImageRuntime(repoRoot: string): ImageRuntime {
   };
   const limit = deployment.spec.template.spec.containers[0]?.resources?.limits?.memory;
   if (limit === undefined) throw new Error('kustomize/base/deployment.yaml sets no memory limit for the controller');
-  return { ...runtimeStage(dockerfile), memoryLimitMib: quantityMib(limit) };
+  return { ...runtimeStage(dockerfile, (path) => readFileSync(join(repoRoot, path), 'utf8')), memoryLimitMib: quantityMib(limit) };
 }
 
-/** The last stage's ENV and exec-form CMD ["node", "<entry>"]. */
-export function runtimeStage(dockerfile: string): { entry: string; env: Record<string, string> } {
+/**
+ * The last stage's ENV and the script node runs: from an exec-form CMD ["node", "<entry>"], or,
+ * when the stage's exec-form ENTRYPOINT is a script COPYed from the repository (the image's
+ * `confighash` entry point), from that script's last `exec node <entry> "$@"`, which is how it
+ * runs the controller. `readRepoFile` reads such a script.
+ */
+export function runtimeStage(dockerfile: string, readRepoFile: (path: string) => string = () => ''): { entry: string; env: Record<string, string> } {
   const stages = dockerfile.split(/^FROM\s/im);
   const last = stages.at(-1) ?? '';
   const env: Record<string, string> = {};
+  const copied = new Map<string, string>();
   let entry: string | undefined;
+  let entrypoint: string | undefined;
   for (const raw of last.split('\n')) {
     const line = raw.trim();
     const assignment = /^ENV\s+(\w+)=(?:"([^"]*)"|(\S*))$/.exec(line);
     if (assignment?.[1]) env[assignment[1]] = assignment[2] ?? assignment[3] ?? '';
+    const copy = /^COPY\s+(?:--chmod=\S+\s+)?(\S+)\s+(\S+)$/.exec(line);
+    if (copy?.[1] && copy[2]) copied.set(copy[2], copy[1]);
+    const exec = /^ENTRYPOINT\s+(\[.*\])$/.exec(line);
+    if (exec?.[1]) entrypoint = (JSON.parse(exec[1]) as string[])[0];
     const cmd = /^CMD\s+(\[.*\])$/.exec(line);
     if (cmd?.[1]) {
       const argv = JSON.parse(cmd[1]) as string[];
+      if (argv.length === 0) continue;
       if (argv[0] !== 'node' || argv.length !== 2 || !argv[1]) throw new Error(`the image's CMD is not ["node", "<script>"]: ${cmd[1]}`);
       entry = argv[1];
     }
+  }
+  if (entry === undefined && entrypoint !== undefined) {
+    const source = copied.get(entrypoint);
+    const runs = source === undefined ? [] : [...readRepoFile(source).matchAll(/^exec node (\S+) "\$@"$/gm)];
+    entry = runs.at(-1)?.[1];
+    if (entry === undefined) throw new Error(`the image's ENTRYPOINT ${entrypoint} is no script of this repository that ends in exec node <script> "$@"`);
   }
   if (entry === undefined) throw new Error('the Dockerfile has no exec-form CMD in its last stage');
   return { entry, env };

@@ -22,6 +22,13 @@ test('the bench runs the entry point and environment of the Dockerfile runtime s
   assert.throws(() => runtimeStage('FROM node:24\nCMD node dist/main.js'), /no exec-form CMD/);
 });
 
+test('the bench runs what an entry-point script of the repository execs for the controller', () => {
+  const dockerfile = ['FROM node:24 AS runtime', 'COPY --chmod=0755 scripts/run.sh /usr/local/bin/app', 'ENTRYPOINT ["/usr/local/bin/app"]', 'CMD []'].join('\n');
+  const script = 'if [ "$1" = render ]; then\n  exec node dist/cli.js "$@"\nfi\nexec node dist/main.js "$@"\n';
+  assert.equal(runtimeStage(dockerfile, (path) => (path === 'scripts/run.sh' ? script : '')).entry, 'dist/main.js');
+  assert.throws(() => runtimeStage(dockerfile, () => 'exec other'), /no script of this repository/);
+});
+
 test('a heap percentage becomes the size it gives under the Deployment memory limit; other options pass unchanged', () => {
   const { options, derived } = nodeOptionsInContainer({
     entry: 'dist/main.js',
