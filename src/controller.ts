@@ -13,7 +13,7 @@ import { loadOrCreateHmacKey, type HmacKey } from './k8s/hmac-key.ts';
 import { retryUntilStarted, type StartUpReporter } from './k8s/retry-until-started.ts';
 import { startUpCallKey, startUpProblem } from './k8s/start-up-problem.ts';
 import type { ControllerObserver } from './observability/controller-observer.ts';
-import { WorkQueue } from './queue/work-queue.ts';
+import { WorkQueue, type Lane } from './queue/work-queue.ts';
 import { AdoptionBaselines } from './reconcile/adoption-baselines.ts';
 import { ChangeRouter } from './reconcile/change-router.ts';
 import { CoverageLookup, type DesiredChecksum } from './reconcile/coverage-lookup.ts';
@@ -161,7 +161,8 @@ export class Controller {
       backoff: { initialMs: 200, maxMs: config.retryMaxMs },
       handlerTimeoutMs: config.reconcileTimeoutMs,
       onDepthChange: (depth) => observer.queueDepth(depth),
-      onWait: (_key, waitedMs) => observer.queueWaited(waitedMs / 1000),
+      onLaneDepthChange: (byLane) => observer.queueLaneDepth(byLane),
+      onWait: (_key, waitedMs, lane) => observer.queueWaited(waitedMs / 1000, lane),
       onFailingChange: (failing) => observer.queueFailing(failing),
       onFailure: (key, error, delayMs, attempt, retry) => {
         observer.queueRetried(retry);
@@ -169,12 +170,12 @@ export class Controller {
       },
       onRecovered: reporter.onRecovered,
       // A status held for this workload is written now, from facts that include its run.
-      onRunEnd: (key) => {
-        for (const statusKey of this.#statusHold?.release(key) ?? []) this.#queue?.add(statusKey);
+      onRunEnd: (key, lane) => {
+        for (const statusKey of this.#statusHold?.release(key) ?? []) this.#queue?.add(statusKey, lane);
       },
     });
     const baselines = new AdoptionBaselines(this.#store, coverage, keyId);
-    this.#router = new ChangeRouter(this.#store, coverage, baselines, (key) => this.#enqueue(key), () => waitingRoom.wakeAll((key) => this.#enqueue(key)));
+    this.#router = new ChangeRouter(this.#store, coverage, baselines, (key, lane) => this.#enqueue(key, lane), () => waitingRoom.wakeAll((key) => this.#enqueue(key)));
 
     const watch = watchCluster({
       kubeConfig: clients.kubeConfig,
@@ -287,8 +288,8 @@ export class Controller {
     });
   }
 
-  #enqueue(key: WorkKey): void {
-    if (this.#leading) this.#queue?.add(encodeWorkKey(key));
+  #enqueue(key: WorkKey, lane: Lane = 'live'): void {
+    if (this.#leading) this.#queue?.add(encodeWorkKey(key), lane);
   }
 
   async #reconcile(encoded: string, signal: AbortSignal, workloadDeps: WorkloadReconcilerDeps, statusDeps: StatusReconcilerDeps): Promise<void> {

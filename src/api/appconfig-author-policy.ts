@@ -1,5 +1,5 @@
 import { RESUME_ANNOTATION } from './constants.ts';
-import { DEFAULT_WORKLOAD_KINDS, groupOf, type WorkloadKindSpec } from './workload-kinds.ts';
+import { DEFAULT_WORKLOAD_KINDS, groupOf, KNOWN_WORKLOAD_KINDS, type WorkloadKindSpec } from './workload-kinds.ts';
 
 /**
  * The ValidatingAdmissionPolicy "an AppConfig may only cover what its author may patch",
@@ -13,7 +13,10 @@ import { DEFAULT_WORKLOAD_KINDS, groupOf, type WorkloadKindSpec } from './worklo
  * grant; the message says so.
  *
  * The kinds it asks about are a CEL map literal in its first variable, rendered from the default
- * kinds. A kind added with --workload-kind is added there by the overlay that adds the flag
+ * kinds. A spec.workloads.names entry may also name a known kind that a flag enables (an Argo
+ * Rollout, variable "known"): those are checked by name only, so that a cluster without them
+ * asks nobody for a kind-wide grant on them. A kind added with --workload-kind is added to the
+ * first map by the overlay that adds the flag
  * (docs/security.md). Not a parameter ConfigMap: a binding names its parameters' namespace,
  * which kustomize's namespace transformers do not move, and whoever may edit a ConfigMap could
  * weaken the check; the policy itself is cluster-scoped, so only cluster admins change it.
@@ -43,7 +46,17 @@ function kindWide(groupResource: string): string {
 }
 
 function resourceOfName(j: number): string {
-  return `variables.resources[variables.names[${j}].kind]`;
+  return resourceOfKind(`variables.names[${j}].kind`);
+}
+
+/** CEL: the "group/resource" of a kind named in spec.workloads.names (covered, or known). */
+function resourceOfKind(kind: string): string {
+  return `(${kind} in variables.resources ? variables.resources[${kind}] : variables.known[${kind}])`;
+}
+
+/** CEL: whether a names entry's kind is one the policy can ask about. */
+function nameable(kind: string): string {
+  return `(${kind} in variables.resources || ${kind} in variables.known)`;
 }
 
 const annotationOf = (object: string): string =>
@@ -73,6 +86,8 @@ export function appConfigAuthorPolicy(): Record<string, unknown> {
         // Kind -> "group/resource". Add a kind covered by --workload-kind here (docs/security.md).
         { name: 'resources', expression: kindsLiteral() },
         { name: 'kinds', expression: 'variables.resources.map(k, variables.resources[k])' },
+        // Known kinds a flag enables (not covered by default), which a names entry may name: checked by name only.
+        { name: 'known', expression: kindsLiteral(KNOWN_WORKLOAD_KINDS) },
         { name: 'names', expression: 'has(object.spec.workloads) && has(object.spec.workloads.names) ? object.spec.workloads.names : []' },
         // Without spec.workloads, or with a selector, any workload of any covered kind may be covered.
         { name: 'coversAnyKind', expression: '!has(object.spec.workloads) || has(object.spec.workloads.selector)' },
@@ -85,10 +100,10 @@ export function appConfigAuthorPolicy(): Record<string, unknown> {
           message: `the variable "resources" of ${POLICY_NAME} lists more than ${KIND_SLOTS} kinds; this policy checks at most ${KIND_SLOTS}`,
         },
         {
-          expression: 'variables.names.all(n, n.kind in variables.resources)',
+          expression: `variables.names.all(n, ${nameable('n.kind')})`,
           reason: 'Invalid',
           messageExpression:
-            `'spec.workloads.names lists kind ' + variables.names.filter(n, !(n.kind in variables.resources)).map(n, n.kind).join(', ') + ` +
+            `'spec.workloads.names lists kind ' + variables.names.filter(n, !${nameable('n.kind')}).map(n, n.kind).join(', ') + ` +
             `', which the ValidatingAdmissionPolicy ${POLICY_NAME} does not list, so nobody can tell who may patch it; ` +
             `add it to the policy (variable "resources") if confighash covers it with --workload-kind'`,
         },
@@ -99,13 +114,13 @@ export function appConfigAuthorPolicy(): Record<string, unknown> {
         })),
         ...Array.from({ length: NAME_SLOTS }, (_, j) => ({
           expression:
-            `size(variables.names) <= ${j} || !(variables.names[${j}].kind in variables.resources) || ${kindWide(resourceOfName(j))} || ` +
+            `size(variables.names) <= ${j} || !${nameable(`variables.names[${j}].kind`)} || ${kindWide(resourceOfName(j))} || ` +
             `authorizer.group(${resourceOfName(j)}.split('/')[0]).resource(${resourceOfName(j)}.split('/')[1]).namespace(request.namespace).name(variables.names[${j}].name).check('patch').allowed()`,
           reason: 'Forbidden',
           messageExpression: forbidden(`${resourceOfName(j)}.split('/')[1] + '/' + variables.names[${j}].name`),
         })),
         {
-          expression: `size(variables.names) <= ${NAME_SLOTS} || variables.names.all(n, !(n.kind in variables.resources) || ${kindWide('variables.resources[n.kind]')})`,
+          expression: `size(variables.names) <= ${NAME_SLOTS} || variables.names.all(n, !${nameable('n.kind')} || ${kindWide(resourceOfKind('n.kind'))})`,
           reason: 'Forbidden',
           messageExpression:
             `'user ' + request.userInfo.username + ' may not patch every workload of a kind in spec.workloads.names in namespace ' + request.namespace + ` +

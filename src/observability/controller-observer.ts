@@ -13,7 +13,8 @@ export interface ControllerObserver {
   statusWritten(): void;
   queueDepth(depth: number): void;
   /** A due key waited this long for a free worker before its reconcile started. */
-  queueWaited(seconds: number): void;
+  queueWaited(seconds: number, lane: 'live' | 'bulk'): void;
+  queueLaneDepth(byLane: { live: number; bulk: number }): void;
   /** A failed reconcile went back to the queue, with the retry class that picks its delay. */
   queueRetried(retry: RetryClass): void;
   /** The number of keys whose latest reconcile failed, whenever it changes. */
@@ -41,7 +42,11 @@ export function metricsObserver(metrics: Metrics): ControllerObserver {
     rolloutsHalted: (count) => metrics.rolloutsHalted.set(count),
     statusWritten: () => metrics.patchesTotal.inc({ kind: 'AppConfig', type: 'status' }),
     queueDepth: (depth) => metrics.queueDepth.set(depth),
-    queueWaited: (seconds) => metrics.queueDurationSeconds.observe(seconds),
+    queueWaited: (seconds, lane) => metrics.queueDurationSeconds.observe({ lane }, seconds),
+    queueLaneDepth: (byLane) => {
+      metrics.queueLaneDepth.set({ lane: 'live' }, byLane.live);
+      metrics.queueLaneDepth.set({ lane: 'bulk' }, byLane.bulk);
+    },
     queueRetried: (retry) => metrics.queueRetriesTotal.inc({ class: retry }),
     queueFailing: (count) => metrics.queueFailingKeys.set(count),
     apiRequest: (verb, code, seconds) => {

@@ -22,7 +22,9 @@ export interface Metrics {
   readonly patchesTotal: Counter<'kind' | 'type'>;
   readonly queueDepth: Gauge;
   /** How long a due key waited for a free worker (like client-go's workqueue_queue_duration_seconds). */
-  readonly queueDurationSeconds: Histogram;
+  /** lane: live (a change seen as it happened) | bulk (catch-up after the initial sync or on becoming leader). */
+  readonly queueDurationSeconds: Histogram<'lane'>;
+  readonly queueLaneDepth: Gauge<'lane'>;
   /** Failed runs, each retried; class: conflict | backoff | cap (the RetryClass that picked the delay). */
   readonly queueRetriesTotal: Counter<'class'>;
   /** Keys (workloads, AppConfig statuses) whose latest reconcile failed and which wait for their retry. */
@@ -84,9 +86,16 @@ export function createMetrics(registry: Registry = new Registry()): Metrics {
       help: 'Keys waiting in the reconcile queue: workloads and AppConfig statuses.',
       registers,
     }),
+    queueLaneDepth: new Gauge({
+      name: 'confighash_queue_lane_depth',
+      help: 'Keys waiting in the reconcile queue by lane: live (changes seen as they happened) or bulk (catch-up after the initial sync or on becoming leader, such as adoption).',
+      labelNames: ['lane'] as const,
+      registers,
+    }),
     queueDurationSeconds: new Histogram({
       name: 'confighash_queue_duration_seconds',
-      help: 'How long a due key waited for a free worker before its reconcile started (not its quiet period or retry delay).',
+      help: 'How long a due key waited for a free worker before its reconcile started (not its quiet period or retry delay), by lane (live, bulk).',
+      labelNames: ['lane'] as const,
       buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 300],
       registers,
     }),

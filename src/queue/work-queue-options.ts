@@ -33,7 +33,7 @@ export interface WorkQueueOptions {
    * A key's handler starts, `waitedMs` after the key became due: the time it
    * waited for a free slot, not its quiet period or its retry delay.
    */
-  onWait?: (key: string, waitedMs: number) => void;
+  onWait?: (key: string, waitedMs: number, lane: 'live' | 'bulk') => void;
   /**
    * A run failed; the key runs again in `delayMs` (or sooner, if a change's quiet
    * period ends first). `attempt` counts the failed runs in a row, 1 for the
@@ -47,7 +47,11 @@ export interface WorkQueueOptions {
    * A run of `key` ended, either way, and the queue's state already says so: the key is
    * no longer in flight, and is scheduled again if it was added during the run or failed.
    */
-  onRunEnd?: (key: string) => void;
+  onRunEnd?: (key: string, lane: 'live' | 'bulk') => void;
+  /** Called whenever the number of waiting keys per lane changes (see Lane in work-queue.ts). */
+  onLaneDepthChange?: (byLane: { live: number; bulk: number }) => void;
+  /** How long a ready bulk key may wait behind live ones before it goes first; default 10 s. */
+  bulkAgingMs?: number;
   /** Called whenever the number of keys in a failure streak (latest run failed) changes. */
   onFailingChange?: (failing: number) => void;
   /** Source of jitter for the backoff, [0, 1) like Math.random. */

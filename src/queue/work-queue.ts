@@ -6,6 +6,15 @@ import { checkWorkQueueOptions, type WorkHandler, type WorkQueueOptions } from '
 
 export type { WorkHandler, WorkQueueOptions } from './work-queue-options.ts';
 
+/**
+ * Which lane a key waits in. `live`: work caused by a change seen as it happened. `bulk`: the
+ * catch-up after the initial sync or on becoming leader (adoption), which may hold thousands
+ * of keys. A ready live key runs before ready bulk keys, unless the oldest bulk key has waited
+ * `bulkAgingMs` since it became ready: then it goes first, so bulk work is never starved.
+ */
+export type Lane = 'live' | 'bulk';
+export const DEFAULT_BULK_AGING_MS = 10_000;
+
 interface Scheduled {
   wait: Wait;
   dueAt: number;
@@ -28,7 +37,7 @@ function failed(error: unknown): Failure {
  *
  * - scheduled: waiting on a timer, for a quiet period after adds, for a retry
  *   after a failed run, or for both;
- * - ready: due, waiting for a free slot (first come, first served);
+ * - ready: due, waiting for a free slot, first come, first served within its lane (see Lane);
  * - in flight: its handler runs; an add marks it dirty, to run once more after.
  *
  * No key is ever dropped, except by drain: a failed run is retried, with a
@@ -61,10 +70,14 @@ export class WorkQueue {
   readonly #onRecovered: WorkQueueOptions['onRecovered'];
   readonly #onFailingChange: WorkQueueOptions['onFailingChange'];
   readonly #onRunEnd: WorkQueueOptions['onRunEnd'];
+  readonly #onLaneDepthChange: WorkQueueOptions['onLaneDepthChange'];
+  readonly #bulkAgingMs: number;
 
   readonly #scheduled = new Map<string, Scheduled>();
-  /** Keys with the time they became due; insertion-ordered, so taken first come, first served. */
-  readonly #ready = new Map<string, number>();
+  /** Keys with the time they became due, per lane; insertion-ordered, so taken first come, first served. */
+  readonly #ready = { live: new Map<string, number>(), bulk: new Map<string, number>() };
+  /** The lane of each waiting key (scheduled, ready or dirty): live once any add since its last run was live. */
+  readonly #lanes = new Map<string, Lane>();
   /** Keys whose handler runs, with the controller of that run's signal. */
   readonly #inFlight = new Map<string, AbortController>();
   /** Keys added while in flight, with the time of the first such add. */
@@ -77,6 +90,7 @@ export class WorkQueue {
   #pumpQueued = false;
   #reportedDepth = 0;
   #reportedFailing = 0;
+  #reportedLaneDepth = { live: 0, bulk: 0 };
 
   constructor(handler: WorkHandler, options: WorkQueueOptions) {
     checkWorkQueueOptions(options);
@@ -94,11 +108,13 @@ export class WorkQueue {
     this.#onRecovered = options.onRecovered;
     this.#onFailingChange = options.onFailingChange;
     this.#onRunEnd = options.onRunEnd;
+    this.#onLaneDepthChange = options.onLaneDepthChange;
+    this.#bulkAgingMs = options.bulkAgingMs ?? DEFAULT_BULK_AGING_MS;
   }
 
   /** Keys waiting to be processed: scheduled, ready, or dirty while in flight. */
   get depth(): number {
-    return this.#scheduled.size + this.#ready.size + this.#dirty.size;
+    return this.#scheduled.size + this.#ready.live.size + this.#ready.bulk.size + this.#dirty.size;
   }
 
   /**
@@ -107,23 +123,32 @@ export class WorkQueue {
    */
   isDueAndHealthy(key: string): boolean {
     if (this.#failures.has(key)) return false;
-    return this.#scheduled.has(key) || this.#ready.has(key) || this.#inFlight.has(key) || this.#dirty.has(key);
+    return this.#scheduled.has(key) || this.#isReady(key) || this.#inFlight.has(key) || this.#dirty.has(key);
   }
 
   /**
    * Asks for `key` to be processed. Adds merge: one run covers every add made
    * before it starts, and an add during a run causes exactly one more run.
-   * Ignored once the queue drains.
+   * A live add moves a waiting bulk key into the live lane. Ignored once the queue drains.
    */
-  add(key: string): void {
+  add(key: string, lane: Lane = 'live'): void {
     if (this.#draining) return;
     const now = this.#clock.now();
+    const wasBulk = this.#lanes.get(key) === 'bulk';
+    this.#lanes.set(key, this.#lanes.get(key) === 'live' || lane === 'live' ? 'live' : 'bulk');
     if (this.#inFlight.has(key)) {
       if (!this.#dirty.has(key)) this.#dirty.set(key, now);
       this.#reportDepth();
       return;
     }
-    if (this.#ready.has(key)) return;
+    const readyAt = this.#ready.bulk.get(key);
+    if (wasBulk && lane === 'live' && readyAt !== undefined) {
+      this.#ready.bulk.delete(key);
+      this.#ready.live.set(key, readyAt);
+      this.#reportDepth();
+      return;
+    }
+    if (this.#isReady(key)) return;
     const wait = this.#scheduled.get(key)?.wait ?? {};
     const changes = { firstAt: wait.changes?.firstAt ?? now, lastAt: now };
     this.#schedule(key, { ...wait, changes });
@@ -147,8 +172,10 @@ export class WorkQueue {
       this.#draining = true;
       for (const { timer } of this.#scheduled.values()) this.#clock.clearTimeout(timer);
       this.#scheduled.clear();
-      this.#ready.clear();
+      this.#ready.live.clear();
+      this.#ready.bulk.clear();
       this.#dirty.clear();
+      this.#lanes.clear();
       // Failures of dropped keys will never be retried: they stop counting as failing.
       for (const key of this.#failures.keys()) if (!this.#inFlight.has(key)) this.#failures.delete(key);
       this.#reportDepth();
@@ -199,7 +226,7 @@ export class WorkQueue {
   }
 
   #makeReady(key: string): void {
-    this.#ready.set(key, this.#clock.now());
+    this.#ready[this.#lanes.get(key) ?? 'live'].set(key, this.#clock.now());
     this.#reportDepth();
     this.#queuePump();
   }
@@ -216,20 +243,33 @@ export class WorkQueue {
 
   #pump(): void {
     if (!this.#started || this.#draining) return;
-    const started: Array<[key: string, waitedMs: number]> = [];
+    const started: Array<[key: string, waitedMs: number, lane: Lane]> = [];
     while (this.#inFlight.size < this.#concurrency) {
-      const next = this.#ready.entries().next();
-      if (next.done) break;
-      const [key, readyAt] = next.value;
-      this.#ready.delete(key);
-      void this.#run(key);
-      started.push([key, this.#clock.now() - readyAt]);
+      const lane = this.#nextLane();
+      if (lane === undefined) break;
+      const [key, readyAt] = this.#ready[lane].entries().next().value as [string, number];
+      this.#ready[lane].delete(key);
+      this.#lanes.delete(key);
+      void this.#run(key, lane);
+      started.push([key, this.#clock.now() - readyAt, lane]);
     }
     this.#reportDepth();
-    for (const [key, waitedMs] of started) this.#onWait?.(key, waitedMs);
+    for (const [key, waitedMs, lane] of started) this.#onWait?.(key, waitedMs, lane);
   }
 
-  async #run(key: string): Promise<void> {
+  /** Live first, unless the oldest ready bulk key has waited its aging bound. */
+  #nextLane(): Lane | undefined {
+    const oldestBulk = this.#ready.bulk.values().next();
+    if (!oldestBulk.done && this.#clock.now() - oldestBulk.value >= this.#bulkAgingMs) return 'bulk';
+    if (this.#ready.live.size > 0) return 'live';
+    return this.#ready.bulk.size > 0 ? 'bulk' : undefined;
+  }
+
+  #isReady(key: string): boolean {
+    return this.#ready.live.has(key) || this.#ready.bulk.has(key);
+  }
+
+  async #run(key: string, lane: Lane): Promise<void> {
     const run = new AbortController();
     this.#inFlight.set(key, run);
     const failure = await this.#runHandler(key, run);
@@ -255,7 +295,11 @@ export class WorkQueue {
       this.#failures.delete(key);
     }
     if (this.#draining) this.#failures.delete(key);
-    else if (wait.changes || wait.retry) this.#schedule(key, wait);
+    else if (wait.changes || wait.retry) {
+      // A retry alone keeps the run's lane; adds made during the run chose theirs.
+      if (!this.#lanes.has(key)) this.#lanes.set(key, lane);
+      this.#schedule(key, wait);
+    }
     this.#reportDepth();
     this.#reportFailing();
     this.#queuePump();
@@ -266,7 +310,7 @@ export class WorkQueue {
       this.#onFailure?.(key, failure.error, delayMs, attempt, failure.hint.retry);
     }
     if (!failure && failedBefore > 0) this.#onRecovered?.(key, failedBefore);
-    if (!this.#draining) this.#onRunEnd?.(key);
+    if (!this.#draining) this.#onRunEnd?.(key, lane);
   }
 
   /** Runs the handler under the run's deadline; returns what made the run fail, if anything. */
@@ -290,7 +334,7 @@ export class WorkQueue {
   }
 
   #isIdle(): boolean {
-    return this.#scheduled.size === 0 && this.#ready.size === 0 && this.#inFlight.size === 0;
+    return this.#scheduled.size === 0 && this.#ready.live.size === 0 && this.#ready.bulk.size === 0 && this.#inFlight.size === 0;
   }
 
   #settleIdle(): void {
@@ -302,9 +346,16 @@ export class WorkQueue {
 
   #reportDepth(): void {
     const depth = this.depth;
-    if (depth === this.#reportedDepth) return;
-    this.#reportedDepth = depth;
-    this.#onDepthChange?.(depth);
+    if (depth !== this.#reportedDepth) {
+      this.#reportedDepth = depth;
+      this.#onDepthChange?.(depth);
+    }
+    if (!this.#onLaneDepthChange) return;
+    const byLane = { live: 0, bulk: 0 };
+    for (const lane of this.#lanes.values()) byLane[lane] += 1;
+    if (byLane.live === this.#reportedLaneDepth.live && byLane.bulk === this.#reportedLaneDepth.bulk) return;
+    this.#reportedLaneDepth = byLane;
+    this.#onLaneDepthChange(byLane);
   }
 
   #reportFailing(): void {

@@ -3,6 +3,7 @@ import type { SourceId, WorkloadFacts } from '../core/types.ts';
 import type { ChangeListener } from '../k8s/cluster-watcher.ts';
 import { workloadId, type FactStore, type ObservedAppConfig } from '../k8s/fact-store.ts';
 import { sameProgress, type ObservedRecord } from '../k8s/projections.ts';
+import type { Lane } from '../queue/work-queue.ts';
 import type { AdoptionBaselines } from './adoption-baselines.ts';
 import type { CoverageLookup } from './coverage-lookup.ts';
 import type { WorkKey } from './work-key.ts';
@@ -17,11 +18,11 @@ export class ChangeRouter implements ChangeListener {
   readonly #store: FactStore;
   readonly #coverage: CoverageLookup;
   readonly #baselines: AdoptionBaselines;
-  readonly #enqueue: (key: WorkKey) => void;
+  readonly #enqueue: (key: WorkKey, lane: Lane) => void;
   /** A workload's rollout made progress: a slot may be free for those waiting for one. */
   readonly #progressed: () => void;
 
-  constructor(store: FactStore, coverage: CoverageLookup, baselines: AdoptionBaselines, enqueue: (key: WorkKey) => void, progressed: () => void = () => {}) {
+  constructor(store: FactStore, coverage: CoverageLookup, baselines: AdoptionBaselines, enqueue: (key: WorkKey, lane: Lane) => void, progressed: () => void = () => {}) {
     this.#store = store;
     this.#coverage = coverage;
     this.#baselines = baselines;
@@ -94,7 +95,8 @@ export class ChangeRouter implements ChangeListener {
   /**
    * Everything in the store: after the initial sync, or on becoming leader (catch-up).
    * Workloads go first, so each AppConfig status is computed once their baselines and
-   * checksums are in, instead of being written once before and once after.
+   * checksums are in, instead of being written once before and once after. All of it goes
+   * in the bulk lane: a change seen live meanwhile runs first.
    */
   enqueueEverything(): void {
     const withAppConfigs = this.#store.namespaces().filter((ns) => this.#store.appConfigsIn(ns).length > 0);
@@ -102,11 +104,11 @@ export class ChangeRouter implements ChangeListener {
       const appConfigs = this.#store.appConfigsIn(namespace);
       for (const workload of this.#store.workloadsIn(namespace)) {
         const users = this.#coverage.templateUsers(workload);
-        if (appConfigs.some((ac) => coversWorkload(ac.spec, workload, users))) this.#workload(workload);
+        if (appConfigs.some((ac) => coversWorkload(ac.spec, workload, users))) this.#workload(workload, 'bulk');
       }
     }
     for (const namespace of withAppConfigs) {
-      for (const appConfig of this.#store.appConfigsIn(namespace)) this.#status(appConfig);
+      for (const appConfig of this.#store.appConfigsIn(namespace)) this.#status(appConfig, 'bulk');
     }
   }
 
@@ -127,11 +129,11 @@ export class ChangeRouter implements ChangeListener {
     }
   }
 
-  #workload(workload: WorkloadFacts): void {
-    this.#enqueue({ type: 'workload', namespace: workload.namespace, kind: workload.kind, name: workload.name });
+  #workload(workload: WorkloadFacts, lane: Lane = 'live'): void {
+    this.#enqueue({ type: 'workload', namespace: workload.namespace, kind: workload.kind, name: workload.name }, lane);
   }
 
-  #status(appConfig: ObservedAppConfig): void {
-    this.#enqueue({ type: 'status', namespace: appConfig.namespace, name: appConfig.name });
+  #status(appConfig: ObservedAppConfig, lane: Lane = 'live'): void {
+    this.#enqueue({ type: 'status', namespace: appConfig.namespace, name: appConfig.name }, lane);
   }
 }

@@ -33,7 +33,9 @@ async function slowRecordWrites(namespace: string): Promise<SlowAdmission> {
     metadata: { name: 'probe' },
     spec: { workload: { kind: 'Deployment', name: 'probe', uid: 'probe' }, checksum: 'probe', placement: 'Baseline', sources: [] },
   };
-  return slowAdmission({ namespace, group: API_GROUP, resource: RECORD_PLURAL, delayMs: RECORD_DELAY_MS, probe });
+  // Only the controller and the break-glass group may write records (kustomize/base/admission-workloadrecord-writers.yaml).
+  const probeAs = ['--as=slow-admission-probe', '--as-group=confighash:break-glass', '--as-group=system:authenticated', '--as-group=system:masters'];
+  return slowAdmission({ namespace, group: API_GROUP, resource: RECORD_PLURAL, delayMs: RECORD_DELAY_MS, probe, probeAs });
 }
 
 async function recordCount(scene: ControllerScene): Promise<number> {
@@ -120,6 +122,31 @@ describe('a change made while workloads are still being adopted', () => {
           assert.equal(rolls.length, 1, `one roll decision for ${last}: ${JSON.stringify(rolls)}`);
           assert.match(rolls[0]?.msg ?? "", new RegExp(WINDOW_MESSAGE), `the roll of ${last} was decided at its adoption (records when the edits were done: ${recordsWhenEdited})`);
           assert.ok(recordsWhenEdited < workloads.length - editedNames.length, `adoption was still under way after the edits (${recordsWhenEdited} records)`);
+        } finally {
+          await slow.close();
+        }
+      },
+      { deferStart: true, args: ['--concurrency', '1'], prefix: 'adopt' },
+    );
+  });
+
+  it('rolls a workload edited during adoption before the adoption of the workloads waiting ahead of it (the live lane)', async () => {
+    const workloads = names(48);
+    const edited = workloads.at(-1)!;
+    await withControllerScene(
+      async (scene) => {
+        await scene.apply(...workloads.flatMap(app), ...workloads.map((name) => appConfigManifest(name, { configMaps: [{ name }] })));
+        await waitForFirstReplicaSets(scene, workloads);
+        const slow = await slowRecordWrites(scene.namespace);
+        try {
+          await scene.startController();
+          await editConfigMap(scene, edited, 'new');
+          const expected = await expectedChecksum({ configMaps: { [edited]: { data: { k: 'new' } } } });
+          // The last workload the lists handed over, so without lanes it would be adopted last.
+          await waitFor(async () => (await templateChecksum(scene.namespace, edited)) === expected, { description: `Deployment ${edited} to roll`, timeoutMs: 60_000 });
+          const recordsWhenRolled = await recordCount(scene);
+          assert.ok(recordsWhenRolled < workloads.length / 2, `${edited} rolled while adoption was under way: ${recordsWhenRolled} of ${workloads.length} records written`);
+          await assertEachRolledOnceOrNot(scene, workloads, new Map([[edited, 'new']]));
         } finally {
           await slow.close();
         }

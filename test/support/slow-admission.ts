@@ -27,6 +27,8 @@ export interface SlowAdmissionOptions {
   delayMs: number;
   /** An object of that resource: created with --dry-run=server until the webhook is called, which tells that the apiserver uses it. */
   probe: object;
+  /** Impersonation flags for the probe, for a resource that admission policies let only some users write (e.g. the break-glass group for WorkloadRecords). */
+  probeAs?: string[];
 }
 
 export async function slowAdmission(opts: SlowAdmissionOptions): Promise<SlowAdmission> {
@@ -69,7 +71,7 @@ export async function slowAdmission(opts: SlowAdmissionOptions): Promise<SlowAdm
   await kubectl(['create', '-f', '-'], { input: JSON.stringify(configuration) });
   await waitFor(
     async () => {
-      await kubectl(['create', '--dry-run=server', '-n', opts.namespace, '-f', '-'], { input: JSON.stringify(opts.probe) });
+      await kubectl(['create', '--dry-run=server', '-n', opts.namespace, '-f', '-', ...(opts.probeAs ?? [])], { input: JSON.stringify(opts.probe) });
       return calls > 0;
     },
     { description: `kube-apiserver to call the slow admission webhook ${name}`, timeoutMs: 30_000 },

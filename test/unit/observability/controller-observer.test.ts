@@ -32,16 +32,19 @@ describe('metricsObserver', () => {
     assert.match(text, /^confighash_api_requests_total\{verb="get",code="<error>"\} 3$/m);
   });
 
-  it('reports queue waits, retries by class and failing keys', async () => {
+  it('reports queue waits and depth by lane, retries by class and failing keys', async () => {
     const text = await exposition((observer) => {
-      observer.queueWaited(0.002);
+      observer.queueWaited(0.002, 'bulk');
+      observer.queueLaneDepth({ live: 2, bulk: 7 });
       observer.queueRetried('conflict');
       observer.queueRetried('conflict');
       observer.queueRetried('cap');
       observer.queueFailing(3);
       observer.queueFailing(1);
     });
-    assert.match(text, /^confighash_queue_duration_seconds_count 1$/m);
+    assert.match(text, /^confighash_queue_duration_seconds_count\{lane="bulk"\} 1$/m);
+    assert.match(text, /^confighash_queue_lane_depth\{lane="live"\} 2$/m);
+    assert.match(text, /^confighash_queue_lane_depth\{lane="bulk"\} 7$/m);
     assert.match(text, /^confighash_queue_retries_total\{class="conflict"\} 2$/m);
     assert.match(text, /^confighash_queue_retries_total\{class="cap"\} 1$/m);
     assert.match(text, /^confighash_queue_failing_keys 1$/m);
