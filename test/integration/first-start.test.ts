@@ -166,7 +166,14 @@ describe('a first start on the shared control plane', () => {
 
       await kubectl(['create', 'namespace', missing]);
       try {
-        const fixed = await spawnController({ kubeconfig: testCluster().kubeconfig, args });
+        // What the base grants the controller in its own namespace (the HMAC Secret, the Lease),
+        // there, as an overlay that moves it would: the recovered controller runs under its own
+        // ServiceAccount, since only that one may write WorkloadRecords (admission-workloadrecord-writers.yaml).
+        const ownNamespaceRbac = (await controllerAccessManifests())
+          .filter((m) => (m.kind === 'Role' || m.kind === 'RoleBinding') && m.metadata.name === 'confighash')
+          .map((m) => ({ ...m, metadata: { ...m.metadata, namespace: missing } }));
+        await applyManifests(toYaml(ownNamespaceRbac));
+        const fixed = await spawnController({ kubeconfig: await controllerServiceAccountKubeconfig(), args });
         await stopped(fixed, async () => {
           await readyWithin(fixed, RECOVERY_MS);
           assert.deepEqual(await oneRolloutOnEdit(adminKubeConfig(), namespace, 'web'), { before: 1, after: 2 });
