@@ -4,7 +4,7 @@ import {
   type RequestContext,
   type ResponseContext,
 } from '@kubernetes/client-node';
-import { apiVerbOf, type ApiVerb } from '../observability/api-verb.ts';
+import { apiVerbOf, type ApiVerb } from './api-verb.ts';
 import type { ApiRequestObserver } from './raw-request.ts';
 
 /**
