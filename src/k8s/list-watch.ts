@@ -250,7 +250,7 @@ function watchOnce(options: ListWatchOptions, start: WatchStart): Promise<WatchO
   });
 }
 
-export function objectKey(object: KubeObject): string {
+function objectKey(object: KubeObject): string {
   return `${object.metadata?.namespace ?? ''}/${object.metadata?.name ?? ''}`;
 }
 
