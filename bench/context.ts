@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { startBenchController, type BenchController } from './controller.ts';
 import type { KubeApi } from './kube/api.ts';
 import type { BenchProfile } from './profile.ts';
@@ -38,9 +39,8 @@ export function startController(ctx: BenchContext, name: string, flags: string[]
   });
 }
 
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
+/** Node's own promise timer, as scripts/ and test/ import it. */
+export { sleep };
 
 /** `promise`, or a rejection after `ms`; the timer never outlives it (it would keep the bench alive). */
 export async function withTimeout<T>(promise: Promise<T>, ms: number, message: () => string): Promise<T> {

@@ -52,7 +52,7 @@ const EVENT_FLUSH_TIMEOUT_MS = 2_000;
 /**
  * The controller: watches feed the fact store, the router turns changes into keys, the
  * queue de-duplicates and debounces them, and the reconcilers decide and write.
- * `start` resolves once the initial lists are in (ready); `whenLeading` starts the work.
+ * `start` resolves once the initial lists are in (ready); `lead` starts the work.
  */
 export class Controller {
   readonly #options: ControllerOptions;

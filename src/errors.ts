@@ -87,13 +87,6 @@ export class InvalidObjectError extends ControllerError {
   }
 }
 
-/** The user's AppConfig cannot be acted on; it goes to status and an Event, and is retried only at the cap. */
-export class InvalidSpecError extends ControllerError {
-  constructor(message: string, options: { cause?: unknown } = {}) {
-    super(message, { ...options, retry: 'cap' });
-  }
-}
-
 /**
  * This replica's Lease may have run out (its renew deadline passed): another replica may
  * lead already, so it writes nothing. The key waits; a new leader does the work anyway.

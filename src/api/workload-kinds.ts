@@ -122,5 +122,3 @@ export class WorkloadKinds {
     return spec && groupOf(spec) === group && versionOf(spec) === version ? spec : undefined;
   }
 }
-
-export const DEFAULT_KINDS = new WorkloadKinds(DEFAULT_WORKLOAD_KINDS);

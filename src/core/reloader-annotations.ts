@@ -2,7 +2,7 @@ import type { AppConfigSpec } from '../api/appconfig.ts';
 import type { SourceKind, WorkloadKind } from '../api/constants.ts';
 import { compareCodePoints } from './order.ts';
 import { parseSourceId } from './references.ts';
-import type { KeyScope, SourceId } from './types.ts';
+import type { KeyScope, ReloaderAnnotations, SourceId } from './types.ts';
 
 /*
  * Stakater Reloader's opt-in annotations, read as Reloader reads them (its
@@ -36,12 +36,6 @@ export const RELOADER_WORKLOAD_ANNOTATIONS: readonly string[] = [
   RELOADER_SEARCH,
   ...Object.values(BY_KIND).flatMap((keys) => [keys.auto, keys.reload, keys.exclude]),
 ].sort(compareCodePoints);
-
-/** The Reloader annotations of a workload: on its own metadata, and on its pod template's. */
-export interface ReloaderAnnotations {
-  readonly workload: Readonly<Record<string, string>>;
-  readonly template: Readonly<Record<string, string>>;
-}
 
 /** What a ConfigMap or Secret says to Reloader. Only sources with one of them set are kept. */
 export interface SourceMarks {

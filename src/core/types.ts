@@ -1,6 +1,5 @@
 import type { AppConfigSpec } from '../api/appconfig.ts';
 import type { SourceKind, WorkloadKind } from '../api/constants.ts';
-import type { ReloaderAnnotations } from './reloader-annotations.ts';
 
 /** "ConfigMap/web-config" or "Secret/web-secret": a source within one namespace. */
 export type SourceId = `${SourceKind}/${string}`;
@@ -15,6 +14,12 @@ export type KeyScope = { readonly kind: 'all' } | { readonly kind: 'keys'; reado
 export interface ContentDigest {
   readonly data: Readonly<Record<string, string>>;
   readonly binaryData: Readonly<Record<string, string>>;
+}
+
+/** The Reloader annotations of a workload: on its own metadata, and on its pod template's. */
+export interface ReloaderAnnotations {
+  readonly workload: Readonly<Record<string, string>>;
+  readonly template: Readonly<Record<string, string>>;
 }
 
 /** What the controller keeps of a workload (Deployment, CronJob, ...): no pod template. */

@@ -10,7 +10,8 @@ import type { ApiRequestObserver } from './raw-request.ts';
 import type { SourceMarkStore } from './source-marks.ts';
 import { listWatch, type KubeObject, type ListWatchHandlers } from './list-watch.ts';
 import type { StartUpCall } from './start-up-problem.ts';
-import { observedAppConfig, observedRecord, sameDigest, sameWorkloadFacts, workloadFacts, type ObservedRecord } from './projections.ts';
+import { observedAppConfig } from './observed-app-config.ts';
+import { observedRecord, sameDigest, sameWorkloadFacts, workloadFacts, type ObservedRecord } from './projections.ts';
 
 /** What the watchers report after updating the store; the controller turns it into work. */
 export interface ChangeListener {

@@ -1,5 +1,6 @@
 import { Watch, type KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
+import { createSystemClock, sleep } from '../clock.ts';
 import { getJson, type ApiRequestObserver } from './raw-request.ts';
 import { httpStatusOf } from './start-up-problem.ts';
 
@@ -125,7 +126,7 @@ async function run(options: ListWatchOptions, markSynced: () => void, state: { r
       } else {
         logger.warn({ resource: options.resource, verb, err: errorSummary(err), retryInMs: delayMs }, 'list/watch failed, retrying');
       }
-      await sleep(delayMs, signal);
+      await sleep(createSystemClock(), delayMs, signal);
     }
   }
 }
@@ -250,7 +251,7 @@ function watchOnce(options: ListWatchOptions, start: WatchStart): Promise<WatchO
   });
 }
 
-export function objectKey(object: KubeObject): string {
+function objectKey(object: KubeObject): string {
   return `${object.metadata?.namespace ?? ''}/${object.metadata?.name ?? ''}`;
 }
 
@@ -263,14 +264,4 @@ function errorSummary(err: unknown): string {
   const status = httpStatusOf(err);
   if (status !== undefined) return `HTTP ${status}`;
   return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => {
-      clearTimeout(timer);
-      resolve();
-    }, { once: true });
-  });
 }

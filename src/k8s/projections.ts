@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { V1PodTemplateSpec } from '@kubernetes/client-node';
-import type { AppConfigSpec, AppConfigStatus } from '../api/appconfig.ts';
-import { CHECKSUM_ANNOTATION, FIELD_MANAGER, IGNORE_ANNOTATION, RESUME_ANNOTATION, ROLL_NOW_ANNOTATION } from '../api/constants.ts';
+import { CHECKSUM_ANNOTATION, FIELD_MANAGER, IGNORE_ANNOTATION } from '../api/constants.ts';
 import type { WorkloadKindSpec } from '../api/workload-kinds.ts';
 import type { WorkloadRecordSpec } from '../api/workload-record.ts';
 import { isRecord } from '../core/is-record.ts';
@@ -10,7 +9,6 @@ import { compareCodePoints } from '../core/order.ts';
 import { referencedSources } from '../core/references.ts';
 import { reloaderAnnotationsOf, sameReloaderAnnotations } from '../core/reloader-annotations.ts';
 import type { ContentDigest, KeyScope, RolloutProgress, WorkloadFacts } from '../core/types.ts';
-import type { ObservedAppConfig } from './fact-store.ts';
 import type { KubeObject } from './list-watch.ts';
 
 /*
@@ -143,25 +141,6 @@ export function sameWorkloadFacts(a: WorkloadFacts, b: WorkloadFacts): boolean {
 export function sameDigest(a: ContentDigest | undefined, b: ContentDigest | undefined): boolean {
   if (a === undefined || b === undefined) return a === b;
   return sameRecord(a.data, b.data) && sameRecord(a.binaryData, b.binaryData);
-}
-
-interface AppConfigObject extends KubeObject {
-  spec?: AppConfigSpec;
-  status?: AppConfigStatus;
-}
-
-export function observedAppConfig(object: AppConfigObject): ObservedAppConfig {
-  const metadata = object.metadata ?? {};
-  return {
-    namespace: metadata.namespace ?? '',
-    name: metadata.name ?? '',
-    uid: metadata.uid ?? '',
-    generation: metadata.generation ?? 0,
-    spec: object.spec ?? {},
-    ...(metadata.annotations?.[RESUME_ANNOTATION] !== undefined ? { resume: metadata.annotations[RESUME_ANNOTATION] } : {}),
-    ...(metadata.annotations?.[ROLL_NOW_ANNOTATION] !== undefined ? { rollNow: metadata.annotations[ROLL_NOW_ANNOTATION] } : {}),
-    ...(object.status ? { status: object.status } : {}),
-  };
 }
 
 interface ManagedFieldsEntry {

@@ -2,7 +2,7 @@ import { ApiException, HttpMethod, RequestContext, ResponseContext, type Configu
 import type { Operation } from 'fast-json-patch';
 import { fetch } from 'undici';
 import { FIELD_MANAGER } from '../api/constants.ts';
-import { apiVerbOf, type ApiVerb } from '../observability/api-verb.ts';
+import { apiVerbOf, type ApiVerb } from './api-verb.ts';
 
 /** Told of every request: its verb, the HTTP status (undefined when no response came) and how long it took. */
 export type ApiRequestObserver = (verb: ApiVerb, code: number | undefined, seconds: number) => void;

@@ -4,13 +4,14 @@ import {
   type RequestContext,
   type ResponseContext,
 } from '@kubernetes/client-node';
-import { apiVerbOf, type ApiVerb } from '../observability/api-verb.ts';
+import { apiVerbOf, type ApiVerb } from './api-verb.ts';
 import type { ApiRequestObserver } from './raw-request.ts';
 
 /**
- * Per-call options for a client-node 2.x API method that abort the HTTP
- * request when `signal` aborts. Without them a call can hang for as long as
- * its TCP connection does: client-node sets no request timeout of its own.
+ * Per-call options for a typed client-node 2.x call (readNamespacedSecret, ...): the HTTP
+ * request aborts when `signal` does, and `observe` is told the verb, status and duration of
+ * each answered request. Without a signal a call can hang for as long as its TCP connection
+ * does: client-node sets no request timeout of its own.
  */
 export function abortableRequest(signal: AbortSignal, observe?: ApiRequestObserver): ConfigurationOptions {
   // One options object per call, so the closure times exactly this request.

@@ -1,3 +1,4 @@
+import { createSystemClock, sleep } from '../clock.ts';
 import { notificationBody, type Notification, type NotifyFormat } from '../core/notification.ts';
 
 export type NotifyResult = 'sent' | 'failed' | 'dropped';
@@ -73,7 +74,7 @@ export class Notifier {
   async #send(notification: Notification): Promise<NotifyResult> {
     const body = JSON.stringify(notificationBody(notification, this.#options.format));
     for (let attempt = 1; attempt <= this.#options.attempts; attempt++) {
-      if (attempt > 1) await delay(this.#options.backoffMs * 2 ** (attempt - 2), this.#stopped.signal);
+      if (attempt > 1) await sleep(createSystemClock(), this.#options.backoffMs * 2 ** (attempt - 2), this.#stopped.signal);
       if (this.#stopped.signal.aborted) return 'failed';
       try {
         const response = await fetch(this.#options.url, {
@@ -92,12 +93,4 @@ export class Notifier {
     }
     return 'failed';
   }
-}
-
-function delay(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    timer.unref();
-    signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
-  });
 }

@@ -1,6 +1,6 @@
 import type { WorkloadKind } from '../api/constants.ts';
 import type { RetryClass } from '../queue/retry-delay.ts';
-import type { ApiVerb } from './api-verb.ts';
+import type { ApiVerb } from '../k8s/api-verb.ts';
 import type { Metrics } from './metrics.ts';
 
 /** What the controller reports; main.ts maps it onto Prometheus metrics. */

@@ -12,7 +12,7 @@ const SENSITIVE_KEYS = ['data', 'stringData', 'binaryData', 'token', 'authorizat
  * object carrying one slips in (a Secret, a watch event, request options),
  * these paths blank the values up to two levels deep.
  */
-export const REDACT_PATHS: readonly string[] = [
+const REDACT_PATHS: readonly string[] = [
   ...SENSITIVE_KEYS,
   ...SENSITIVE_KEYS.map((key) => `*.${key}`),
   ...SENSITIVE_KEYS.map((key) => `*.*.${key}`),

@@ -50,8 +50,6 @@ export interface Metrics {
   readonly admissionDurationSeconds: Histogram<'code'>;
 }
 
-export type PatchType = 'template' | 'record' | 'status';
-
 /** Registers the metrics and the default process metrics on `registry`; call once per registry. */
 export function createMetrics(registry: Registry = new Registry()): Metrics {
   const registers = [registry];

@@ -54,7 +54,7 @@ export function decisionFor(ctx: DecisionContext, workload: WorkloadFacts): Work
 }
 
 /** The AppConfigs covering the workload, each with its members as a staged rollout sees them. */
-export function gateAppConfigs(ctx: DecisionContext, workload: WorkloadFacts): GateAppConfig[] {
+function gateAppConfigs(ctx: DecisionContext, workload: WorkloadFacts): GateAppConfig[] {
   return ctx.coverage.coveringAppConfigs(workload).map((ac) => gateAppConfig(ctx, ac));
 }
 

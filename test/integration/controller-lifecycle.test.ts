@@ -15,6 +15,7 @@ import {
   withControllerScene,
 } from '../support/controller-harness.ts';
 import { startController } from '../support/controller-process.ts';
+import { watchNamespaceWrites, type StoredWrite } from '../support/namespace-writes.ts';
 import { workloadRecord } from '../support/records.ts';
 import { settledReplicaSetCount, waitForDeploymentObserved } from '../support/rollouts.ts';
 import { waitFor } from '../support/wait.ts';
@@ -25,6 +26,11 @@ const manifests = [
   workloadConsuming('Deployment', 'web', { configMapEnvFrom: ['web-config'], secretEnvFrom: ['web-secret'] }),
   appConfigManifest('web', { configMaps: [{ name: 'web-config' }], secrets: [{ name: 'web-secret' }] }),
 ];
+
+/** The stored writes to workloads and AppConfigs (their status included): none when nothing changed. */
+function workloadAndStatusWrites(writes: readonly StoredWrite[]): StoredWrite[] {
+  return writes.filter((write) => write.resource !== 'workloadrecords');
+}
 
 /** Waits until the controller has reconciled everything once after start-up (its queue went idle). */
 async function caughtUp(controller: { metricValue(name: string, labels?: Record<string, string>): Promise<number> }): Promise<void> {
@@ -37,12 +43,13 @@ async function caughtUp(controller: { metricValue(name: string, labels?: Record<
 describe('adoption, restarts and failover', () => {
   it('adopts a workload by writing only its WorkloadRecord, nothing to the workload, then rolls once on the first real change', async () => {
     await withControllerScene(
-      async ({ namespace, apps, apply, startController: start }) => {
+      async ({ namespace, apps, apply, kubeConfig, startController: start }) => {
         await apply(...manifests);
         await waitForDeploymentObserved(namespace, 'web');
         const before = await apps.readNamespacedDeployment({ namespace, name: 'web' });
+        const writes = await watchNamespaceWrites(kubeConfig, namespace);
 
-        const controller = await start();
+        await start();
         const recorded = await waitForAdoption(namespace, 'Deployment', 'web');
         const record = await workloadRecord(namespace, 'Deployment', 'web');
         assert.equal(record?.placement, 'Baseline', 'the WorkloadRecord says the checksum is recorded outside the workload');
@@ -55,7 +62,9 @@ describe('adoption, restarts and failover', () => {
         assert.deepEqual(after.spec?.template, before.spec?.template, 'the pod template is untouched');
         const confighashFields = (after.metadata?.managedFields ?? []).filter((entry) => entry.manager === FIELD_MANAGER);
         assert.deepEqual(confighashFields, [], 'confighash owns no field of the workload');
-        assert.equal(await controller.metricValue('confighash_patches_total', { kind: 'Deployment', type: 'template' }), 0, 'no pod-template write');
+        const stored = await writes.stop();
+        assert.deepEqual(stored.filter((write) => write.resource === 'deployments'), [], 'the apiserver stored no write to the Deployment');
+        assert.ok(stored.some((write) => write.resource === 'workloadrecords' && write.type === 'ADDED'), 'the WorkloadRecord was created');
 
         await kubectl(['-n', namespace, 'patch', 'configmap', 'web-config', '--type=merge', '-p', '{"data":{"LOG_LEVEL":"warn"}}']);
         await waitFor(async () => (await annotationsOf(namespace, 'Deployment', 'web')).checksum, { description: 'the first checksum' });
@@ -66,7 +75,7 @@ describe('adoption, restarts and failover', () => {
   });
 
   it('makes no PATCH and no rollout when the controller restarts with nothing changed', async () => {
-    await withControllerScene(async ({ namespace, apply, stopController, startController: start }) => {
+    await withControllerScene(async ({ namespace, apply, kubeConfig, stopController, startController: start }) => {
       await apply(...manifests);
       await waitForAdoption(namespace, 'Deployment', 'web');
       await kubectl(['-n', namespace, 'patch', 'configmap', 'web-config', '--type=merge', '-p', '{"data":{"LOG_LEVEL":"warn"}}']);
@@ -74,10 +83,11 @@ describe('adoption, restarts and failover', () => {
       const before = await settledReplicaSetCount(namespace, 'web');
 
       await stopController();
+      const writes = await watchNamespaceWrites(kubeConfig, namespace);
       const restarted = await start();
       await caughtUp(restarted);
       assert.equal(await settledReplicaSetCount(namespace, 'web'), before, 'no rollout');
-      assert.equal(await restarted.metricValue('confighash_patches_total'), 0, 'no PATCH of any workload or status');
+      assert.deepEqual(workloadAndStatusWrites(await writes.stop()), [], 'the apiserver stored no write to the workload or the AppConfig status');
     });
   });
 
@@ -101,17 +111,19 @@ describe('adoption, restarts and failover', () => {
     const kubeconfig = await controllerServiceAccountKubeconfig();
     const election = ['--leader-elect', '--leader-election-lease-duration', '4s', '--leader-election-renew-deadline', '3s', '--leader-election-retry-period', '500ms'];
     await withControllerScene(
-      async ({ namespace, apply, stopController }) => {
+      async ({ namespace, apply, kubeConfig, stopController }) => {
         await apply(...manifests);
         await waitForAdoption(namespace, 'Deployment', 'web');
+        assert.equal(await settledReplicaSetCount(namespace, 'web'), 1, 'adoption rolls nothing');
+        const writes = await watchNamespaceWrites(kubeConfig, namespace);
         const standby = await startController({ kubeconfig, args: ['--namespace', namespace, '--debounce', '0', ...election] });
         try {
           assert.equal(await standby.metricValue('confighash_leader'), 0, 'the second replica waits');
           await stopController();
           await waitFor(async () => (await standby.metricValue('confighash_leader')) === 1, { description: 'the standby to take the Lease', timeoutMs: 30_000 });
           await caughtUp(standby);
-          assert.equal(await standby.metricValue('confighash_patches_total'), 0, 'failover writes nothing');
           assert.equal(await settledReplicaSetCount(namespace, 'web'), 1, 'failover rolls nothing');
+          assert.deepEqual(workloadAndStatusWrites(await writes.stop()), [], 'failover writes nothing to the workload or the AppConfig status');
 
           await kubectl(['-n', namespace, 'patch', 'configmap', 'web-config', '--type=merge', '-p', '{"data":{"LOG_LEVEL":"debug"}}']);
           await waitFor(async () => (await annotationsOf(namespace, 'Deployment', 'web')).checksum, { description: 'the new leader to write' });
@@ -157,18 +169,20 @@ describe('adoption, restarts and failover', () => {
   });
 
   it('leaves workloads untouched when their AppConfig is deleted', async () => {
-    await withControllerScene(async ({ namespace, apply, controller }) => {
+    await withControllerScene(async ({ namespace, apply, kubeConfig }) => {
       await apply(...manifests);
       await kubectl(['-n', namespace, 'patch', 'configmap', 'web-config', '--type=merge', '-p', '{"data":{"LOG_LEVEL":"warn"}}']);
       await waitFor(async () => (await annotationsOf(namespace, 'Deployment', 'web')).checksum, { description: 'a checksum' });
+      assert.equal(await settledReplicaSetCount(namespace, 'web'), 2, 'the edit rolled once');
       const before = await annotationsOf(namespace, 'Deployment', 'web');
-      const patches = await controller().metricValue('confighash_patches_total', { kind: 'Deployment' });
+      const writes = await watchNamespaceWrites(kubeConfig, namespace);
 
       await kubectl(['-n', namespace, 'delete', 'appconfig', 'web']);
       await kubectl(['-n', namespace, 'patch', 'configmap', 'web-config', '--type=merge', '-p', '{"data":{"LOG_LEVEL":"debug"}}']);
       assert.equal(await settledReplicaSetCount(namespace, 'web'), 2, 'no rollout after the delete, nor for later edits');
       assert.deepEqual(await annotationsOf(namespace, 'Deployment', 'web'), before, 'annotations are left as they were');
-      assert.equal(await controller().metricValue('confighash_patches_total', { kind: 'Deployment' }), patches);
+      const workloadWrites = (await writes.stop()).filter((write) => write.resource === 'deployments');
+      assert.deepEqual(workloadWrites, [], 'the apiserver stored no write to the Deployment');
     });
   });
 });

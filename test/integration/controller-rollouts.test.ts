@@ -13,9 +13,11 @@ import {
   readAppConfig,
   waitForAdoption,
   waitForChecksum,
+  waitForReadyCondition,
   withControllerScene,
 } from '../support/controller-harness.ts';
 import { API_GROUP, API_VERSION, APPCONFIG_PLURAL } from '../../src/api/constants.ts';
+import { watchNamespaceWrites } from '../support/namespace-writes.ts';
 import { watchObjectWrites } from '../support/object-writes.ts';
 import { settledControllerRevisionCount, settledReplicaSetCount } from '../support/rollouts.ts';
 import { settle, waitFor } from '../support/wait.ts';
@@ -95,7 +97,7 @@ describe('rollouts on ConfigMap changes', () => {
   });
 
   it('does not roll when only labels or annotations of the ConfigMap change, nor on a delete and re-create with the same content, nor on a re-apply', async () => {
-    await withControllerScene(async ({ namespace, apply, controller }) => {
+    await withControllerScene(async ({ namespace, apply, kubeConfig }) => {
       const manifests = [
         configMapManifest('web-config', { LOG_LEVEL: 'info' }),
         workloadConsuming('Deployment', 'web', { configMapEnvFrom: ['web-config'] }),
@@ -104,22 +106,22 @@ describe('rollouts on ConfigMap changes', () => {
       await apply(...manifests);
       await waitForAdoption(namespace, 'Deployment', 'web');
       assert.equal(await settledReplicaSetCount(namespace, 'web'), 1);
-      const patchesBefore = await controller().metricValue('confighash_patches_total', { kind: 'Deployment' });
+      const writes = await watchNamespaceWrites(kubeConfig, namespace);
 
       await kubectl(['-n', namespace, 'label', 'configmap', 'web-config', 'team=payments']);
       await kubectl(['-n', namespace, 'annotate', 'configmap', 'web-config', 'note=metadata only']);
       assert.equal(await settledReplicaSetCount(namespace, 'web'), 1, 'metadata-only edits roll nothing');
 
       await kubectl(['-n', namespace, 'delete', 'configmap', 'web-config']);
-      await waitFor(async () => (await controller().metricValue('confighash_reconciles_total', { kind: 'status' })) > 0, {
-        description: 'the controller to notice the deletion',
-      });
+      // The AppConfig lists the ConfigMap, so its status names it missing once the controller saw the delete.
+      await waitForReadyCondition(kubeConfig, namespace, 'web', 'MissingReference');
       await apply(configMapManifest('web-config', { LOG_LEVEL: 'info' }));
       assert.equal(await settledReplicaSetCount(namespace, 'web'), 1, 'delete + re-create with the same content rolls nothing');
 
       await apply(...manifests);
       assert.equal(await settledReplicaSetCount(namespace, 'web'), 1, 'kubectl apply of the same manifests rolls nothing');
-      assert.equal(await controller().metricValue('confighash_patches_total', { kind: 'Deployment' }), patchesBefore, 'no workload PATCH at all');
+      const workloadWrites = (await writes.stop()).filter((write) => write.resource === 'deployments');
+      assert.deepEqual(workloadWrites, [], 'the apiserver stored no write to the Deployment');
     });
   });
 

@@ -155,6 +155,16 @@ describe('workload checksums', () => {
     assert.equal(workloadChecksum([configMap('web-config', cm), secret('web-db', sec)], KEY_ID), PINNED_WITH_SECRET);
   });
 
+  it('pins the v1 order of sources: by UTF-16 code units of their names, not by code points', () => {
+    // A name no apiserver accepts for a ConfigMap, but a custom kind's pod template can name it:
+    // the source is then absent, and its name still goes into the checksum.
+    const absent = (name: string): ScopedSource => ({ kind: 'ConfigMap', name, scope: ALL, digest: undefined });
+    const halfwidthStop = absent('\uFF61');
+    const emoji = absent('\u{1F600}');
+    assert.equal(workloadChecksum([halfwidthStop, emoji], ''), PINNED_NON_ASCII_NAMES);
+    assert.equal(workloadChecksum([emoji, halfwidthStop], ''), PINNED_NON_ASCII_NAMES);
+  });
+
   it('computes the same checksum in a separate Node process', () => {
     const cm = digestConfigMapContent({ data: { 'app.yaml': 'port: 8080\n' }, binaryData: { 'logo.png': 'iVBORw0KGgo=' } });
     const sec = digestSecretContent({ data: { password: 'aHVudGVyMg==' } }, KEY);
@@ -208,6 +218,8 @@ describe('parsing and comparing checksums', () => {
   });
 });
 
+/** The two sources hashed emoji first (0xD83D < 0xFF61); code-point order would give v1.4a0d0c9a…. */
+const PINNED_NON_ASCII_NAMES = 'v1.9f39ecb57f1acc904c59448fd96efd9e0e4437b22d9f9a5ea9465720398c346d';
 const PINNED_CONFIGMAP_ONLY = 'v1.cfb22bc108fc5430fc9129b9705b3f0dbe3870896ca7c0982e674b04852d6800';
 const PINNED_WITH_SECRET = 'v1.4773d12e.dcbe6c028f7654dad21c8554da23c3c06819fd1611c450f07908babb9a02a805';
 

@@ -8,7 +8,6 @@ import {
   ConflictError,
   ControllerError,
   InvalidObjectError,
-  InvalidSpecError,
   NotFoundError,
   TransientApiError,
   classifyApiError,
@@ -233,7 +232,7 @@ describe('classifyApiError', () => {
   });
 
   it('returns a ControllerError unchanged', () => {
-    const original = new InvalidSpecError('spec.workloads must not be empty');
+    const original = new InvalidObjectError('spec.template: Invalid value');
     assert.equal(classifyApiError(original), original);
   });
 
@@ -254,7 +253,6 @@ describe('ControllerError classes', () => {
       [new NotFoundError('n'), 'NotFoundError', 'backoff'],
       [new AccessDeniedError('a'), 'AccessDeniedError', 'backoff'],
       [new InvalidObjectError('o'), 'InvalidObjectError', 'cap'],
-      [new InvalidSpecError('i'), 'InvalidSpecError', 'cap'],
     ];
     for (const [error, name, retry] of cases) {
       assert.equal(error.name, name);

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { apiVerbOf } from '../../../src/observability/api-verb.ts';
+import { apiVerbOf } from '../../../src/k8s/api-verb.ts';
 
 describe('apiVerbOf', () => {
   const cases: Array<[method: string, url: string, verb: string]> = [
