@@ -12,6 +12,31 @@ const TOOLING_PREFIX = 'CONFIGHASH_TEST_';
 const TOOLING_NAMES = new Set(['CONFIGHASH_CACHE_DIR', 'CONFIGHASH_CONTROLPLANE_BIN']);
 
 /**
+ * The variables the kubelet gives every container for each Service of its namespace (unless
+ * the pod sets enableServiceLinks: false): a Service `confighash-metrics` brings
+ * CONFIGHASH_METRICS_SERVICE_HOST, CONFIGHASH_METRICS_PORT, CONFIGHASH_METRICS_PORT_8080_TCP_ADDR
+ * and so on. They are Kubernetes', not a misspelled flag.
+ */
+const PORT_NUMBER = /^[0-9]{1,5}$/;
+const ADDRESS = /^[0-9A-Fa-f.:]+$/;
+const LINK_URL = /^(tcp|udp|sctp):\/\/[0-9A-Fa-f.:[\]]+:[0-9]{1,5}$/;
+/** Name ending → the shape of its value, as the kubelet writes them (Docker's legacy links). */
+const SERVICE_LINKS: ReadonlyArray<[RegExp, RegExp]> = [
+  [/_SERVICE_HOST$/, ADDRESS],
+  [/_SERVICE_PORT(_[A-Z0-9_]+)?$/, PORT_NUMBER],
+  [/_PORT$/, LINK_URL],
+  [/_PORT_[0-9]+_(TCP|UDP|SCTP)$/, LINK_URL],
+  [/_PORT_[0-9]+_(TCP|UDP|SCTP)_PROTO$/, /^(tcp|udp|sctp)$/],
+  [/_PORT_[0-9]+_(TCP|UDP|SCTP)_PORT$/, PORT_NUMBER],
+  [/_PORT_[0-9]+_(TCP|UDP|SCTP)_ADDR$/, ADDRESS],
+];
+
+/** Whether `name` and its value have the shape of a Service link variable. */
+export function isServiceLink(name: string, value: string | undefined): boolean {
+  return SERVICE_LINKS.some(([ending, shape]) => ending.test(name) && shape.test(value ?? ''));
+}
+
+/**
  * Every CONFIGHASH_* variable the controller reads: CONFIGHASH_<FLAG> for each flag
  * (but --help), and the plural list forms of the repeatable flags.
  */
@@ -28,7 +53,7 @@ export function checkEnvironmentNames(env: NodeJS.ProcessEnv, known: readonly st
   const knownSet = new Set(known);
   for (const name of Object.keys(env).sort()) {
     if (!name.startsWith(PREFIX) || knownSet.has(name)) continue;
-    if (name.startsWith(TOOLING_PREFIX) || TOOLING_NAMES.has(name)) continue;
+    if (name.startsWith(TOOLING_PREFIX) || TOOLING_NAMES.has(name) || isServiceLink(name, env[name])) continue;
     // Compared without the prefix all of them share, which would make any two look alike.
     const suffix = closestName(name.slice(PREFIX.length), known.map((candidate) => candidate.slice(PREFIX.length)));
     const near = suffix === undefined ? undefined : `${PREFIX}${suffix}`;

@@ -376,6 +376,23 @@ describe('parseConfig environment names', () => {
     assert.deepEqual(parse([], env).namespaces, ['platform']);
   });
 
+  it('leaves alone the variables the kubelet sets for the Services of the namespace (confighash-metrics, confighash-webhook)', () => {
+    const env = {
+      ...inCluster,
+      CONFIGHASH_METRICS_SERVICE_HOST: '10.96.12.7',
+      CONFIGHASH_METRICS_SERVICE_PORT: '8080',
+      CONFIGHASH_METRICS_SERVICE_PORT_METRICS: '8080',
+      CONFIGHASH_METRICS_PORT: 'tcp://10.96.12.7:8080',
+      CONFIGHASH_METRICS_PORT_8080_TCP: 'tcp://10.96.12.7:8080',
+      CONFIGHASH_METRICS_PORT_8080_TCP_PROTO: 'tcp',
+      CONFIGHASH_METRICS_PORT_8080_TCP_PORT: '8080',
+      CONFIGHASH_METRICS_PORT_8080_TCP_ADDR: '10.96.12.7',
+      CONFIGHASH_WEBHOOK_SERVICE_HOST: '10.96.12.8',
+    };
+    assert.deepEqual(parse([], env).namespaces, ['platform']);
+    rejects([], { ...inCluster, CONFIGHASH_METRICS_PORT: 'eighty' }, /unknown environment variable CONFIGHASH_METRICS_PORT/);
+  });
+
   it('knows the variable of every flag', () => {
     for (const flag of FLAG_NAMES.filter((name) => name !== 'help')) {
       const name = `CONFIGHASH_${flag.toUpperCase().replaceAll('-', '_')}`;
