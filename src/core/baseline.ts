@@ -39,12 +39,13 @@ export function knownContent(
 /**
  * A baseline extended by what a newer one counts and it does not: a source that began to
  * count after the baseline was taken (an AppConfig now lists it) counts from now on, with the
- * content it has now, just as a record gains it as a scope change. Sources already in the
- * baseline keep the content they had when it was taken.
+ * content it has now, just as a record gains it as a scope change. One that does not exist yet
+ * is not added: it counts from its creation (pods that need it wait for it, then read it).
+ * Sources already in the baseline keep the content they had when it was taken.
  */
 export function extendBaseline(baseline: WorkloadRecordSpec, fresh: WorkloadRecordSpec): WorkloadRecordSpec {
   const known = new Set(baseline.sources.map((s) => `${s.kind}/${s.name}`));
-  const added = fresh.sources.filter((s) => !known.has(`${s.kind}/${s.name}`));
+  const added = fresh.sources.filter((s) => s.absent !== true && !known.has(`${s.kind}/${s.name}`));
   if (added.length === 0 && (baseline.keyId !== undefined || fresh.keyId === undefined)) return baseline;
   return {
     ...baseline,

@@ -41,5 +41,6 @@ describe('adoption baselines', () => {
     const fresh = spec([cm('a', 'new'), secret('s', 'now')], 'k2');
     assert.deepEqual(extendBaseline(baseline, fresh), spec([cm('a', 'old'), secret('s', 'now')], 'k2'));
     assert.equal(extendBaseline(baseline, spec([cm('a', 'new')])), baseline, 'nothing new: the same baseline');
+    assert.equal(extendBaseline(baseline, spec([cm('a', 'new'), { kind: 'ConfigMap', name: 'later', absent: true }])), baseline, 'a source that does not exist yet counts from its creation');
   });
 });

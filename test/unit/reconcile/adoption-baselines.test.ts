@@ -138,6 +138,7 @@ describe('adoption baselines, through the router over a real FactStore', () => {
     w.source('early', 'v2');
     w.workloadEvent(deployment('early', 'early'));
     w.workloadEvent(deployment('late', 'late'));
+    w.workloadEvent(deployment('late', 'late', { resourceVersion: '11', available: 0 })); // its first status, before the ConfigMap comes
     w.source('late', 'v1'); // created after the Deployment that needs it: its pods wait for it, then read it
     assert.equal(w.decide('early')?.kind, 'record');
     assert.equal(w.decide('late')?.kind, 'record');
